@@ -1,0 +1,189 @@
+/**
+ * The packet syntax shared by lab files, golden cases and the codec.
+ *
+ * A packet is a list of layers, outermost first, written scapy-style:
+ *
+ *   - eth: {}
+ *   - ipv6: {src: 64:ff9b:1:fffe::c0a8:201, dst: 64:ff9b:1:fffe::c0a8:202}
+ *   - tcp: {sport: 40000, dport: 80, flags: S}
+ *   - payload: {text: hello}
+ *
+ * Every field may be left out: the builder derives it (lengths, checksums,
+ * next-header/protocol numbers, Ethernet type) or uses a default (TTL 64...).
+ * Layers that follow an ICMP or ICMPv6 error are the quoted (offending)
+ * packet, exactly as on the wire.
+ *
+ * The parser returns the same shape with every field filled in, so an
+ * expectation in a lab file is simply a partial packet: fields it names must
+ * be equal, fields it leaves out are ignored (see harness/match).
+ *
+ * This file is the one definition: types come from z.infer, validation from
+ * the schemas, and the lab JSON Schema is generated from them.
+ */
+import { z } from "zod";
+
+const u8 = z.number().int().min(0).max(0xff);
+const u16 = z.number().int().min(0).max(0xffff);
+const u32 = z.number().int().min(0).max(0xffffffff);
+/** A checksum: a number, or "bad" to ask the builder for a wrong one (the right one plus one). */
+export const Checksum = z.union([u16, z.literal("bad")]).describe('checksum value, or "bad" for a deliberately wrong one');
+const mac = z
+  .string()
+  .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "a MAC address like 02:00:00:00:00:0a");
+const ipv4 = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "an IPv4 address like 192.0.2.1");
+const ipv6 = z.string().regex(/^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/, "an IPv6 address like 2001:db8::1");
+const hex = z.string().regex(/^([0-9a-fA-F]{2}[ :]?)*$/, "hex bytes like 'de ad be ef'");
+
+/** Option in IPv4 header or IPv6 HBH/DestOpts: type, then data bytes (length derived). */
+export const IpOption = z.strictObject({ type: u8, data: hex.optional(), len: u8.optional() });
+
+export const Eth = z.strictObject({
+  dst: mac.optional().describe("destination MAC; derived from the lab's neighbours when injecting"),
+  src: mac.optional().describe("source MAC; the injecting device's MAC when injecting"),
+  type: u16.optional().describe("EtherType; derived from the next layer"),
+});
+
+export const Ipv4 = z.strictObject({
+  version: z.number().int().min(0).max(15).optional(),
+  ihl: z.number().int().min(0).max(15).optional().describe("header length in 32-bit words; derived"),
+  tos: u8.optional(),
+  len: u16.optional().describe("total length; derived"),
+  id: u16.optional(),
+  df: z.boolean().optional(),
+  mf: z.boolean().optional(),
+  rf: z.boolean().optional().describe("the reserved flag bit"),
+  frag: z.number().int().min(0).max(0x1fff).optional().describe("fragment offset in 8-byte units"),
+  ttl: u8.optional(),
+  proto: u8.optional().describe("protocol; derived from the next layer"),
+  chksum: Checksum.optional(),
+  src: ipv4.optional(),
+  dst: ipv4.optional(),
+  options: z.array(IpOption).optional().describe("IPv4 options; padded with EOL to a multiple of 4"),
+});
+
+export const Ipv6 = z.strictObject({
+  version: z.number().int().min(0).max(15).optional(),
+  tc: u8.optional().describe("traffic class"),
+  fl: z.number().int().min(0).max(0xfffff).optional().describe("flow label"),
+  plen: u16.optional().describe("payload length; derived"),
+  nh: u8.optional().describe("next header; derived from the next layer"),
+  hlim: u8.optional(),
+  src: ipv6.optional(),
+  dst: ipv6.optional(),
+});
+
+/** Hop-by-Hop (0) and Destination Options (60) headers. */
+export const Ipv6Opts = z.strictObject({
+  nh: u8.optional(),
+  len: u8.optional().describe("length in 8-byte units, not counting the first 8; derived"),
+  options: z.array(IpOption).optional().describe("options; PadN added to fill 8-byte units"),
+});
+
+export const Ipv6Routing = z.strictObject({
+  nh: u8.optional(),
+  len: u8.optional(),
+  type: u8.optional(),
+  segleft: u8.optional(),
+  reserved: u32.optional(),
+  addresses: z.array(ipv6).optional(),
+});
+
+export const Ipv6Frag = z.strictObject({
+  nh: u8.optional(),
+  res: u8.optional(),
+  offset: z.number().int().min(0).max(0x1fff).optional().describe("fragment offset in 8-byte units"),
+  res2: z.number().int().min(0).max(3).optional(),
+  m: z.boolean().optional().describe("more fragments"),
+  id: u32.optional(),
+});
+
+export const Tcp = z.strictObject({
+  sport: u16.optional(),
+  dport: u16.optional(),
+  seq: u32.optional(),
+  ack: u32.optional(),
+  dataofs: z.number().int().min(0).max(15).optional().describe("header length in 32-bit words; derived"),
+  reserved: z.number().int().min(0).max(15).optional(),
+  flags: z.string().regex(/^[FSRPAUECN]*$/, "TCP flags as letters, e.g. S, SA, PA, FA").optional(),
+  window: u16.optional(),
+  chksum: Checksum.optional(),
+  urgptr: u16.optional(),
+  options: hex.optional().describe("raw option bytes, padded with NOP/EOL to 4"),
+});
+
+export const Udp = z.strictObject({
+  sport: u16.optional(),
+  dport: u16.optional(),
+  len: u16.optional(),
+  chksum: Checksum.optional().describe("0 means no checksum (IPv4 only)"),
+});
+
+/**
+ * ICMP and ICMPv6 share a shape. The 4 bytes after the checksum mean
+ * different things per type; name the field that fits, or give `rest`
+ * as the raw 32-bit word.
+ *   echo:                      id, seq
+ *   IPv4 frag needed (3/4):    mtu (next-hop MTU)
+ *   ICMPv6 packet too big (2): mtu (32 bits)
+ *   parameter problem:         ptr (8 bits in ICMP, 32 in ICMPv6)
+ *   RFC 4884 errors:           length (of the original datagram, in 32/64-bit words)
+ */
+export const Icmp = z.strictObject({
+  type: u8.optional(),
+  code: u8.optional(),
+  chksum: Checksum.optional(),
+  id: u16.optional(),
+  seq: u16.optional(),
+  mtu: u32.optional(),
+  ptr: u32.optional(),
+  gw: ipv4.optional(),
+  length: u8.optional(),
+  rest: u32.optional(),
+});
+
+export const Payload = z.strictObject({
+  text: z.string().optional().describe("UTF-8 text"),
+  hex: hex.optional(),
+  size: z.number().int().min(0).max(65535).optional().describe("length in bytes, filled with `fill` (default a counting pattern)"),
+  fill: u8.optional(),
+});
+
+export const Layer = z.union([
+  z.strictObject({ eth: Eth }),
+  z.strictObject({ ipv4: Ipv4 }),
+  z.strictObject({ ipv6: Ipv6 }),
+  z.strictObject({ hbh: Ipv6Opts }),
+  z.strictObject({ dstopts: Ipv6Opts }),
+  z.strictObject({ routing: Ipv6Routing }),
+  z.strictObject({ frag: Ipv6Frag }),
+  z.strictObject({ tcp: Tcp }),
+  z.strictObject({ udp: Udp }),
+  z.strictObject({ icmp: Icmp }),
+  z.strictObject({ icmpv6: Icmp }),
+  z.strictObject({ payload: Payload }),
+]);
+export const Packet = z.array(Layer).min(1).describe("layers, outermost first");
+
+export type Layer = z.infer<typeof Layer>;
+export type Packet = z.infer<typeof Packet>;
+export type EthFields = z.infer<typeof Eth>;
+export type Ipv4Fields = z.infer<typeof Ipv4>;
+export type Ipv6Fields = z.infer<typeof Ipv6>;
+export type Ipv6OptsFields = z.infer<typeof Ipv6Opts>;
+export type Ipv6RoutingFields = z.infer<typeof Ipv6Routing>;
+export type Ipv6FragFields = z.infer<typeof Ipv6Frag>;
+export type TcpFields = z.infer<typeof Tcp>;
+export type UdpFields = z.infer<typeof Udp>;
+export type IcmpFields = z.infer<typeof Icmp>;
+export type PayloadFields = z.infer<typeof Payload>;
+/** The name of a layer: "eth", "ipv4", ... */
+export type LayerName = Layer extends infer L ? (L extends Record<infer K, unknown> ? K & string : never) : never;
+
+/** The one key of a layer object. */
+export function layerName(layer: Layer): LayerName {
+  return Object.keys(layer)[0] as LayerName;
+}
+/** The fields of a layer object. */
+export function layerFields(layer: Layer): Record<string, unknown> {
+  return Object.values(layer)[0] as Record<string, unknown>;
+}
