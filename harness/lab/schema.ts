@@ -12,6 +12,7 @@ import { z } from "zod";
 import { Packet } from "../packet/layers.ts";
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, "a short lowercase name: letters, digits, '-', at most 16");
+const labName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "a lowercase name: letters, digits, '-', at most 32");
 const devName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, "an interface name of at most 15 characters");
 /** "ns:dev": a device inside one of the lab's namespaces. */
 const nsDev = z.string().regex(/^[a-z][a-z0-9-]*:[a-zA-Z][a-zA-Z0-9_.-]*$/, "a device as namespace:device, e.g. router:eth1");
@@ -111,6 +112,10 @@ export const Expect = z.strictObject({
     .describe("how many captured frames must match: 3, '>=1', '==0'"),
   checksums: z.enum(["valid", "any"]).default("any").describe("valid: every checksum in the matched frames must verify"),
   direction: z.enum(["in", "out", "any"]).default("any"),
+  offloads: z
+    .enum(["on", "off"])
+    .optional()
+    .describe("apply this expectation only when the flow runs with TX offloads on (or off)"),
   why: z.string().optional(),
 });
 
@@ -175,7 +180,7 @@ export const Flow = z
   });
 
 export const Lab = z.strictObject({
-  name: name,
+  name: labName,
   description: z.string().optional(),
   namespaces: z.record(name, Namespace.nullable().transform((n) => n ?? Namespace.parse({}))),
   links: z.array(Link).default([]),

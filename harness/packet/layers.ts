@@ -139,6 +139,11 @@ export const Icmp = z.strictObject({
   gw: ipv4.optional(),
   length: u8.optional(),
   rest: u32.optional(),
+  quotelen: u16
+    .optional()
+    .describe(
+      "errors only: bytes of the quoted packet present; the builder cuts the quoted packet to this length (its lengths and checksums still describe the whole original); the parser fills it when the quote is shorter than the quoted IP length says",
+    ),
 });
 
 export const Payload = z.strictObject({

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ICMP <-> ICMPv6 type, code and "rest of header" mapping (RFC 7915 4.2, 5.2).
+ * The checksum and the quoted packet are the caller's (nat64.c).
+ */
+#ifndef NAT64_ICMP_H
+#define NAT64_ICMP_H
+
+/* The first 8 bytes of an ICMP or ICMPv6 header, checksum kept aside as zero. */
+struct icmpw {
+	__u8 type;
+	__u8 code;
+	__u16 zero;
+	union {
+		__be32 w;
+		__be16 h[2];
+		__u8 b[4];
+	} rest;
+};
+
+enum { ICMP_DROP = 0, ICMP_INFO = 1, ICMP_ERROR = 2 };
+
+/* RFC 7915 5.2 Figure 6: ICMPv6 Parameter Problem pointer -> ICMPv4; -1 if none. */
+static __always_inline int ptr6_to_4(__u32 p)
+{
+	if (p <= 1)
+		return p;    /* version/traffic class */
+	if (p == 4 || p == 5)
+		return 2;    /* payload length -> total length */
+	if (p == 6)
+		return 9;    /* next header -> protocol */
+	if (p == 7)
+		return 8;    /* hop limit -> TTL */
+	if (p >= 8 && p <= 23)
+		return 12;   /* source address */
+	if (p >= 24 && p <= 39)
+		return 16;   /* destination address */
+	return -1;           /* flow label and beyond the header: not translatable */
+}
+
+/* RFC 7915 4.2 Figure 3: ICMPv4 Parameter Problem pointer -> ICMPv6; -1 if none. */
+static __always_inline int ptr4_to_6(__u32 p)
+{
+	switch (p) {
+	case 0: return 0;                    /* version/IHL */
+	case 1: return 1;                    /* type of service */
+	case 2: case 3: return 4;            /* total length */
+	case 8: return 7;                    /* TTL */
+	case 9: return 6;                    /* protocol */
+	case 12: case 13: case 14: case 15: return 8;   /* source */
+	case 16: case 17: case 18: case 19: return 24;  /* destination */
+	}
+	return -1; /* identification, flags, checksum, options: n/a */
+}
+
+/* RFC 1191 7.1 plateaus: the greatest one below `tot` (RFC 7915 4.2, MTU 0). */
+static __always_inline __u32 mtu_plateau(__u32 tot)
+{
+	if (tot > 32000) return 32000;
+	if (tot > 17914) return 17914;
+	if (tot > 8166) return 8166;
+	if (tot > 4352) return 4352;
+	if (tot > 2002) return 2002;
+	if (tot > 1492) return 1492;
+	if (tot > 1006) return 1006;
+	if (tot > 508) return 508;
+	if (tot > 296) return 296;
+	return 68;
+}
+
+/* RFC 7915 5.2: ICMPv6 -> ICMPv4. */
+static __always_inline int icmp6_to_4(const struct icmpw *in, struct icmpw *out)
+{
+	__u32 mtu;
+	int p;
+
+	out->zero = 0;
+	out->rest.w = 0;
+	out->code = 0;
+	switch (in->type) {
+	case 128: /* echo request/reply: 128/129 -> 8/0, id and sequence kept */
+	case 129:
+		out->type = in->type == 128 ? 8 : 0;
+		out->rest.w = in->rest.w;
+		return ICMP_INFO;
+	case 1: /* destination unreachable -> type 3 */
+		out->type = 3;
+		switch (in->code) {
+		case 0: /* no route */
+		case 2: /* beyond scope of source address */
+		case 3: /* address unreachable */
+			out->code = 1; /* host unreachable */
+			break;
+		case 1: /* administratively prohibited */
+			out->code = 10; /* host administratively prohibited */
+			break;
+		case 4: /* port unreachable */
+			out->code = 3;
+			break;
+		default:
+			return ICMP_DROP;
+		}
+		return ICMP_ERROR;
+	case 2: /* packet too big -> fragmentation needed, MTU less the 20-byte header difference */
+		out->type = 3;
+		out->code = 4;
+		mtu = bpf_ntohl(in->rest.w);
+		mtu = mtu > 20 ? mtu - 20 : 0;
+		out->rest.h[1] = bpf_htons(mtu > 0xffff ? 0xffff : mtu);
+		return ICMP_ERROR;
+	case 3: /* time exceeded -> type 11, code unchanged */
+		out->type = 11;
+		out->code = in->code;
+		return ICMP_ERROR;
+	case 4: /* parameter problem */
+		if (in->code == 1) { /* unrecognized next header -> protocol unreachable */
+			out->type = 3;
+			out->code = 2;
+			return ICMP_ERROR;
+		}
+		if (in->code != 0) /* code 2 (unrecognized option) and others: drop */
+			return ICMP_DROP;
+		p = ptr6_to_4(bpf_ntohl(in->rest.w));
+		if (p < 0)
+			return ICMP_DROP;
+		out->type = 12;
+		out->rest.b[0] = p;
+		return ICMP_ERROR;
+	}
+	/* MLD, ND and unknown types are single-hop or unknown: silently dropped */
+	return ICMP_DROP;
+}
+
+/* RFC 7915 4.2: ICMPv4 -> ICMPv6. `qtot` is the quoted packet's total length (for MTU 0). */
+static __always_inline int icmp4_to_6(const struct icmpw *in, struct icmpw *out, __u32 qtot)
+{
+	__u32 mtu;
+	int p;
+
+	out->zero = 0;
+	out->rest.w = 0;
+	out->code = 0;
+	switch (in->type) {
+	case 8: /* echo request/reply: 8/0 -> 128/129 */
+	case 0:
+		out->type = in->type == 8 ? 128 : 129;
+		out->rest.w = in->rest.w;
+		return ICMP_INFO;
+	case 3: /* destination unreachable */
+		out->type = 1;
+		switch (in->code) {
+		case 0: case 1: case 5: case 6: case 7: case 8: case 11: case 12:
+			out->code = 0; /* no route */
+			break;
+		case 9: case 10: case 13: case 15:
+			out->code = 1; /* administratively prohibited */
+			break;
+		case 3:
+			out->code = 4; /* port unreachable */
+			break;
+		case 2: /* protocol unreachable -> parameter problem, unrecognized next header, pointer 6 */
+			out->type = 4;
+			out->code = 1;
+			out->rest.w = bpf_htonl(6);
+			break;
+		case 4: /* fragmentation needed -> packet too big */
+			out->type = 2;
+			mtu = bpf_ntohs(in->rest.h[1]);
+			/* a router that does not implement RFC 1191 sends 0: use the plateau below the quoted total length */
+			if (mtu == 0)
+				mtu = mtu_plateau(qtot);
+			out->rest.w = bpf_htonl(mtu + 20);
+			break;
+		default: /* 14 (host precedence violation) and unknown codes */
+			return ICMP_DROP;
+		}
+		return ICMP_ERROR;
+	case 11: /* time exceeded -> type 3, code unchanged */
+		out->type = 3;
+		out->code = in->code;
+		return ICMP_ERROR;
+	case 12: /* parameter problem: codes 0 and 2 -> erroneous header field with the pointer mapped */
+		if (in->code != 0 && in->code != 2)
+			return ICMP_DROP;
+		p = ptr4_to_6(in->rest.b[0]);
+		if (p < 0)
+			return ICMP_DROP;
+		out->type = 4;
+		out->rest.w = bpf_htonl(p);
+		return ICMP_ERROR;
+	}
+	/* source quench, redirect, timestamp, info, address mask, router advertisement/solicitation, unknown */
+	return ICMP_DROP;
+}
+
+#endif

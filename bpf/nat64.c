@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * natlab's stateless NAT64 (RFC 7915 "SIIT") for tc cls_bpf, direct action.
+ *
+ *   sec "6to4": IPv6 -> IPv4, at egress of the translating device. Only
+ *               packets whose source AND destination lie in the prefix.
+ *   sec "4to6": IPv4 -> IPv6, at its ingress. Every IPv4 address maps into
+ *               the prefix (RFC 6052).
+ *
+ * Anything not for us returns TC_ACT_OK untouched; anything we would only
+ * half-handle is dropped (TC_ACT_SHOT) and counted. Every check is made on a
+ * stack copy before the packet changes, so a packet is never emitted
+ * half-translated: once the first byte changes, only a failing kernel helper
+ * can stop us, and that drops.
+ *
+ * TTL / Hop Limit are copied, not decremented (RFC 7915 4.1 and 5.1 ask the
+ * translator, being a router, to decrement): here the kernel's own
+ * forwarding does that, on the IPv6 side before egress (6to4) and on the
+ * IPv6 side after ingress (4to6), so decrementing again would count the hop
+ * twice.
+ *
+ * Checksums: the IPv4 header checksum is computed; TCP/UDP get the
+ * pseudo-header difference through bpf_l4_csum_replace(BPF_F_PSEUDO_HDR),
+ * which is also right for CHECKSUM_PARTIAL packets from local sockets;
+ * ICMP <-> ICMPv6 adds or removes the ICMPv6 pseudo-header and, for errors,
+ * the difference of the quoted headers - all incremental (RFC 1624), so a
+ * wrong checksum stays exactly as wrong. -DNAT64_NO_L4_CSUM_FIX leaves every
+ * L4 checksum alone (to prove the tests catch it).
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "nat64_stats.h"
+#include "csum.h"
+#include "rfc6052.h"
+#include "icmp.h"
+
+#ifdef NAT64_PIPE
+#define XLAT_DONE TC_ACT_PIPE /* act_bpf followed by act_csum on kernels that have them */
+#else
+#define XLAT_DONE TC_ACT_OK
+#endif
+
+#define MAX_EXT 6   /* IPv6 extension headers walked before giving up */
+#define MAX_QEXT 64 /* bytes of extension headers allowed in a quoted IPv6 packet */
+#define ETH_LEN 14
+#define IP4_OFF (ETH_LEN + 20) /* L4 of a translated IPv4 packet */
+#define IP6_OFF (ETH_LEN + 40) /* L4 of a translated IPv6 packet */
+#define IP_MF 0x2000
+#define IP_DF 0x4000
+#define IP_OFFMASK 0x1fff
+#define SCRATCH 128 /* one buffer for options, quoted extensions and payload sums */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nat64_config);
+} nat64_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NAT64_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} nat64_stats SEC(".maps");
+
+static __always_inline int count(int dir, int item, int ret)
+{
+	__u32 key = dir * NAT64_STAT_PER_DIR + item;
+	__u64 *n = bpf_map_lookup_elem(&nat64_stats, &key);
+
+	if (n)
+		*n += 1;
+	return ret;
+}
+#define PASS(d, it) count(d, NAT64_##it, TC_ACT_OK)
+#define DROP(d, it) count(d, NAT64_##it, TC_ACT_SHOT)
+
+/* The prefix: the map's, or the default when the entry is all zero. -1 if invalid. */
+static __always_inline int config(struct nat64_config *c)
+{
+	__u32 key = 0;
+	const struct nat64_config *v = bpf_map_lookup_elem(&nat64_config, &key);
+
+	if (!v || v->len == 0) {
+		prefix_default(c);
+		return 0;
+	}
+	*c = *v;
+	return prefix_len_ok(c->len) ? 0 : -1;
+}
+
+/* ---- IPv6 extension headers ------------------------------------------ */
+
+struct walk6 {
+	__u32 off;  /* offset of the upper-layer header (or fragment data) */
+	__u8 proto; /* its protocol */
+	__u8 frag;  /* a Fragment header was seen */
+	__u8 mf;
+	__u16 foff; /* fragment offset, 8-byte units */
+	__be32 id;
+};
+
+static __always_inline int is_ext(__u8 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_DSTOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT;
+}
+
+/*
+ * Walk the extension headers from `off` (just after a 40-byte IPv6 header),
+ * staying below `end`. RFC 7915 5.1: Hop-by-Hop, Destination Options and a
+ * Routing header with Segments Left 0 are skipped (not translated); Segments
+ * Left != 0 MUST NOT be translated. Returns 0 or a drop reason.
+ */
+static __always_inline int walk6(struct __sk_buff *skb, __u32 off, __u8 nh, __u32 end, struct walk6 *w)
+{
+	__u8 h[8];
+
+	w->frag = 0;
+	w->mf = 0;
+	w->foff = 0;
+	w->id = 0;
+#pragma unroll
+	for (int i = 0; i < MAX_EXT; i++) {
+		if (!is_ext(nh))
+			break;
+		if (off + 8 > end || bpf_skb_load_bytes(skb, off, h, 8))
+			return NAT64_DROP_TRUNCATED;
+		if (nh == IPPROTO_FRAGMENT) {
+			__u16 fo = ((__u16)h[2] << 8) | h[3];
+
+			if (w->frag)
+				return NAT64_DROP_BAD_HEADER; /* two Fragment headers */
+			w->frag = 1;
+			w->foff = fo >> 3;
+			w->mf = fo & 1;
+			__builtin_memcpy(&w->id, &h[4], 4);
+			off += 8;
+			nh = h[0];
+			if (w->foff) /* a later fragment: what follows is fragment data (RFC 8200 4.5) */
+				break;
+			continue;
+		}
+		if (nh == IPPROTO_HOPOPTS && i != 0)
+			return NAT64_DROP_BAD_HEADER; /* Hop-by-Hop only first (RFC 8200 4.1) */
+		if (nh == IPPROTO_ROUTING && h[3] != 0)
+			return NAT64_DROP_SEGLEFT; /* RFC 7915 5.1: MUST NOT translate */
+		off += ((__u32)h[1] + 1) * 8;
+		nh = h[0];
+	}
+	if (is_ext(nh) && !(w->frag && w->foff))
+		return NAT64_DROP_EXT_CHAIN;
+	if (off > end)
+		return NAT64_DROP_TRUNCATED;
+	w->off = off;
+	w->proto = nh;
+	return 0;
+}
+
+/* ---- header translation ---------------------------------------------- */
+
+/*
+ * The IPv4 header for an IPv6 header (RFC 7915 5.1 / 5.1.1). `l4len` is
+ * the length after the extension headers; `quoted` for the packet inside an
+ * ICMP error (its Identification is unknowable: 0).
+ */
+static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *ip6, const struct walk6 *w,
+					__u32 l4len, __be32 src, __be32 dst, int quoted)
+{
+	__u32 tot = 20 + l4len;
+	__u8 proto = w->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : w->proto;
+
+	if (tot > 0xffff)
+		return -1;
+	ip->version = 4;
+	ip->ihl = 5;
+	/* Type of Service: all 8 bits of the Traffic Class (RFC 7915 5.1) */
+	ip->tos = (bpf_ntohl(*(const __be32 *)ip6) >> 20) & 0xff;
+	ip->tot_len = bpf_htons(tot);
+	if (w->frag) {
+		/* RFC 7915 5.1.1: low 16 bits of the Identification, MF and offset copied, DF clear */
+		ip->id = bpf_htons(bpf_ntohl(w->id) & 0xffff);
+		ip->frag_off = bpf_htons((w->mf ? IP_MF : 0) | w->foff);
+	} else if (tot <= 1260) {
+		/*
+		 * RFC 7915 5.1: DF is 0 when the IPv4 packet is at most 1260 bytes
+		 * (an IPv6 node may rely on IPv4 routers fragmenting it to fit the
+		 * IPv6 minimum MTU on the way back), 1 otherwise; the Identification
+		 * comes from a generator.
+		 */
+		ip->id = quoted ? 0 : (__be16)bpf_get_prandom_u32();
+		ip->frag_off = 0;
+	} else {
+		/* DF set and not a fragment: an atomic datagram, any ID will do (RFC 6864 4.1) */
+		ip->id = 0;
+		ip->frag_off = bpf_htons(IP_DF);
+	}
+	ip->ttl = ip6->hop_limit; /* copied: see the top of this file */
+	ip->protocol = proto;     /* RFC 7915 5.1: ICMPv6 (58) becomes ICMP (1) */
+	ip->saddr = src;
+	ip->daddr = dst;
+	ip->check = 0;
+	ip->check = ip4_csum(ip);
+	return 0;
+}
+
+struct frag6 {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 id;
+};
+
+/*
+ * The IPv6 header (and Fragment header, returned size 8, else 0) for an
+ * IPv4 header (RFC 7915 4.1). `l4len` is the length after the IPv4 header.
+ */
+static __always_inline int ip6_from_ip4(struct ipv6hdr *ip6, struct frag6 *fh, const struct iphdr *ip,
+					const struct nat64_config *c, __u32 l4len)
+{
+	__u16 fo = bpf_ntohs(ip->frag_off);
+	__u8 proto = ip->protocol == IPPROTO_ICMP ? IPPROTO_ICMPV6 : ip->protocol;
+	int f = 0;
+
+	/* Traffic Class: all 8 bits of the TOS; Flow Label 0 (RFC 7915 4.1) */
+	*(__be32 *)ip6 = bpf_htonl(0x60000000 | ((__u32)ip->tos << 20));
+	ip6->hop_limit = ip->ttl;
+	prefix_embed(c, ip->saddr, &ip6->saddr);
+	prefix_embed(c, ip->daddr, &ip6->daddr);
+	/*
+	 * A Fragment header only for an IPv4 fragment (RFC 7915 4.1): a whole
+	 * packet with DF=0 gets none, since RFC 7915 dropped RFC 6145's advice
+	 * to add one (atomic fragments, RFC 8021).
+	 */
+	if (fo & (IP_MF | IP_OFFMASK)) {
+		f = 8;
+		fh->nexthdr = proto;
+		fh->reserved = 0;
+		fh->frag_off = bpf_htons(((fo & IP_OFFMASK) << 3) | ((fo & IP_MF) ? 1 : 0));
+		fh->id = bpf_htonl(bpf_ntohs(ip->id)); /* high 16 bits zero (RFC 7915 4.1) */
+		proto = IPPROTO_FRAGMENT;
+	}
+	ip6->nexthdr = proto;
+	ip6->payload_len = bpf_htons(l4len + f);
+	return f;
+}
+
+/* Where the checksum word to rewrite sits in a TCP/UDP/ICMP header: the 4-byte word holding it. */
+static __always_inline int csum_word(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return 16; /* check, urg_ptr */
+	case IPPROTO_UDP:
+		return 4; /* len, check */
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return 0; /* type, code, check */
+	}
+	return -1;
+}
+
+#include "6to4.h"
+#include "4to6.h"
+
+char _license[] SEC("license") = "GPL";

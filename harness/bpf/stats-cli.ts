@@ -1,0 +1,51 @@
+/**
+ * `natlab stats [--ns NS --dev DEV] [--all]`: the counters of every
+ * translator attached in running natlab namespaces (or one device's).
+ */
+import { parseArgs } from "node:util";
+import { run } from "../exec/command.ts";
+import { attachedPrograms, type Hook, programInfo } from "./config.ts";
+import { formatStats, readStats } from "./stats.ts";
+
+export async function statsCommand(argv: string[]): Promise<number> {
+  let values: { ns?: string; dev?: string; all?: boolean };
+  try {
+    values = parseArgs({ args: argv, options: { ns: { type: "string" }, dev: { type: "string" }, all: { type: "boolean" } } }).values;
+  } catch (e) {
+    process.stderr.write(`natlab stats: ${(e as Error).message}\nusage: natlab stats [--ns NS --dev DEV] [--all]\n`);
+    return 2;
+  }
+  try {
+    const namespaces = values.ns ? [values.ns] : await natlabNamespaces();
+    let found = 0;
+    for (const ns of namespaces) {
+      const devs = values.dev ? [values.dev] : await devices(ns);
+      for (const dev of devs)
+        for (const hook of ["egress", "ingress"] as Hook[]) {
+          for (const id of await attachedPrograms(ns, dev, hook).catch(() => [] as number[])) {
+            const p = await programInfo(id);
+            if (p.maps.nat64_stats === undefined) continue;
+            found++;
+            console.log(`${ns} ${dev} ${hook}: program ${id} (${p.name})`);
+            console.log(formatStats(await readStats(p.maps.nat64_stats), { all: values.all }));
+          }
+        }
+    }
+    if (!found) console.log(values.ns ? `no translator attached in ${values.ns}` : "no translator attached in any natlab namespace");
+    return 0;
+  } catch (e) {
+    process.stderr.write(`natlab stats: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function natlabNamespaces(): Promise<string[]> {
+  const r = await run(["ip", "-j", "netns", "list"], { allowFail: true });
+  const list = JSON.parse(r.stdout || "[]") as { name: string }[];
+  return list.map((n) => n.name).filter((n) => n.startsWith("natlab-"));
+}
+
+async function devices(ns: string): Promise<string[]> {
+  const r = await run(["ip", "-j", "link", "show"], { ns });
+  return (JSON.parse(r.stdout || "[]") as { ifname: string }[]).map((l) => l.ifname).filter((n) => n !== "lo");
+}

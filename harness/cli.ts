@@ -1,0 +1,185 @@
+/**
+ * natlab: build NAT64 labs in network namespaces, run their flows, report.
+ *
+ *   natlab run [LAB...] [--filter TEXT] [--variant clsact|literal] [--object O.o] [--prefix P/LEN]
+ *   natlab script LAB [--variant clsact|literal]
+ *   natlab build
+ *   natlab doctor
+ *   natlab clean
+ *   natlab xlat IN.pcap --out OUT.pcap [--prefix P/LEN] [--report R.jsonl] [--section 6to4|4to6]
+ *   natlab stats [--ns NS --dev DEV]
+ *   natlab schema            (writes schema/lab.schema.json)
+ *   natlab bpf-config --ns NS --dev DEV --hook ingress|egress --prefix P/LEN
+ */
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { runCleanups } from "./exec/cleanup.ts";
+import { cleanAll } from "./exec/netns.ts";
+import { LabError } from "./lab/load.ts";
+import { ConsoleReporter } from "./report/console.ts";
+import { ROOT } from "./root.ts";
+import type { ProgressSink } from "./run/lab.ts";
+
+
+const USAGE = `natlab: a regression suite and teaching lab for stateless NAT64 in eBPF
+
+usage:
+  natlab run [LAB...]       build each lab in fresh namespaces, run its flows, tear down
+                            (default: every labs/*.yaml); results in results/<lab>/
+      --filter TEXT         only flows whose name contains TEXT
+      --variant V           clsact (default) or literal (the write-up's prio/matchall/act_bpf/act_csum)
+      --object FILE         use another translator build for every BPF attachment
+      --prefix P/LEN        use another NAT64 prefix for every BPF attachment
+  natlab script LAB         print the lab's plan as a shell script
+  natlab build              build bpf/nat64.o and the xlat runner
+  natlab doctor             check tools, kernel features, privileges, bpffs and tracefs
+  natlab clean              remove leftover natlab namespaces
+  natlab xlat IN.pcap --out OUT.pcap [--prefix P/LEN] [--report R.jsonl] [--section 6to4|4to6]
+                            run each frame through the translator (BPF_PROG_TEST_RUN)
+  natlab stats              the translator counters of every running natlab lab
+  natlab schema             write schema/lab.schema.json (for editors)
+`;
+
+function labFiles(args: string[]): string[] {
+  if (args.length) return args;
+  const dir = join(ROOT, "labs");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => relative(process.cwd(), join(dir, f)));
+}
+
+function progressFor(reporter: ConsoleReporter): ProgressSink {
+  return {
+    labStart: (lab, info) => reporter.labStart({ lab: lab.name, flows: info.flows, kernel: info.kernel, variant: info.variant }),
+    setup: (done, total) => reporter.setup(done, total),
+    flow: (o) =>
+      reporter.flow({ name: o.name, status: o.status, durationMs: o.durationMs, failure: o.failures.join("\n\n") || undefined, skip: o.reason }),
+    labEnd: (lab, outcomes, ms, dir) =>
+      reporter.summary({
+        lab,
+        passed: outcomes.filter((o) => o.status === "pass").length,
+        failed: outcomes.filter((o) => o.status === "fail").length,
+        skipped: outcomes.filter((o) => o.status === "skip").length,
+        durationMs: ms,
+        resultsDir: dir,
+      }),
+    note: (text) => process.stderr.write(`natlab: ${text}\n`),
+  };
+}
+
+function needRoot(what: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new UsageError(`${what} needs root (network namespaces, tc and BPF): run it as root, or in the Vagrant VM (see README)`);
+  }
+}
+
+class UsageError extends Error {}
+
+async function cmdRun(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { filter: { type: "string" }, variant: { type: "string" }, object: { type: "string" }, prefix: { type: "string" } },
+  });
+  const variant = values.variant as "clsact" | "literal" | undefined;
+  if (variant && variant !== "clsact" && variant !== "literal") throw new UsageError(`--variant is clsact or literal, not ${variant}`);
+  const files = labFiles(positionals);
+  // Validate every lab before building any: a typo in the last file should not cost the first lab's run.
+  const { loadLab } = await import("./lab/load.ts");
+  for (const f of files) loadLab(f);
+  needRoot("natlab run");
+  const { runLab } = await import("./run/lab.ts");
+  const reporter = new ConsoleReporter();
+  let failed = 0;
+  let passed = 0;
+  let skipped = 0;
+  for (const f of files) {
+    const r = await runLab(f, { root: ROOT, variant, filter: values.filter, object: values.object, prefix: values.prefix, progress: progressFor(reporter) });
+    failed += r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0);
+    passed += r.outcomes.filter((o) => o.status === "pass").length;
+    skipped += r.outcomes.filter((o) => o.status === "skip").length;
+  }
+  if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  return failed > 0 ? 1 : 0;
+}
+
+async function cmdScript(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { variant: { type: "string" } } });
+  if (positionals.length !== 1) throw new UsageError("usage: natlab script LAB");
+  const { loadLab } = await import("./lab/load.ts");
+  const { detectFeatures } = await import("./plan/features.ts");
+  const { planLab, chooseVariant } = await import("./plan/plan.ts");
+  const { planToScript } = await import("./plan/script.ts");
+  const lab = loadLab(positionals[0]);
+  const features = detectFeatures();
+  const variant = values.variant === "literal" ? "literal" : values.variant === "clsact" ? "clsact" : chooseVariant(features, undefined);
+  const plan = planLab(lab, { runId: "script", features, root: ROOT, variant, labPath: positionals[0] });
+  process.stdout.write(planToScript(plan));
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "run":
+      return cmdRun(rest);
+    case "script":
+      return cmdScript(rest);
+    case "build": {
+      const { buildBpf } = await import("./bpf/build.ts");
+      await buildBpf();
+      return 0;
+    }
+    case "doctor": {
+      const { doctor } = await import("./doctor.ts");
+      return doctor();
+    }
+    case "clean": {
+      needRoot("natlab clean");
+      const removed = await cleanAll();
+      console.log(removed.length ? `removed ${removed.length} namespace(s): ${removed.join(" ")}` : "no natlab namespaces left over");
+      return 0;
+    }
+    case "xlat": {
+      const { xlatCommand } = await import("./bpf/xlat-cli.ts");
+      return xlatCommand(rest);
+    }
+    case "stats": {
+      const { statsCommand } = await import("./bpf/stats-cli.ts");
+      return statsCommand(rest);
+    }
+    case "bpf-config": {
+      const { bpfConfigCommand } = await import("./bpf/config-cli.ts");
+      return bpfConfigCommand(rest);
+    }
+    case "schema": {
+      const { writeLabJsonSchema } = await import("./lab/jsonschema.ts");
+      writeLabJsonSchema();
+      console.log("wrote schema/lab.schema.json");
+      return 0;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`natlab: unknown command '${cmd}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2))
+  .then(async (code) => {
+    await runCleanups();
+    process.exit(code);
+  })
+  .catch(async (err: Error) => {
+    await runCleanups((l) => process.stderr.write(`natlab: ${l}\n`));
+    if (err instanceof LabError || err instanceof UsageError) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`natlab: ${err.stack ?? err.message}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  });

@@ -1,0 +1,57 @@
+/**
+ * tcpdump captures inside lab namespaces.
+ *
+ * Each capture starts before the flow sends anything, and is considered
+ * started only once tcpdump says "listening on" (a capture that is still
+ * opening its socket misses the first packets). --immediate-mode and -U make
+ * it write every packet as it comes, so stopping it loses nothing.
+ */
+import { spawn } from "node:child_process";
+import { inNamespace } from "../exec/command.ts";
+import { onCleanup } from "../exec/cleanup.ts";
+
+export interface Capture {
+  ns: string;
+  dev: string;
+  file: string;
+  direction: "inout" | "in" | "out";
+  stop(): Promise<void>;
+}
+
+export function startCapture(ns: string, dev: string, file: string, direction: Capture["direction"] = "inout", timeoutSec = 5): Promise<Capture> {
+  const argv = inNamespace(["tcpdump", "-i", dev, "-Q", direction, "-w", file, "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"], ns);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  let exited = false;
+  const done = new Promise<void>((resolve) => child.on("exit", () => {
+    exited = true;
+    resolve();
+  }));
+  const unregister = onCleanup(`capture on ${ns}:${dev}`, () => stop());
+  async function stop(): Promise<void> {
+    unregister();
+    if (!exited) {
+      child.kill("SIGINT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await done;
+      clearTimeout(timer);
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`tcpdump on ${ns}:${dev} did not start listening within ${timeoutSec}s: ${stderr.trim()}`));
+    }, timeoutSec * 1000);
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes("listening on")) {
+        clearTimeout(timer);
+        resolve({ ns, dev, file, direction, stop });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tcpdump on ${ns}:${dev} exited with ${code} before listening: ${stderr.trim()}`));
+    });
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * One flow, once per TX offload setting it asks for:
+ *   start captures -> inject or run -> settle -> stop captures
+ *   -> decode every frame -> match expectations -> read conntrack,
+ *   kernel counters and translator counters -> one outcome.
+ * Each wait is bounded; nothing here asserts on time.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Flow, Lab } from "../lab/schema.ts";
+import { run } from "../exec/command.ts";
+import { type Frame, matchCapture, onlyCheck } from "../match/capture.ts";
+import { checksumProblems, parse, readPcap } from "../packet/index.ts";
+import { type Capture, startCapture } from "./capture.ts";
+import { inject } from "./inject.ts";
+import { flushConntrack, readConntrack, readCounters } from "./observe.ts";
+import { withoutPartialSeeds } from "./partial.ts";
+import { runProgram } from "./programs.ts";
+import { devices, splitNsDev, vethEnds } from "./topology.ts";
+import { checkConntrack, checkCounters, checkStats, type StatsReader } from "./checks.ts";
+import { formatFlowFailure, formatUnexpected } from "../match/format.ts";
+import { type ResultsLayout, slug } from "../report/results.ts";
+
+export interface FlowContext {
+  lab: Lab;
+  root: string;
+  /** lab namespace -> real namespace */
+  nsOf: (labNs: string) => string;
+  results: ResultsLayout;
+  stats?: StatsReader;
+}
+
+export interface FlowOutcome {
+  name: string;
+  status: "pass" | "fail" | "skip";
+  reason?: string;
+  durationMs: number;
+  /** What the flow did, one line. */
+  summary: string;
+  /** Readable failure text (diffs, counts, program output). */
+  failures: string[];
+  pcaps: string[];
+}
+
+export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowContext): Promise<FlowOutcome> {
+  const variantName = flow.offloads.length > 1 ? `${flow.name} (offloads ${offloads})` : flow.name;
+  const t0 = Date.now();
+  if (flow.skip) {
+    return { name: variantName, status: "skip", reason: flow.skip, durationMs: 0, summary: "", failures: [], pcaps: [] };
+  }
+  const dir = ctx.results.flowDir(variantName);
+  mkdirSync(dir, { recursive: true });
+  const failures: string[] = [];
+  const devs = devices(ctx.lab);
+
+  // TX offloads for this run of the flow: on (the veth default) or off everywhere.
+  for (const end of vethEnds(ctx.lab)) {
+    await run(["ethtool", "-K", end.dev, "tx", offloads], { ns: ctx.nsOf(end.ns), allowFail: true });
+  }
+  for (const c of flow.conntrack) await flushConntrack(ctx.nsOf(c.ns));
+  const counterNs = [...new Set(flow.kernelCounters.flatMap((k) => (k.ns === "all" ? Object.keys(ctx.lab.namespaces) : [k.ns])))];
+  const countersBefore = new Map<string, Record<string, number>>();
+  for (const ns of counterNs) countersBefore.set(ns, await readCounters(ctx.nsOf(ns)));
+  const statsBefore = ctx.stats && flow.stats.length ? await ctx.stats.snapshot(flow.stats.map((s) => s.dev)) : undefined;
+
+  const captureOn = [...new Set([...flow.capture, ...flow.expect.map((e) => e.on)])];
+  const captures: Capture[] = [];
+  let summary = "";
+  try {
+    for (const on of captureOn) {
+      const { ns, dev } = splitNsDev(on);
+      captures.push(await startCapture(ctx.nsOf(ns), dev, ctx.results.pcap(variantName, on)));
+    }
+    if (flow.inject) {
+      const { ns } = splitNsDev(flow.inject.dev);
+      const r = await inject(flow.inject, ctx.nsOf(ns), devs.get(flow.inject.dev), join(dir, "injected.pcap"));
+      summary = `injected ${flow.inject.count} × ${r.bytes}-byte frame on ${flow.inject.dev}`;
+    } else if (flow.run) {
+      const r = await runProgram(flow.run, ctx.nsOf, ctx.root);
+      summary = r.summary;
+      if (!r.ok) failures.push(`the program failed: ${r.summary}\n${indent(r.output.trim())}`);
+    }
+    await new Promise((r) => setTimeout(r, flow.settle * 1000));
+  } finally {
+    for (const c of captures) await c.stop();
+  }
+
+  // Decode every capture and check what was expected on it.
+  const frames: Record<string, Frame[]> = {};
+  for (const c of captures) {
+    const on = captureOn[captures.indexOf(c)];
+    frames[on] = decodeCapture(c.file, offloads);
+  }
+  const applies = (e: (typeof flow.expect)[number]) => e.offloads === undefined || e.offloads === offloads;
+  const active = flow.expect.filter(applies);
+  flow.expect.forEach((e, i) => {
+    if (!applies(e)) return;
+    const m = matchCapture(e, frames[e.on] ?? [], { noise: flow.noise });
+    if (!m.ok) failures.push(formatFlowFailure({ index: i, expect: e, result: m, frames: frames[e.on] ?? [], pcap: ctx.results.pcap(variantName, e.on) }));
+  });
+  if (flow.only) {
+    const o = onlyCheck(active, frames, { noise: flow.noise });
+    if (!o.ok) failures.push(formatUnexpected(o.unexpected, Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(variantName, on)]))));
+  }
+  for (const c of flow.conntrack) failures.push(...checkConntrack(c, await readConntrack(ctx.nsOf(c.ns))));
+  for (const k of flow.kernelCounters) {
+    const names = k.ns === "all" ? Object.keys(ctx.lab.namespaces) : [k.ns];
+    for (const ns of names) failures.push(...checkCounters(k, ns, countersBefore.get(ns) ?? {}, await readCounters(ctx.nsOf(ns))));
+  }
+  if (ctx.stats && statsBefore) {
+    const after = await ctx.stats.snapshot(flow.stats.map((s) => s.dev));
+    for (const s of flow.stats) failures.push(...checkStats(s, statsBefore, after));
+  }
+  return {
+    name: variantName,
+    status: failures.length ? "fail" : "pass",
+    durationMs: Date.now() - t0,
+    summary,
+    failures,
+    pcaps: captures.map((c) => c.file),
+  };
+}
+
+/** Every frame of a capture, decoded, with its checksum problems (correct CHECKSUM_PARTIAL seeds accepted when offloads are on). */
+export function decodeCapture(file: string, offloads: "on" | "off"): Frame[] {
+  const pcap = readPcap(readFileSync(file));
+  return pcap.frames.map((f, i) => {
+    const packet = parse(f.data, { linktype: pcap.linktype });
+    const problems = checksumProblems(f.data, { linktype: pcap.linktype });
+    return { index: i + 1, packet, ts: f.ts, problems: offloads === "on" ? withoutPartialSeeds(packet, problems) : problems };
+  });
+}
+
+export function indent(s: string, by = "    "): string {
+  return s.replace(/^/gm, by);
+}
+

@@ -1,0 +1,56 @@
+/**
+ * Background programs inside a namespace (traffic servers, lab services):
+ * started, waited on until ready, and always stopped with the run.
+ */
+import { spawn } from "node:child_process";
+import { inNamespace } from "../exec/command.ts";
+import { onCleanup } from "../exec/cleanup.ts";
+
+export interface Background {
+  argv: string[];
+  /** Resolves with the exit code once the program ends (by itself or by stop()). */
+  exited: Promise<number>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function startBackground(argv: string[], opts: { ns?: string; cwd?: string; what: string }): Background {
+  const full = inNamespace(argv, opts.ns);
+  const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  let code: number | undefined;
+  const exited = new Promise<number>((resolve) => {
+    child.on("exit", (c, sig) => {
+      code = c ?? (sig ? 128 : 1);
+      resolve(code);
+    });
+    child.on("error", (e) => {
+      out += `\n${e.message}`;
+      code = 127;
+      resolve(127);
+    });
+  });
+  const unregister = onCleanup(opts.what, () => stop());
+  async function stop(): Promise<void> {
+    unregister();
+    if (code === undefined) {
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 2000);
+      await exited;
+      clearTimeout(t);
+    }
+  }
+  return { argv: full, exited, output: () => out, stop };
+}
+
+/** Wait until `ready()` is true, polling; fail with `what` after timeoutSec. */
+export async function waitFor(what: string, ready: () => Promise<boolean> | boolean, timeoutSec: number, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutSec * 1000;
+  while (Date.now() < deadline) {
+    if (await ready()) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutSec}s waiting for ${what}`);
+}

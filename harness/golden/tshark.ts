@@ -1,0 +1,45 @@
+/**
+ * A second opinion on the expected outputs' checksums from tshark, an
+ * independent decoder: every "ok" case's expected frame must have no
+ * checksum tshark calls bad (status 2), except the cases whose point is a
+ * preserved wrong checksum. tshark's TCP quirk (0xffff called bad where it
+ * computes 0) cannot bite: the builder writes a computed zero as 0x0000.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../exec/command.ts";
+import { pcapBytes } from "../packet/index.ts";
+import type { Case } from "./cases.ts";
+import { caseFrames } from "./generate.ts";
+import { writeFileSync } from "node:fs";
+
+const FIELDS = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status"];
+
+/** One line per expected output tshark finds a bad checksum in; empty when all are good. */
+export async function tsharkChecksumProblems(cases: Case[]): Promise<string[]> {
+  const checked = cases.filter((c) => c.verdict === "ok" && c.badChecksum !== "preserved");
+  if (checked.length === 0) return [];
+  const tmp = mkdtempSync(join(tmpdir(), "natlab-golden-tshark-"));
+  try {
+    const pcap = join(tmp, "expected.pcap");
+    writeFileSync(pcap, pcapBytes(checked.map((c) => caseFrames(c).output as Buffer)));
+    const argv = ["tshark", "-r", pcap, "-n"];
+    for (const p of ["ip", "tcp", "udp", "icmp", "icmpv6"]) argv.push("-o", `${p}.check_checksum:TRUE`);
+    argv.push("-T", "fields", "-E", "separator=/t");
+    for (const f of FIELDS) argv.push("-e", f);
+    const r = await run(argv, { allowFail: true, timeoutSec: 120 });
+    if (r.exitCode !== 0) throw new Error(`tshark failed (is it installed? scripts/setup.sh installs it):\n  ${r.stderr.trim()}`);
+    const lines = r.stdout.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
+    const problems: string[] = [];
+    checked.forEach((c, i) => {
+      const cols = (lines[i] ?? "").split("\t");
+      const bad = FIELDS.filter((_, j) => (cols[j] ?? "").split(",").includes("2"));
+      if (bad.length) problems.push(`${c.file}: ${c.name}: tshark calls ${bad.join(", ")} bad in the expected output`);
+    });
+    if (lines.length < checked.length) problems.push(`tshark printed ${lines.length} lines for ${checked.length} frames`);
+    return problems;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

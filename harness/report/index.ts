@@ -1,0 +1,6 @@
+/** harness/report: console progress, TAP, JUnit and the results directory. */
+export { colorEnabled, paint, stripColor } from "./color.ts";
+export { ConsoleReporter, type FlowLine, formatFlowLine, formatLabStart, formatSummary, type LabStart, type Out, type RunSummary, seconds } from "./console.ts";
+export { junitFromTap } from "./junit.ts";
+export { devFile, type FlowStatus, type FlowSummary, inResults, type ResultsLayout, resultsDir, resultsLayout, slug, type Summary, summarize, writeReports } from "./results.ts";
+export { type TapResult, TapWriter } from "./tap.ts";

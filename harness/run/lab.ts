@@ -1,0 +1,148 @@
+/**
+ * Running one lab on the host, end to end:
+ *   load + validate (nothing is created before this passes)
+ *   -> plan -> execute setup -> configure BPF -> start services
+ *   -> each flow (once per offload setting) -> teardown (always)
+ *   -> TAP, JUnit, summary.json, pcaps, trace, plan.sh in results/<lab>/.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HostExecutor } from "../exec/host.ts";
+import { loadLab } from "../lab/load.ts";
+import type { Lab } from "../lab/schema.ts";
+import { detectFeatures } from "../plan/features.ts";
+import { chooseVariant, planLab } from "../plan/plan.ts";
+import { planToScript } from "../plan/script.ts";
+import { type FlowOutcome, runFlow } from "../flow/flow.ts";
+import type { Background } from "../flow/process.ts";
+import { startService } from "../flow/services.ts";
+import { inResults, resultsDir, summarize, writeReports } from "../report/results.ts";
+import { TapWriter } from "../report/tap.ts";
+import { recordTrace } from "./trace.ts";
+import { bpfStatsReader } from "./stats.ts";
+
+export interface LabRunOptions {
+  root: string;
+  variant?: "clsact" | "literal";
+  /** Only flows whose name contains this text. */
+  filter?: string;
+  /** Replace every BPF attachment's object (e.g. a build without the checksum fix). */
+  object?: string;
+  /** Replace every BPF attachment's prefix. */
+  prefix?: string;
+  /** Called with progress lines for people. */
+  progress: ProgressSink;
+}
+
+export interface ProgressSink {
+  labStart(lab: Lab, info: { kernel: string; variant: string; runId: string; flows: number }): void;
+  setup(done: number, total: number, why: string): void;
+  flowStart?(name: string): void;
+  flow(outcome: FlowOutcome): void;
+  labEnd(lab: string, outcomes: FlowOutcome[], ms: number, resultsDir: string): void;
+  note(text: string): void;
+}
+
+export interface LabRunResult {
+  lab: string;
+  outcomes: FlowOutcome[];
+  /** Set when the lab could not be built (a setup step or a service failed). */
+  error?: string;
+  resultsDir: string;
+}
+
+export function newRunId(): string {
+  return randomBytes(3).toString("hex");
+}
+
+export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabRunResult> {
+  const started = Date.now();
+  const lab = applyOverrides(loadLab(labPath), opts);
+  const features = detectFeatures();
+  const variant = chooseVariant(features, opts.variant);
+  const runId = newRunId();
+  const plan = planLab(lab, { runId, features, root: opts.root, variant, labPath });
+  const results = await resultsDir(opts.root, lab.name);
+  writeFileSync(results.plan, planToScript(plan));
+  const flows = lab.flows.filter((f) => !opts.filter || f.name.includes(opts.filter));
+  const variants = flows.reduce((n, f) => n + f.offloads.length, 0);
+  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: variants });
+
+  const nsOf = (labNs: string) => plan.namespaces[labNs] ?? labNs;
+  const exec = new HostExecutor(plan);
+  const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
+  const services: Background[] = [];
+  const trace = await recordTrace();
+  const outcomes: FlowOutcome[] = [];
+  const tap = new TapWriter();
+  let error: string | undefined;
+  try {
+    await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
+    for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
+    const ctx = { lab, root: opts.root, nsOf, results, stats: bpfStatsReader(lab, nsOf) };
+    for (const flow of flows) {
+      for (const offloads of flow.offloads) {
+        opts.progress.flowStart?.(flow.name);
+        const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
+        outcomes.push(outcome);
+        opts.progress.flow(outcome);
+      }
+    }
+  } catch (err) {
+    error = (err as Error).message;
+    opts.progress.note(`lab ${lab.name} could not run: ${error}`);
+  } finally {
+    for (const s of services.reverse()) await s.stop();
+    await exec.teardown();
+    await trace.stop(results.trace);
+    rmSync(runDir, { recursive: true, force: true });
+  }
+
+  for (const o of outcomes) {
+    tap.add({
+      name: o.name,
+      ok: o.status !== "fail",
+      skip: o.status === "skip" ? (o.reason ?? "skipped") : undefined,
+      durationMs: o.durationMs,
+      comment: o.summary || o.name,
+      diagnostics: o.failures.length ? { message: o.failures.join("\n\n"), pcaps: o.pcaps.map((p) => inResults(results, p)) } : undefined,
+    });
+  }
+  if (error) tap.add({ name: `lab ${lab.name} setup`, ok: false, durationMs: 0, diagnostics: error });
+  const summary = summarize(
+    { lab: lab.name, kernel: features.kernel, variant, runId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started },
+    outcomes.map((o) => ({
+      name: o.name,
+      status: o.status,
+      durationMs: o.durationMs,
+      failure: o.failures.length ? o.failures.join("\n\n") : undefined,
+      skip: o.status === "skip" ? o.reason : undefined,
+      pcaps: o.pcaps.map((p) => inResults(results, p)),
+    })),
+  );
+  await writeReports(results, tap, summary);
+  opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir);
+  return { lab: lab.name, outcomes, error, resultsDir: results.dir };
+}
+
+function crashed(name: string, offloads: string, variants: number, err: Error): FlowOutcome {
+  return {
+    name: variants > 1 ? `${name} (offloads ${offloads})` : name,
+    status: "fail",
+    durationMs: 0,
+    summary: "",
+    failures: [`the flow could not run: ${err.message}`],
+    pcaps: [],
+  };
+}
+
+/** --object / --prefix: the same lab with another translator build or prefix. */
+function applyOverrides(lab: Lab, opts: LabRunOptions): Lab {
+  if (!opts.object && !opts.prefix) return lab;
+  return {
+    ...lab,
+    bpf: lab.bpf.map((b) => ({ ...b, object: opts.object ?? b.object, prefix: opts.prefix ?? b.prefix })),
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Translator counters for flow assertions: for a lab device ("ns:dev"), the
+ * nat64_stats maps of every translator attached to it (ingress and egress),
+ * summed. Counter names are "6to4.translated", "4to6.drop_truncated"... as
+ * `natlab stats` prints them.
+ */
+import type { Lab } from "../lab/schema.ts";
+import { attachedPrograms, type Hook, programInfo } from "../bpf/config.ts";
+import { readStats } from "../bpf/stats.ts";
+import type { StatsReader } from "../flow/checks.ts";
+import { splitNsDev } from "../flow/topology.ts";
+
+export function bpfStatsReader(_lab: Lab, nsOf: (ns: string) => string): StatsReader {
+  return {
+    async snapshot(devs: string[]) {
+      const out: Record<string, Record<string, number>> = {};
+      for (const nsDev of new Set(devs)) {
+        const { ns, dev } = splitNsDev(nsDev);
+        const sum: Record<string, number> = {};
+        for (const hook of ["ingress", "egress"] as Hook[]) {
+          for (const id of await attachedPrograms(nsOf(ns), dev, hook).catch(() => [] as number[])) {
+            const p = await programInfo(id);
+            if (p.maps.nat64_stats === undefined) continue;
+            for (const [k, v] of Object.entries(await readStats(p.maps.nat64_stats))) sum[k] = (sum[k] ?? 0) + v;
+          }
+        }
+        out[nsDev] = sum;
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * bpf_printk output: the translator's trace_pipe, read for the whole lab run
+ * and kept in results/<lab>/trace.txt. tracefs is mounted on demand (NOTES.md:
+ * it is not mounted at boot). trace_pipe is one per machine, so what a lab
+ * records can include other programs' lines: the file says so.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { run } from "../exec/command.ts";
+import { onCleanup } from "../exec/cleanup.ts";
+
+const TRACEFS = "/sys/kernel/tracing";
+
+export async function ensureTracefs(): Promise<boolean> {
+  if (existsSync(`${TRACEFS}/trace_pipe`)) return true;
+  await run(["mount", "-t", "tracefs", "nodev", TRACEFS], { allowFail: true });
+  return existsSync(`${TRACEFS}/trace_pipe`);
+}
+
+export interface TraceRecorder {
+  stop(file: string): Promise<void>;
+}
+
+export async function recordTrace(): Promise<TraceRecorder> {
+  if (!(await ensureTracefs())) {
+    return { stop: async (file) => writeFileSync(file, "# tracefs is not available: no bpf_printk output recorded\n") };
+  }
+  const child = spawn("cat", [`${TRACEFS}/trace_pipe`], { stdio: ["ignore", "pipe", "ignore"] });
+  let text = "";
+  child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+  const unregister = onCleanup("trace_pipe reader", () => void child.kill());
+  return {
+    async stop(file: string) {
+      unregister();
+      await new Promise((r) => setTimeout(r, 100));
+      child.kill();
+      const head = "# bpf_printk output (trace_pipe) during this lab run; trace_pipe is machine-wide\n";
+      writeFileSync(file, head + (text || "# (no bpf_printk output: the translator prints only when built with -DNAT64_DEBUG)\n"));
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The write-up's lab, end to end, through the real CLI: every flow passes,
+ * results land in results/article/, and nothing is left behind.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import test from "ava";
+import { natlab, natlabNamespaces, ROOT, rootVeths } from "./helpers.ts";
+
+test("labs/article.yaml passes and leaves no namespace or veth", async (t) => {
+  const before = natlabNamespaces();
+  const r = await natlab(["run", "labs/article.yaml"]);
+  t.log(r.out);
+  t.is(r.code, 0, "natlab run labs/article.yaml should pass");
+  t.regex(r.out, /article: \d+ passed, 0 failed/);
+  t.deepEqual(natlabNamespaces(), before, "no natlab namespace is left after a passing run");
+  t.deepEqual(rootVeths(["za", "zb"]), [], "no veth leaked into the root namespace");
+
+  const dir = join(ROOT, "results/article");
+  for (const f of ["report.tap", "junit.xml", "summary.json", "trace.txt", "plan.sh"]) t.true(existsSync(join(dir, f)), `results/article/${f} exists`);
+  const tap = readFileSync(join(dir, "report.tap"), "utf8");
+  t.regex(tap, /^1\.\.\d+$/m);
+  t.notRegex(tap, /^not ok/m);
+  const junit = readFileSync(join(dir, "junit.xml"), "utf8");
+  t.regex(junit, /<testsuites?[\s>]/);
+  const flows = readdirSync(join(dir, "flows"));
+  t.true(flows.some((f) => readdirSync(join(dir, "flows", f)).some((p) => p.endsWith(".pcap"))), "flows keep their pcaps");
+});

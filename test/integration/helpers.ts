@@ -1,0 +1,42 @@
+/** Shared by the integration tests: run the real CLI, list natlab namespaces. */
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../../harness/root.ts";
+
+export { ROOT };
+export const NATLAB = join(ROOT, "bin/natlab");
+
+export interface CliResult {
+  code: number;
+  out: string;
+}
+
+/** Runs `natlab ARGS...` and collects stdout+stderr (no colour). */
+export function natlab(args: string[], opts: { onOutput?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(NATLAB, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const take = (d: Buffer) => {
+      out += d.toString();
+      opts.onOutput?.(out, child);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("exit", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
+  });
+}
+
+export function natlabNamespaces(): string[] {
+  try {
+    return readdirSync("/run/netns").filter((n) => n.startsWith("natlab-"));
+  } catch {
+    return [];
+  }
+}
+
+/** veth devices anywhere in the root namespace whose name came from a lab (they would be orphans). */
+export function rootVeths(names: string[]): string[] {
+  const have = readdirSync("/sys/class/net");
+  return names.filter((n) => have.includes(n));
+}

@@ -1,0 +1,84 @@
+/** Pure parts of the flow runner: conntrack and SNMP parsing, CHECKSUM_PARTIAL seeds, checks, the traffic pattern. */
+import test from "ava";
+import { checkConntrack, checkCounters, checkStats } from "../../harness/flow/checks.ts";
+import { parseConntrack, parseSnmp } from "../../harness/flow/observe.ts";
+import { partialSeed, withoutPartialSeeds } from "../../harness/flow/partial.ts";
+import { withTopologyMacs } from "../../harness/flow/inject.ts";
+import { CLIENT_SEED, firstDifference, pattern } from "../../harness/traffic/pattern.ts";
+
+const CT = `ipv6     10 tcp      6 431999 ESTABLISHED src=2001:db8:d0be:f00d::2 dst=64:ff9b:1:fffe::cb00:7101 sport=40000 dport=8080 src=64:ff9b:1:fffe::cb00:7101 dst=64:ff9b:1:fffe::c633:6401 sport=8080 dport=40000 [ASSURED] mark=0 use=1
+ipv4     2 udp      17 29 src=192.168.255.2 dst=203.0.113.1 sport=5353 dport=5353 src=203.0.113.1 dst=198.51.100.1 sport=5353 dport=5353 mark=0 use=1
+conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.`;
+
+test("conntrack -o extended lines: first src/dst are the original direction, second the reply", (t) => {
+  const e = parseConntrack(CT);
+  t.is(e.length, 2);
+  t.deepEqual(e[0].orig, { src: "2001:db8:d0be:f00d::2", dst: "64:ff9b:1:fffe::cb00:7101", sport: "40000", dport: "8080" });
+  t.is(e[0].reply.dst, "64:ff9b:1:fffe::c633:6401");
+  t.is(e[1].family, "ipv4");
+  t.is(e[1].proto, "udp");
+});
+
+test("a conntrack expectation matches addresses however they are written", (t) => {
+  const entries = parseConntrack(CT);
+  t.deepEqual(checkConntrack({ ns: "router", present: true, family: "ipv6", reply: { dst: "64:ff9b:1:fffe::198.51.100.1" } }, entries), []);
+  const miss = checkConntrack({ ns: "router", present: true, orig: { src: "2001:db8::99" } }, entries);
+  t.is(miss.length, 1);
+  t.regex(miss[0], /no entry with orig 2001:db8::99/);
+  t.regex(miss[0], /ESTABLISHED/, "the failure lists what the table holds");
+});
+
+test("/proc/net/snmp and snmp6 become nstat-style names", (t) => {
+  const snmp = "Tcp: RtoAlgorithm InSegs InCsumErrors\nTcp: 1 10 0\nUdp: InDatagrams InCsumErrors\nUdp: 5 2\n";
+  const snmp6 = "Icmp6InMsgs 3\nIcmp6InCsumErrors 0\nUdp6InCsumErrors 1\n";
+  const c = parseSnmp(snmp, snmp6);
+  t.is(c.TcpInSegs, 10);
+  t.is(c.UdpInCsumErrors, 2);
+  t.is(c.Udp6InCsumErrors, 1);
+  t.deepEqual(checkCounters({ ns: "all", counters: ["UdpInCsumErrors"], equals: 0 }, "client", { UdpInCsumErrors: 2 }, c), []);
+  const bad = checkCounters({ ns: "all", counters: ["UdpInCsumErrors", "NoSuch"], equals: 0 }, "client", { UdpInCsumErrors: 0 }, c);
+  t.is(bad.length, 2);
+  t.regex(bad[0], /went up by 2/);
+  t.regex(bad[1], /does not exist/);
+});
+
+test("translator counters are checked as deltas against a count", (t) => {
+  const before = { "host:za": { "6to4.translated": 3 } };
+  const after = { "host:za": { "6to4.translated": 5 } };
+  t.deepEqual(checkStats({ dev: "host:za", counters: { "6to4.translated": ">=2" } }, before, after), []);
+  t.regex(checkStats({ dev: "host:za", counters: { "6to4.translated": 3 } }, before, after)[0], /went up by 2/);
+});
+
+test("a CHECKSUM_PARTIAL seed is the folded pseudo-header sum of the packet as it is", (t) => {
+  const packet = [
+    { eth: {} },
+    { ipv4: { src: "192.168.2.1", dst: "192.168.2.2", len: 60, ihl: 5 } },
+    { tcp: { sport: 1, dport: 2 } },
+  ];
+  const s = partialSeed(packet);
+  t.truthy(s);
+  // 0xc0a8+0x0201+0xc0a8+0x0202+0x0006+0x0028 folded
+  let sum = 0xc0a8 + 0x0201 + 0xc0a8 + 0x0202 + 0x0006 + 0x0028;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  t.is(s?.seed, sum);
+  const right = { layer: "tcp", field: "chksum", expected: 0x1234, actual: sum };
+  const wrong = { layer: "tcp", field: "chksum", expected: 0x1234, actual: sum ^ 0x0100 };
+  t.deepEqual(withoutPartialSeeds(packet, [right]), [], "the right seed is accepted");
+  t.deepEqual(withoutPartialSeeds(packet, [wrong]), [wrong], "a seed of other addresses is still a problem");
+});
+
+test("injected frames take their MACs from the topology unless the lab names them", (t) => {
+  const dev = { ns: "host", dev: "za", mac: "02:00:00:00:00:0a", peer: { ns: "host", dev: "zb", mac: "02:00:00:00:00:0b" } };
+  const p = withTopologyMacs([{ eth: {} }, { ipv6: {} }], dev);
+  t.deepEqual(p[0], { eth: { src: "02:00:00:00:00:0a", dst: "02:00:00:00:00:0b" } });
+  const q = withTopologyMacs([{ eth: { dst: "33:33:00:00:00:01" } }, { ipv6: {} }], dev);
+  t.deepEqual(q[0], { eth: { src: "02:00:00:00:00:0a", dst: "33:33:00:00:00:01" } });
+});
+
+test("the traffic pattern finds the first damaged byte", (t) => {
+  const data = pattern(CLIENT_SEED, 5000);
+  t.is(firstDifference(CLIENT_SEED, data), -1);
+  data[4321] ^= 1;
+  t.is(firstDifference(CLIENT_SEED, data), 4321);
+  t.notDeepEqual(pattern(CLIENT_SEED, 64), pattern(CLIENT_SEED + 1, 64));
+});
