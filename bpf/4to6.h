@@ -3,75 +3,71 @@
 
 #define D4 NAT64_DIR_4TO6
 
-struct out6 { /* what 4to6 writes at offset 0, laid out to keep the IP headers 4-aligned */
-	__u16 pad;
-	struct ethhdr eth;
-	struct ipv6hdr ip6;
-	union {
-		struct frag6 frag; /* a fragment (never ICMP: those are dropped) */
-		struct icmpw icmp;
-	} l4;
-	struct ipv6hdr qip6; /* the quoted packet of an ICMP error */
-	struct frag6 qfrag;
-};
 
 struct quoted4 {
-	__u32 l4;    /* offset of the quoted L4 header in the original packet */
-	__u32 qhl;   /* quoted IPv4 header length */
-	__u32 qtot;  /* quoted total length */
-	int qf;      /* 8 if the quoted packet gets a Fragment header */
-	int woff;    /* checksum word offset in the quoted L4 header, -1 none */
-	__be32 word; /* the new word */
+	struct nat64_config c;
+	struct iphdr qip; /* in: the quoted IPv4 header's first 20 bytes (quoted_ip4) */
+	__u32 q, end;     /* in: where the quoted packet starts and the message ends */
+	__u32 l4;         /* out: offset of the quoted L4 header in the original packet */
+	__u32 qhl;        /* quoted IPv4 header length */
+	__u32 qtot;       /* quoted total length */
+	int qf;           /* 8 if the quoted packet gets a Fragment header */
+	int woff;         /* checksum word offset in the quoted L4 header, -1 none */
+	__be32 word;      /* the new word */
+	__u64 sum;
 };
 
-/* The first 20 bytes of the quoted IPv4 header, checked; 0 or -1. */
-static __always_inline int quoted_ip4(struct __sk_buff *skb, __u32 q, __u32 end, struct iphdr *qip, struct quoted4 *r)
+/* The first 20 bytes of the quoted IPv4 header into r->qip, checked; 0 or -1. */
+static __always_inline int quoted_ip4(struct __sk_buff *skb, struct quoted4 *r)
 {
-	if (q + 20 > end || bpf_skb_load_bytes(skb, q, qip, 20))
+	if (r->q + 20 > r->end || bpf_skb_load_bytes(skb, r->q, &r->qip, 20))
 		return -1;
-	r->qhl = qip->ihl * 4;
-	r->qtot = bpf_ntohs(qip->tot_len);
-	if (qip->version != 4 || r->qhl < 20 || q + r->qhl > end || r->qtot < r->qhl)
+	r->qhl = r->qip.ihl * 4;
+	r->qtot = bpf_ntohs(r->qip.tot_len);
+	if (r->qip.version != 4 || r->qhl < 20 || r->q + r->qhl > r->end || r->qtot < r->qhl)
 		return -1;
 	return 0;
 }
 
 /*
  * The quoted packet of an ICMP error (RFC 7915 4.3): IPv4 header -> IPv6
- * (into o->qip6/qfrag), its L4 checksum word fixed (r->word); *sum gathers
+ * (o->qip6, o->qfrag), its L4 checksum word fixed (r->word); r->sum gathers
  * the change of every byte the outer checksum covers. 0, or -1 to drop.
  */
-static __always_inline int quoted_4to6(struct __sk_buff *skb, const struct nat64_config *c, __u32 q, __u32 end,
-				       const struct iphdr *qip, struct out6 *o, struct quoted4 *r, __u64 *sum,
-				       __u8 *opts)
+SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *r, struct out6 *o)
 {
+	struct scratch *opts = scratch_get();
+	const struct iphdr *qip;
 	__be32 oldw;
 	__u32 n;
-	__u16 fo = bpf_ntohs(qip->frag_off);
+	__u16 fo;
 
-	r->qf = ip6_from_ip4(&o->qip6, &o->qfrag, qip, c, r->qtot - r->qhl);
-	*sum = sum16(&o->qip6, 40, sub16(qip, 20, *sum));
+	if (!r || !o || !opts)
+		return -1;
+	qip = &r->qip;
+	fo = bpf_ntohs(qip->frag_off);
+	r->qf = ip6_from_ip4(&o->qip6, &o->qfrag, qip, &r->c, r->qtot - r->qhl);
+	r->sum = sum16(&o->qip6, 40, sub16(qip, 20, r->sum));
 	if (r->qf)
-		*sum = sum16(&o->qfrag, 8, *sum);
+		r->sum = sum16(&o->qfrag, 8, r->sum);
 	if (r->qhl > 20) { /* quoted options are not translated: their bytes leave the sum */
 		n = BOUNDED(r->qhl - 20, 64);
-		if (bpf_skb_load_bytes(skb, q + 20, opts, n))
+		if (bpf_skb_load_bytes(skb, r->q + 20, opts->b, n))
 			return -1;
-		*sum += (__u32)bpf_csum_diff((__be32 *)opts, n, 0, 0, 0);
+		r->sum += (__u32)bpf_csum_diff((__be32 *)opts->b, n, 0, 0, 0);
 	}
-	r->l4 = q + r->qhl;
+	r->l4 = r->q + r->qhl;
 	r->woff = -1;
 	if (fo & IP_OFFMASK) /* a later fragment quoted: no L4 header to fix */
 		return 0;
 	r->woff = csum_word(qip->protocol);
 	if (r->woff < 0)
 		return 0;
-	if (r->l4 + r->woff + 4 > end || bpf_skb_load_bytes(skb, r->l4 + r->woff, &oldw, 4)) {
+	if (r->l4 + r->woff + 4 > r->end || bpf_skb_load_bytes(skb, r->l4 + r->woff, &oldw, 4)) {
 		r->woff = -1; /* truncated before the checksum: nothing to fix */
 		return 0;
 	}
 	r->word = oldw;
-#ifndef NAT64_NO_L4_CSUM_FIX
 	if (qip->protocol == IPPROTO_ICMP) {
 		/* only an echo can be quoted: 8/0 -> 128/129, plus the ICMPv6 pseudo-header */
 		struct icmpw *w = (struct icmpw *)&r->word;
@@ -86,27 +82,27 @@ static __always_inline int quoted_4to6(struct __sk_buff *skb, const struct nat64
 		ds += (__u16)~(__u16)w->type;
 		w->type = w->type == 8 ? 128 : 129;
 		ds += w->type;
+#ifndef NAT64_NO_L4_CSUM_FIX
 		w->zero = csum_update(check, fold64(ds));
+#else
+		(void)check;
+#endif
 	} else {
 		__u16 *check = qip->protocol == IPPROTO_TCP ? (__u16 *)&r->word : (__u16 *)&r->word + 1;
 		__u16 ds = fold64(sum16(&o->qip6.saddr, 32, sub16(&qip->saddr, 8, 0)));
 
+#ifndef NAT64_NO_L4_CSUM_FIX
 		if (*check || qip->protocol == IPPROTO_TCP) {
 			*check = csum_update(*check, ds);
 			if (qip->protocol == IPPROTO_UDP && *check == 0)
 				*check = 0xffff;
 		}
-	}
 #else
-	if (qip->protocol == IPPROTO_ICMP) {
-		struct icmpw *w = (struct icmpw *)&r->word;
-
-		if (w->type != 8 && w->type != 0)
-			return -1;
-		w->type = w->type == 8 ? 128 : 129;
-	}
+		(void)check;
+		(void)ds;
 #endif
-	*sum = sum16(&r->word, 4, sub16(&oldw, 4, *sum));
+	}
+	r->sum = sum16(&r->word, 4, sub16(&oldw, 4, r->sum));
 	return 0;
 }
 
@@ -115,7 +111,7 @@ static __always_inline int quoted_4to6(struct __sk_buff *skb, const struct nat64
  * unexpired Loose or Strict Source Route option MUST be dropped. 0 or a
  * drop reason.
  */
-static __always_inline int ip4_options(struct __sk_buff *skb, __u32 p, __u32 end)
+SUBPROG int ip4_options(struct __sk_buff *skb, __u32 p, __u32 end)
 {
 	__u8 o[3];
 
@@ -153,10 +149,10 @@ int nat64_4to6(struct __sk_buff *skb)
 		struct ethhdr eth;
 		struct iphdr ip;
 	} in;
-	struct out6 o;
+	struct scratch *sc;
+	struct out6 *o;
 	struct icmpw ic4;
 	struct quoted4 q = { .woff = -1 };
-	__u8 opts[SCRATCH];
 	__u32 hl, tot, end, l4off, l4len, diff = 0, n;
 	__u64 sum;
 	__u16 fo, ucheck = 0;
@@ -167,6 +163,10 @@ int nat64_4to6(struct __sk_buff *skb)
 		return PASS(D4, PASS_NOT_IP);
 	if (config(&c))
 		return PASS(D4, PASS_BAD_CONFIG);
+	sc = scratch_get();
+	if (!sc)
+		return DROP(D4, DROP_HELPER);
+	o = &sc->o6;
 	if (bpf_skb_load_bytes(skb, 0, &in.eth, ETH_LEN + 20))
 		return DROP(D4, DROP_TRUNCATED);
 	hl = in.ip.ihl * 4;
@@ -180,9 +180,9 @@ int nat64_4to6(struct __sk_buff *skb)
 	sum = sum16(&in.ip, 20, 0);
 	if (hl > 20) {
 		n = BOUNDED(hl - 20, 64);
-		if (bpf_skb_load_bytes(skb, IP4_OFF, opts, n))
+		if (bpf_skb_load_bytes(skb, IP4_OFF, sc->b, n))
 			return DROP(D4, DROP_TRUNCATED);
-		sum += (__u32)bpf_csum_diff(0, 0, (__be32 *)opts, n, 0);
+		sum += (__u32)bpf_csum_diff(0, 0, (__be32 *)sc->b, n, 0);
 		r = ip4_options(skb, IP4_OFF, ETH_LEN + hl);
 		if (r)
 			return count(D4, r, TC_ACT_SHOT);
@@ -196,13 +196,13 @@ int nat64_4to6(struct __sk_buff *skb)
 	fragmented = (fo & (IP_MF | IP_OFFMASK)) != 0;
 	first = (fo & IP_OFFMASK) == 0;
 
-	o.eth = in.eth;
-	o.eth.h_proto = bpf_htons(ETH_P_IPV6);
-	f = ip6_from_ip4(&o.ip6, &o.l4.frag, &in.ip, &c, l4len);
+	o->eth = in.eth;
+	o->eth.h_proto = bpf_htons(ETH_P_IPV6);
+	f = ip6_from_ip4(&o->ip6, &o->l4.frag, &in.ip, &c, l4len);
 	/* multicast 224.0.0.0/4 -> prefix::224.x.y.z; Ethernet 33:33 + the low 32 bits (RFC 2464 7) */
 	if ((bpf_ntohl(in.ip.daddr) >> 28) == 0xe) {
-		o.eth.h_dest[0] = 0x33; o.eth.h_dest[1] = 0x33;
-		__builtin_memcpy(&o.eth.h_dest[2], &o.ip6.daddr.s6_addr[12], 4);
+		o->eth.h_dest[0] = 0x33; o->eth.h_dest[1] = 0x33;
+		__builtin_memcpy(&o->eth.h_dest[2], &o->ip6.daddr.s6_addr[12], 4);
 	}
 
 	switch (in.ip.protocol) {
@@ -233,14 +233,12 @@ int nat64_4to6(struct __sk_buff *skb)
 			if (n < 8 || n > l4len)
 				return DROP(D4, DROP_TRUNCATED);
 #ifndef NAT64_NO_L4_CSUM_FIX
-			__s64 s = sum_bytes(skb, l4off, n, opts);
-
-			if (s < 0)
+			if (sum_bytes(skb, l4off, n))
 				return DROP(D4, DROP_HELPER);
 			{
 				__be32 ph[2] = { bpf_htonl(n), bpf_htonl(IPPROTO_UDP) };
 
-				sum = sum16(&o.ip6.saddr, 32, (__u32)s);
+				sum = sum16(&o->ip6.saddr, 32, sc->sum);
 				sum = sum16(ph, 8, sum);
 				ucheck = ~fold64(sum);
 				if (ucheck == 0)
@@ -258,30 +256,32 @@ int nat64_4to6(struct __sk_buff *skb)
 			return DROP(D4, DROP_TRUNCATED);
 		kind = NAT64_XLAT_ICMP;
 		if (ic4.type == 3 || ic4.type == 11 || ic4.type == 12) { /* the errors RFC 7915 4.2 translates */
-			struct iphdr qip;
-
-			if (quoted_ip4(skb, l4off + 8, end, &qip, &q))
+			q.q = l4off + 8;
+			q.end = end;
+			if (quoted_ip4(skb, &q))
 				return DROP(D4, DROP_INNER);
-			r = icmp4_to_6(&ic4, &o.l4.icmp, q.qtot);
+			r = icmp4_to_6(&ic4, &o->l4.icmp, q.qtot);
 			if (r == ICMP_DROP)
 				return DROP(D4, DROP_ICMP_TYPE);
 			kind = NAT64_XLAT_ICMP_ERR;
-			sum = 0;
-			if (quoted_4to6(skb, &c, l4off + 8, end, &qip, &o, &q, &sum, opts))
+			q.c = c;
+			q.sum = 0;
+			if (quoted_4to6(skb, &q, o))
 				return DROP(D4, DROP_INNER);
+			sum = q.sum;
 			l4len = l4len - q.qhl + 40 + q.qf;
 			if (l4len > 0xffff)
 				return DROP(D4, DROP_BAD_HEADER);
 			/* RFC 4884 length: 4-byte words -> 8-byte words, kept if still exact */
-			if ((o.l4.icmp.type == 1 || o.l4.icmp.type == 3) && ic4.rest.b[1]) {
+			if ((o->l4.icmp.type == 1 || o->l4.icmp.type == 3) && ic4.rest.b[1]) {
 				__u32 qb = (__u32)ic4.rest.b[1] * 4 + 40 + q.qf - q.qhl;
 
 				if ((qb & 7) == 0)
-					o.l4.icmp.rest.b[0] = qb / 8;
+					o->l4.icmp.rest.b[0] = qb / 8;
 			}
-			o.ip6.payload_len = bpf_htons(l4len);
+			o->ip6.payload_len = bpf_htons(l4len);
 		} else {
-			if (icmp4_to_6(&ic4, &o.l4.icmp, 0) != ICMP_INFO)
+			if (icmp4_to_6(&ic4, &o->l4.icmp, 0) != ICMP_INFO)
 				return DROP(D4, DROP_ICMP_TYPE);
 			sum = 0;
 		}
@@ -291,12 +291,12 @@ int nat64_4to6(struct __sk_buff *skb)
 			__u16 check = ic4.zero;
 
 			ic4.zero = 0;
-			sum = sum16(&o.ip6.saddr, 32, sum);
+			sum = sum16(&o->ip6.saddr, 32, sum);
 			sum = sum16(ph, 8, sum);
-			sum = sum16(&o.l4.icmp, 8, sub16(&ic4, 8, sum));
-			o.l4.icmp.zero = check;
+			sum = sum16(&o->l4.icmp, 8, sub16(&ic4, 8, sum));
+			o->l4.icmp.zero = check;
 #ifndef NAT64_NO_L4_CSUM_FIX
-			o.l4.icmp.zero = csum_update(check, fold64(sum));
+			o->l4.icmp.zero = csum_update(check, fold64(sum));
 #endif
 		}
 		break;
@@ -304,7 +304,7 @@ int nat64_4to6(struct __sk_buff *skb)
 	if (!first)
 		csum_off = -1; /* a later fragment carries no L4 header */
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv4 addresses out, IPv6 in */
-		diff = fold64(sum16(&o.ip6.saddr, 32, sub16(&in.ip.saddr, 8, 0)));
+		diff = fold64(sum16(&o->ip6.saddr, 32, sub16(&in.ip.saddr, 8, 0)));
 
 	if (kind == NAT64_XLAT_ICMP_ERR) {
 		/* [eth][ip4+opts][icmp][qip4+opts][L4] -> [eth][ip6][icmp6][qip6][qfrag][L4] */
@@ -314,9 +314,9 @@ int nat64_4to6(struct __sk_buff *skb)
 		if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
 			return DROP(D4, DROP_HELPER);
 		if (q.qf) {
-			if (bpf_skb_store_bytes(skb, 0, &o.eth, ETH_LEN + 40 + 8 + 40 + 8, 0))
+			if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40 + 8 + 40 + 8, 0))
 				return DROP(D4, DROP_HELPER);
-		} else if (bpf_skb_store_bytes(skb, 0, &o.eth, ETH_LEN + 40 + 8 + 40, 0)) {
+		} else if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40 + 8 + 40, 0)) {
 			return DROP(D4, DROP_HELPER);
 		}
 		if (q.woff >= 0 &&
@@ -332,9 +332,9 @@ int nat64_4to6(struct __sk_buff *skb)
 	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
 		return DROP(D4, DROP_HELPER);
 	if (f || kind == NAT64_XLAT_ICMP) {
-		if (bpf_skb_store_bytes(skb, 0, &o.eth, ETH_LEN + 40 + 8, 0))
+		if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40 + 8, 0))
 			return DROP(D4, DROP_HELPER);
-	} else if (bpf_skb_store_bytes(skb, 0, &o.eth, ETH_LEN + 40, 0)) {
+	} else if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40, 0)) {
 		return DROP(D4, DROP_HELPER);
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX

@@ -3,44 +3,42 @@
 
 #define D6 NAT64_DIR_6TO4
 
-struct out4 { /* what 6to4 writes at offset 0, laid out to keep the IP headers 4-aligned */
-	__u16 pad;
-	struct ethhdr eth;
-	struct iphdr ip;
-	struct icmpw icmp;
-	struct iphdr qip; /* the quoted packet of an ICMP error */
-};
 
 /*
- * The quoted packet of an ICMPv6 error (RFC 7915 5.3): its IPv6 header
- * becomes IPv4 (into o->qip), its L4 checksum word is fixed (*word), and
- * *sum gathers the change of every byte the outer ICMP checksum covers.
- * Returns the offset of its L4 header after translation relative to the
- * ICMP header (for *word), or -1 to drop.
+ * The quoted packet of an ICMPv6 error (RFC 7915 5.3), at r->q up to r->end:
+ * its IPv6 header becomes IPv4 (o->qip), the checksum word of its L4 header
+ * is fixed (r->word, at r->woff, -1 if none), and r->sum gathers the change
+ * of every byte the outer ICMP checksum covers. 0, or -1 to drop.
  */
 struct quoted6 {
-	__u32 l4;     /* offset of the quoted L4 header in the original packet */
+	struct nat64_config c;
+	__u32 q, end; /* in: where the quoted packet starts and the message ends */
+	__u32 l4;     /* out: offset of the quoted L4 header in the original packet */
 	__u32 qext;   /* bytes of quoted extension headers */
 	int woff;     /* checksum word offset in the quoted L4 header, -1 none */
 	__be32 word;  /* the new word */
+	__u64 sum;
 };
 
-static __always_inline int quoted_6to4(struct __sk_buff *skb, const struct nat64_config *c, __u32 q, __u32 end,
-				       struct out4 *o, struct quoted6 *r, __u64 *sum, __u8 *ext)
+SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *r, struct out4 *o)
 {
+	struct scratch *ext = scratch_get();
 	struct ipv6hdr qip6;
 	struct walk6 qw;
 	__be32 s, d, oldw;
-	__u32 qplen, n;
+	__u32 qplen, n, q;
 
-	if (q + 40 > end || bpf_skb_load_bytes(skb, q, &qip6, 40))
+	if (!r || !o || !ext)
+		return -1;
+	q = r->q;
+	if (q + 40 > r->end || bpf_skb_load_bytes(skb, q, &qip6, 40))
 		return -1;
 	if (qip6.version != 6)
 		return -1;
 	/* the quoted packet went the other way: its addresses must be in the prefix too */
-	if (prefix_extract(c, &qip6.saddr, &s) || prefix_extract(c, &qip6.daddr, &d))
+	if (prefix_extract(&r->c, &qip6.saddr, &s) || prefix_extract(&r->c, &qip6.daddr, &d))
 		return -1;
-	if (walk6(skb, q + 40, qip6.nexthdr, end, &qw))
+	if (walk6(skb, q + 40, qip6.nexthdr, r->end, &qw))
 		return -1;
 	r->qext = qw.off - (q + 40);
 	qplen = bpf_ntohs(qip6.payload_len);
@@ -49,12 +47,12 @@ static __always_inline int quoted_6to4(struct __sk_buff *skb, const struct nat64
 	if (ip4_from_ip6(&o->qip, &qip6, &qw, qplen - r->qext, s, d, 1))
 		return -1;
 	/* the ICMP checksum loses the quoted IPv6 header and extensions, gains the IPv4 header */
-	*sum = sum16(&o->qip, 20, sub16(&qip6, 40, *sum));
+	r->sum = sum16(&o->qip, 20, sub16(&qip6, 40, r->sum));
 	if (r->qext) {
 		n = BOUNDED(r->qext, MAX_QEXT);
-		if (bpf_skb_load_bytes(skb, q + 40, ext, n))
+		if (bpf_skb_load_bytes(skb, q + 40, ext->b, n))
 			return -1;
-		*sum += (__u32)bpf_csum_diff((__be32 *)ext, n, 0, 0, 0);
+		r->sum += (__u32)bpf_csum_diff((__be32 *)ext->b, n, 0, 0, 0);
 	}
 	r->l4 = qw.off;
 	r->woff = -1;
@@ -63,12 +61,11 @@ static __always_inline int quoted_6to4(struct __sk_buff *skb, const struct nat64
 	r->woff = csum_word(qw.proto);
 	if (r->woff < 0)
 		return 0;
-	if (qw.off + r->woff + 4 > end || bpf_skb_load_bytes(skb, qw.off + r->woff, &oldw, 4)) {
+	if (qw.off + r->woff + 4 > r->end || bpf_skb_load_bytes(skb, qw.off + r->woff, &oldw, 4)) {
 		r->woff = -1; /* truncated before the checksum: nothing to fix */
 		return 0;
 	}
 	r->word = oldw;
-#ifndef NAT64_NO_L4_CSUM_FIX
 	if (qw.proto == IPPROTO_ICMPV6) {
 		/* only an echo can be quoted (no error about an error): 128/129 -> 8/0, minus the pseudo-header */
 		struct icmpw *w = (struct icmpw *)&r->word;
@@ -83,20 +80,28 @@ static __always_inline int quoted_6to4(struct __sk_buff *skb, const struct nat64
 		ds += (__u16)~(__u16)w->type;
 		w->type = w->type == 128 ? 8 : 0;
 		ds += w->type;
+#ifndef NAT64_NO_L4_CSUM_FIX
 		w->zero = csum_update(check, fold64(ds));
+#else
+		(void)check;
+#endif
 	} else {
 		/* TCP/UDP: the pseudo-header loses the IPv6 addresses and gains the IPv4 ones */
 		__u16 *check = qw.proto == IPPROTO_TCP ? (__u16 *)&r->word : (__u16 *)&r->word + 1;
 		__u16 ds = fold64(sum16(&o->qip.saddr, 8, sub16(&qip6.saddr, 32, 0)));
 
+#ifndef NAT64_NO_L4_CSUM_FIX
 		if (*check || qw.proto == IPPROTO_TCP) {
 			*check = csum_update(*check, ds);
 			if (qw.proto == IPPROTO_UDP && *check == 0)
 				*check = 0xffff;
 		}
-	}
+#else
+		(void)check;
+		(void)ds;
 #endif
-	*sum = sum16(&r->word, 4, sub16(&oldw, 4, *sum));
+	}
+	r->sum = sum16(&r->word, 4, sub16(&oldw, 4, r->sum));
 	return 0;
 }
 
@@ -109,11 +114,11 @@ int nat64_6to4(struct __sk_buff *skb)
 		struct ethhdr eth;
 		struct ipv6hdr ip6;
 	} in;
-	struct out4 o;
+	struct scratch *sc;
+	struct out4 *o;
 	struct walk6 w;
 	struct icmpw ic6;
 	struct quoted6 q = { .woff = -1 };
-	__u8 scratch[MAX_QEXT];
 	__be32 s, d;
 	__u32 plen, end, l4len, diff = 0;
 	int r, kind = NAT64_XLAT_OTHER, first, csum_off = -1;
@@ -123,6 +128,10 @@ int nat64_6to4(struct __sk_buff *skb)
 		return PASS(D6, PASS_NOT_IP);
 	if (config(&c))
 		return PASS(D6, PASS_BAD_CONFIG);
+	sc = scratch_get();
+	if (!sc)
+		return DROP(D6, DROP_HELPER);
+	o = &sc->o4;
 	if (bpf_skb_load_bytes(skb, 0, &in.eth, ETH_LEN + 40))
 		return DROP(D6, DROP_TRUNCATED);
 	if (in.ip6.version != 6)
@@ -141,13 +150,13 @@ int nat64_6to4(struct __sk_buff *skb)
 	l4len = end - w.off;
 	first = !w.frag || w.foff == 0;
 
-	o.eth = in.eth;
-	o.eth.h_proto = bpf_htons(ETH_P_IP);
+	o->eth = in.eth;
+	o->eth.h_proto = bpf_htons(ETH_P_IP);
 	/* IPv4 multicast (224.0.0.0/4): Ethernet 01:00:5e + the low 23 bits (RFC 1112 6.4) */
 	if ((bpf_ntohl(d) >> 28) == 0xe) {
 		const __u8 *v = (const __u8 *)&d;
-		o.eth.h_dest[0] = 0x01; o.eth.h_dest[1] = 0x00; o.eth.h_dest[2] = 0x5e;
-		o.eth.h_dest[3] = v[1] & 0x7f; o.eth.h_dest[4] = v[2]; o.eth.h_dest[5] = v[3];
+		o->eth.h_dest[0] = 0x01; o->eth.h_dest[1] = 0x00; o->eth.h_dest[2] = 0x5e;
+		o->eth.h_dest[3] = v[1] & 0x7f; o->eth.h_dest[4] = v[2]; o->eth.h_dest[5] = v[3];
 	}
 
 	switch (w.proto) {
@@ -171,7 +180,7 @@ int nat64_6to4(struct __sk_buff *skb)
 			return DROP(D6, DROP_ICMP_FRAG);
 		if (l4len < 8 || bpf_skb_load_bytes(skb, w.off, &ic6, 8))
 			return DROP(D6, DROP_TRUNCATED);
-		r = icmp6_to_4(&ic6, &o.icmp);
+		r = icmp6_to_4(&ic6, &o->icmp);
 		if (r == ICMP_DROP)
 			return DROP(D6, DROP_ICMP_TYPE);
 		kind = r == ICMP_INFO ? NAT64_XLAT_ICMP : NAT64_XLAT_ICMP_ERR;
@@ -181,19 +190,24 @@ int nat64_6to4(struct __sk_buff *skb)
 		csum_off = -1; /* a later fragment carries no L4 header */
 
 	if (kind == NAT64_XLAT_ICMP_ERR) {
-		__u64 sum = 0;
+		__u64 sum;
 
-		if (quoted_6to4(skb, &c, w.off + 8, end, &o, &q, &sum, scratch))
+		q.c = c;
+		q.q = w.off + 8;
+		q.end = end;
+		q.sum = 0;
+		if (quoted_6to4(skb, &q, o))
 			return DROP(D6, DROP_INNER);
+		sum = q.sum;
 		/* RFC 4884 length: 8-byte words of the quoted packet -> 4-byte words, kept if still exact */
-		if ((ic6.type == 1 || ic6.type == 3) && ic6.rest.b[0] && o.icmp.type != 12) {
+		if ((ic6.type == 1 || ic6.type == 3) && ic6.rest.b[0] && o->icmp.type != 12) {
 			__u32 qb = (__u32)ic6.rest.b[0] * 8, shrink = 20 + q.qext;
 
 			if (qb > shrink && qb - shrink >= 128)
-				o.icmp.rest.b[1] = (qb - shrink) / 4;
+				o->icmp.rest.b[1] = (qb - shrink) / 4;
 		}
 		l4len -= 20 + q.qext;
-		if (ip4_from_ip6(&o.ip, &in.ip6, &w, l4len, s, d, 0))
+		if (ip4_from_ip6(&o->ip, &in.ip6, &w, l4len, s, d, 0))
 			return DROP(D6, DROP_BAD_HEADER);
 		{
 			__be32 ph[2] = { bpf_htonl(l4len + 20 + q.qext), bpf_htonl(IPPROTO_ICMPV6) };
@@ -202,10 +216,10 @@ int nat64_6to4(struct __sk_buff *skb)
 			ic6.zero = 0;
 			sum = sub16(&in.ip6.saddr, 32, sum);
 			sum = sub16(ph, 8, sum);
-			sum = sum16(&o.icmp, 8, sub16(&ic6, 8, sum));
-			o.icmp.zero = check;
+			sum = sum16(&o->icmp, 8, sub16(&ic6, 8, sum));
+			o->icmp.zero = check;
 #ifndef NAT64_NO_L4_CSUM_FIX
-			o.icmp.zero = csum_update(check, fold64(sum));
+			o->icmp.zero = csum_update(check, fold64(sum));
 #endif
 		}
 		/* [eth][ip6][ext][icmp6][qip6][qext][L4] -> [eth][ip4][icmp][qip4][L4] */
@@ -214,7 +228,7 @@ int nat64_6to4(struct __sk_buff *skb)
 			return DROP(D6, DROP_HELPER);
 		if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
 			return DROP(D6, DROP_HELPER);
-		if (bpf_skb_store_bytes(skb, 0, &o.eth, ETH_LEN + 20 + 8 + 20, 0))
+		if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 20 + 8 + 20, 0))
 			return DROP(D6, DROP_HELPER);
 		if (q.woff >= 0 &&
 		    bpf_skb_store_bytes(skb, (IP4_OFF + 8 + 20) + (q.woff & 0x1f), &q.word, 4, 0))
@@ -222,7 +236,7 @@ int nat64_6to4(struct __sk_buff *skb)
 		return count(D6, kind, XLAT_DONE);
 	}
 
-	if (ip4_from_ip6(&o.ip, &in.ip6, &w, l4len, s, d, 0))
+	if (ip4_from_ip6(&o->ip, &in.ip6, &w, l4len, s, d, 0))
 		return DROP(D6, DROP_BAD_HEADER);
 	if (kind == NAT64_XLAT_ICMP) {
 		/* RFC 7915 5.2: the ICMPv4 checksum has no pseudo-header: remove the ICMPv6 one */
@@ -233,14 +247,14 @@ int nat64_6to4(struct __sk_buff *skb)
 		ic6.zero = 0;
 		sum = sub16(&in.ip6.saddr, 32, 0);
 		sum = sub16(ph, 8, sum);
-		sum = sum16(&o.icmp, 8, sub16(&ic6, 8, sum));
-		o.icmp.zero = check;
+		sum = sum16(&o->icmp, 8, sub16(&ic6, 8, sum));
+		o->icmp.zero = check;
 #ifndef NAT64_NO_L4_CSUM_FIX
-		o.icmp.zero = csum_update(check, fold64(sum));
+		o->icmp.zero = csum_update(check, fold64(sum));
 #endif
 	}
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol sum the same) */
-		diff = fold64(sum16(&o.ip.saddr, 8, sub16(&in.ip6.saddr, 32, 0)));
+		diff = fold64(sum16(&o->ip.saddr, 8, sub16(&in.ip6.saddr, 32, 0)));
 
 	r = IP4_OFF + 20 - (int)w.off; /* drop the extension headers */
 	if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
@@ -248,9 +262,9 @@ int nat64_6to4(struct __sk_buff *skb)
 	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
 		return DROP(D6, DROP_HELPER);
 	if (kind == NAT64_XLAT_ICMP) {
-		if (bpf_skb_store_bytes(skb, 0, &o.eth, ETH_LEN + 20 + 8, 0))
+		if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 20 + 8, 0))
 			return DROP(D6, DROP_HELPER);
-	} else if (bpf_skb_store_bytes(skb, 0, &o.eth, ETH_LEN + 20, 0)) {
+	} else if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 20, 0)) {
 		return DROP(D6, DROP_HELPER);
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX

@@ -7,6 +7,13 @@
 #ifndef NAT64_CSUM_H
 #define NAT64_CSUM_H
 
+/*
+ * A subprogram the verifier checks once, on its own, instead of at every
+ * call site in every state of the caller: this keeps the verifier's work
+ * (and load time) small. Pointer arguments must be checked for NULL.
+ */
+#define SUBPROG __attribute__((noinline))
+
 static __always_inline __u32 csum_add(__u32 a, __u32 b)
 {
 	a += b;
@@ -27,27 +34,46 @@ static __always_inline __u16 csum_update(__u16 check, __u32 diff)
 }
 
 /*
- * Sums of a few fixed-size, 2-aligned fields, inline: for the headers we
- * rewrite this is cheaper than a bpf_csum_diff call. Accumulate in 64 bits,
- * fold once. sub16 adds the one's complement, i.e. takes the bytes out.
+ * One's complement sums of a few fixed-size fields (n: a constant multiple
+ * of 4, at most 40; 4-aligned), inline: for the headers we rewrite this is
+ * cheaper than a bpf_csum_diff call. 32-bit words accumulate in 64 bits and
+ * fold once (RFC 1071 2(B)). sub16 adds the complement: takes the bytes out.
  */
 static __always_inline __u64 sum16(const void *p, const int n, __u64 s)
 {
-	const __u16 *w = p;
+	const __u32 *w = p; /* every field summed here is 4-aligned: sum 32-bit words */
 
-#pragma unroll
-	for (int i = 0; i < n / 2; i++)
-		s += w[i];
+	switch (n / 4) { /* straight-line code: a loop would cost the verifier a state per turn */
+	case 10: s += w[9]; /* fallthrough */
+	case 9: s += w[8]; /* fallthrough */
+	case 8: s += w[7]; /* fallthrough */
+	case 7: s += w[6]; /* fallthrough */
+	case 6: s += w[5]; /* fallthrough */
+	case 5: s += w[4]; /* fallthrough */
+	case 4: s += w[3]; /* fallthrough */
+	case 3: s += w[2]; /* fallthrough */
+	case 2: s += w[1]; /* fallthrough */
+	case 1: s += w[0];
+	}
 	return s;
 }
 
 static __always_inline __u64 sub16(const void *p, const int n, __u64 s)
 {
-	const __u16 *w = p;
+	const __u32 *w = p;
 
-#pragma unroll
-	for (int i = 0; i < n / 2; i++)
-		s += (__u16)~w[i];
+	switch (n / 4) {
+	case 10: s += (__u32)~w[9]; /* fallthrough */
+	case 9: s += (__u32)~w[8]; /* fallthrough */
+	case 8: s += (__u32)~w[7]; /* fallthrough */
+	case 7: s += (__u32)~w[6]; /* fallthrough */
+	case 6: s += (__u32)~w[5]; /* fallthrough */
+	case 5: s += (__u32)~w[4]; /* fallthrough */
+	case 4: s += (__u32)~w[3]; /* fallthrough */
+	case 3: s += (__u32)~w[2]; /* fallthrough */
+	case 2: s += (__u32)~w[1]; /* fallthrough */
+	case 1: s += (__u32)~w[0];
+	}
 	return s;
 }
 
@@ -68,36 +94,5 @@ static __always_inline __u16 ip4_csum(const struct iphdr *ip)
 
 /* 1..n for a length the caller has checked is in 1..n, in a form an old verifier can bound (n: power of 2). */
 #define BOUNDED(len, n) ((((len) - 1) & ((n) - 1)) + 1)
-
-/*
- * The one's complement sum of `len` bytes at `off` (even), read in SUM_CHUNK-byte
- * chunks into `buf`: used only where the RFC leaves no incremental way (an IPv4 UDP
- * datagram with checksum 0, RFC 7915 4.5). Returns -1 if the bytes cannot be read.
- */
-#define SUM_CHUNK 128
-static __always_inline __s64 sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len, __u8 *buf)
-{
-	__u32 s = 0;
-
-	for (int i = 0; i < 65536 / SUM_CHUNK; i++) {
-		if (len < SUM_CHUNK)
-			break;
-		if (bpf_skb_load_bytes(skb, off, buf, SUM_CHUNK))
-			return -1;
-		s = (__u32)bpf_csum_diff(0, 0, (__be32 *)buf, SUM_CHUNK, s);
-		off += SUM_CHUNK;
-		len -= SUM_CHUNK;
-	}
-	if (len >= SUM_CHUNK)
-		return -1;
-	if (len) {
-		/* the odd last byte is padded with zero on the right (RFC 1071) */
-		__builtin_memset(buf, 0, SUM_CHUNK);
-		if (bpf_skb_load_bytes(skb, off, buf, BOUNDED(len, SUM_CHUNK)))
-			return -1;
-		s = (__u32)bpf_csum_diff(0, 0, (__be32 *)buf, SUM_CHUNK, s);
-	}
-	return s;
-}
 
 #endif

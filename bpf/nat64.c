@@ -56,8 +56,6 @@
 #define IP_MF 0x2000
 #define IP_DF 0x4000
 #define IP_OFFMASK 0x1fff
-#define SCRATCH 128 /* one buffer for options, quoted extensions and payload sums */
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -71,6 +69,98 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } nat64_stats SEC(".maps");
+
+#define SCRATCH 64 /* bytes of options or quoted extension headers, or of payload per sum step */
+
+struct frag6 {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 id;
+};
+
+struct out4 { /* what 6to4 writes at offset 0, laid out to keep the IP headers 4-aligned */
+	__u16 pad;
+	struct ethhdr eth;
+	struct iphdr ip;
+	struct icmpw icmp;
+	struct iphdr qip; /* the quoted packet of an ICMP error */
+};
+
+struct out6 { /* what 4to6 writes at offset 0, laid out to keep the IP headers 4-aligned */
+	__u16 pad;
+	struct ethhdr eth;
+	struct ipv6hdr ip6;
+	union {
+		struct frag6 frag; /* a fragment (never ICMP: those are dropped) */
+		struct icmpw icmp;
+	} l4;
+	struct ipv6hdr qip6; /* the quoted packet of an ICMP error */
+	struct frag6 qfrag;
+};
+
+/*
+ * Space off the 512-byte stack (the program and one subprogram share it):
+ * per CPU, so never shared between two runs at once.
+ */
+struct scratch {
+	union {
+		struct out4 o4;
+		struct out6 o6;
+	};
+	__u8 b[SCRATCH];
+	__u64 sum;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} nat64_scratch SEC(".maps");
+
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&nat64_scratch, &key);
+}
+
+/*
+ * The one's complement sum of `len` bytes at `off` (even) into the
+ * scratch's sum, read in SUM_CHUNK-byte chunks: used only where the RFC leaves
+ * no incremental way (an IPv4 UDP datagram with checksum 0, RFC 7915 4.5).
+ * Returns 0, or -1 if the bytes cannot be read.
+ */
+#define SUM_CHUNK SCRATCH
+SUBPROG int sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
+{
+	struct scratch *buf = scratch_get();
+	__u32 s = 0;
+
+	if (!buf)
+		return -1;
+	for (int i = 0; i < 65536 / SUM_CHUNK; i++) {
+		if (len < SUM_CHUNK)
+			break;
+		if (bpf_skb_load_bytes(skb, off, buf->b, SUM_CHUNK))
+			return -1;
+		s = (__u32)bpf_csum_diff(0, 0, (__be32 *)buf->b, SUM_CHUNK, s);
+		off += SUM_CHUNK;
+		len -= SUM_CHUNK;
+	}
+	if (len >= SUM_CHUNK)
+		return -1;
+	if (len) {
+		/* the odd last byte is padded with zero on the right (RFC 1071) */
+		__builtin_memset(buf->b, 0, SUM_CHUNK);
+		if (bpf_skb_load_bytes(skb, off, buf->b, BOUNDED(len, SUM_CHUNK)))
+			return -1;
+		s = (__u32)bpf_csum_diff(0, 0, (__be32 *)buf->b, SUM_CHUNK, s);
+	}
+	buf->sum = s;
+	return 0;
+}
 
 static __always_inline int count(int dir, int item, int ret)
 {
@@ -120,10 +210,12 @@ static __always_inline int is_ext(__u8 nh)
  * Routing header with Segments Left 0 are skipped (not translated); Segments
  * Left != 0 MUST NOT be translated. Returns 0 or a drop reason.
  */
-static __always_inline int walk6(struct __sk_buff *skb, __u32 off, __u8 nh, __u32 end, struct walk6 *w)
+SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct walk6 *w)
 {
 	__u8 h[8];
 
+	if (!w)
+		return NAT64_DROP_BAD_HEADER;
 	w->frag = 0;
 	w->mf = 0;
 	w->foff = 0;
@@ -212,12 +304,6 @@ static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *
 	return 0;
 }
 
-struct frag6 {
-	__u8 nexthdr;
-	__u8 reserved;
-	__be16 frag_off;
-	__be32 id;
-};
 
 /*
  * The IPv6 header (and Fragment header, returned size 8, else 0) for an

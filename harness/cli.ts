@@ -15,6 +15,7 @@ import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { runCleanups } from "./exec/cleanup.ts";
+import { toolEnv } from "./exec/command.ts";
 import { cleanAll } from "./exec/netns.ts";
 import { LabError } from "./lab/load.ts";
 import { ConsoleReporter } from "./report/console.ts";
@@ -54,13 +55,14 @@ function progressFor(reporter: ConsoleReporter): ProgressSink {
   return {
     labStart: (lab, info) => reporter.labStart({ lab: lab.name, flows: info.flows, kernel: info.kernel, variant: info.variant }),
     setup: (done, total) => reporter.setup(done, total),
+    setupFailed: (step, total, message) => reporter.setupFailed(step, total, message.replace(/^setup step \d+\/\d+ failed: /, "")),
     flow: (o) =>
       reporter.flow({ name: o.name, status: o.status, durationMs: o.durationMs, failure: o.failures.join("\n\n") || undefined, skip: o.reason }),
-    labEnd: (lab, outcomes, ms, dir) =>
+    labEnd: (lab, outcomes, ms, dir, error) =>
       reporter.summary({
         lab,
         passed: outcomes.filter((o) => o.status === "pass").length,
-        failed: outcomes.filter((o) => o.status === "fail").length,
+        failed: outcomes.filter((o) => o.status === "fail").length + (error ? 1 : 0),
         skipped: outcomes.filter((o) => o.status === "skip").length,
         durationMs: ms,
         resultsDir: dir,
@@ -172,6 +174,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Every tool natlab runs comes from the system, never from node_modules/.bin (see toolEnv).
+process.env.PATH = toolEnv().PATH;
 main(process.argv.slice(2))
   .then(async (code) => {
     await runCleanups();

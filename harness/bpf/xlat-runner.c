@@ -129,8 +129,20 @@ int main(int argc, char **argv)
 	}
 	if (!p6 || !p4)
 		die("%s has no sections 6to4 and 4to6", obj_path);
+	/* NAT64_VERIFIER_STATS=1: print how hard the verifier worked (instructions processed) */
+	static char log6[65536], log4[65536];
+	int vstats = getenv("NAT64_VERIFIER_STATS") != NULL;
+	if (vstats) {
+		bpf_program__set_log_level(p6, 4);
+		bpf_program__set_log_buf(p6, log6, sizeof(log6));
+		bpf_program__set_log_level(p4, 4);
+		bpf_program__set_log_buf(p4, log4, sizeof(log4));
+	}
 	if (bpf_object__load(obj))
 		die("the kernel refused %s (verifier log above)", obj_path);
+	if (vstats)
+		fprintf(stderr, "6to4: %s4to6: %s", strstr(log6, "processed") ? strstr(log6, "processed") : log6,
+			strstr(log4, "processed") ? strstr(log4, "processed") : log4);
 	if (prefix) {
 		struct nat64_config c;
 		__u32 key = 0;

@@ -31,6 +31,18 @@ export class CommandError extends Error {
   }
 }
 
+/**
+ * The environment for the system tools natlab runs. npm puts node_modules/.bin
+ * first on PATH, and ava brings a package whose command is called `nft`: left
+ * alone, `nft -f -` would run that instead of nftables. System tools are found
+ * on the system PATH only, with /usr/sbin and /sbin added for non-login shells.
+ */
+export function toolEnv(): NodeJS.ProcessEnv {
+  const dirs = (process.env.PATH ?? "").split(":").filter((d) => d && !d.includes("node_modules"));
+  for (const d of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]) if (!dirs.includes(d)) dirs.push(d);
+  return { ...process.env, PATH: dirs.join(":") };
+}
+
 /** argv as run: wrapped in `ip netns exec NS` when a namespace is given. */
 export function inNamespace(argv: string[], ns?: string): string[] {
   return ns ? ["ip", "netns", "exec", ns, ...argv] : argv;
@@ -43,6 +55,8 @@ export async function run(argv: string[], opts: CommandOptions = {}): Promise<Co
     reject: false,
     timeout: opts.timeoutSec ? opts.timeoutSec * 1000 : undefined,
     cwd: opts.cwd,
+    env: toolEnv(),
+    extendEnv: false,
     stripFinalNewline: false,
   });
   const result: CommandResult = {

@@ -18,9 +18,11 @@ export interface StepEvent {
 export class StepFailed extends Error {
   constructor(
     readonly step: Step,
+    readonly index: number,
+    readonly total: number,
     override readonly cause: CommandError,
   ) {
-    super(`setup step failed (${step.why}):\n  ${cause.message}`);
+    super(`setup step ${index + 1}/${total} failed: ${step.why}\n  ${cause.message}`);
   }
 }
 
@@ -36,13 +38,13 @@ export class HostExecutor {
     const steps = this.plan.setup;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
-      onStep({ index: i, total: steps.length, step });
       try {
         await run(step.argv, { ns: step.ns, stdin: step.stdin, allowFail: step.ignoreFailure, timeoutSec: 60 });
       } catch (err) {
-        if (err instanceof CommandError) throw new StepFailed(step, err);
+        if (err instanceof CommandError) throw new StepFailed(step, i, steps.length, err);
         throw err;
       }
+      onStep({ index: i, total: steps.length, step });
     }
   }
 

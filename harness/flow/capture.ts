@@ -7,7 +7,7 @@
  * it write every packet as it comes, so stopping it loses nothing.
  */
 import { spawn } from "node:child_process";
-import { inNamespace } from "../exec/command.ts";
+import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 
 export interface Capture {
@@ -20,7 +20,7 @@ export interface Capture {
 
 export function startCapture(ns: string, dev: string, file: string, direction: Capture["direction"] = "inout", timeoutSec = 5): Promise<Capture> {
   const argv = inNamespace(["tcpdump", "-i", dev, "-Q", direction, "-w", file, "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"], ns);
-  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env: toolEnv() });
   let stderr = "";
   let exited = false;
   const done = new Promise<void>((resolve) => child.on("exit", () => {

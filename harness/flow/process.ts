@@ -3,7 +3,7 @@
  * started, waited on until ready, and always stopped with the run.
  */
 import { spawn } from "node:child_process";
-import { inNamespace } from "../exec/command.ts";
+import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 
 export interface Background {
@@ -16,7 +16,7 @@ export interface Background {
 
 export function startBackground(argv: string[], opts: { ns?: string; cwd?: string; what: string }): Background {
   const full = inNamespace(argv, opts.ns);
-  const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], env: toolEnv() });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -1,19 +1,21 @@
 /**
  * A second opinion on the expected outputs' checksums from tshark, an
  * independent decoder: every "ok" case's expected frame must have no
- * checksum tshark calls bad (status 2), except the cases whose point is a
- * preserved wrong checksum. tshark's TCP quirk (0xffff called bad where it
+ * checksum tshark calls bad, except the cases whose point is a preserved
+ * wrong checksum. In `-T fields` output a *.checksum.status is 0 for bad,
+ * 1 for good and 2 for unverified (quoted, cut short or validation off). tshark's TCP quirk (0xffff called bad where it
  * computes 0) cannot bite: the builder writes a computed zero as 0x0000.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
 import { pcapBytes } from "../packet/index.ts";
 import type { Case } from "./cases.ts";
 import { caseFrames } from "./generate.ts";
-import { writeFileSync } from "node:fs";
 
+/** tshark's "bad" checksum status in -T fields output (good is 1, unverified 2). */
+const BAD = "0";
 const FIELDS = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status"];
 
 /** One line per expected output tshark finds a bad checksum in; empty when all are good. */
@@ -25,7 +27,8 @@ export async function tsharkChecksumProblems(cases: Case[]): Promise<string[]> {
     const pcap = join(tmp, "expected.pcap");
     writeFileSync(pcap, pcapBytes(checked.map((c) => caseFrames(c).output as Buffer)));
     const argv = ["tshark", "-r", pcap, "-n"];
-    for (const p of ["ip", "tcp", "udp", "icmp", "icmpv6"]) argv.push("-o", `${p}.check_checksum:TRUE`);
+    // ICMP and ICMPv6 checksums are always checked; the others only when asked.
+    for (const p of ["ip", "tcp", "udp"]) argv.push("-o", `${p}.check_checksum:TRUE`);
     argv.push("-T", "fields", "-E", "separator=/t");
     for (const f of FIELDS) argv.push("-e", f);
     const r = await run(argv, { allowFail: true, timeoutSec: 120 });
@@ -34,7 +37,7 @@ export async function tsharkChecksumProblems(cases: Case[]): Promise<string[]> {
     const problems: string[] = [];
     checked.forEach((c, i) => {
       const cols = (lines[i] ?? "").split("\t");
-      const bad = FIELDS.filter((_, j) => (cols[j] ?? "").split(",").includes("2"));
+      const bad = FIELDS.filter((_, j) => (cols[j] ?? "").split(",").includes(BAD));
       if (bad.length) problems.push(`${c.file}: ${c.name}: tshark calls ${bad.join(", ")} bad in the expected output`);
     });
     if (lines.length < checked.length) problems.push(`tshark printed ${lines.length} lines for ${checked.length} frames`);

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HostExecutor } from "../exec/host.ts";
+import { HostExecutor, StepFailed } from "../exec/host.ts";
 import { loadLab } from "../lab/load.ts";
 import type { Lab } from "../lab/schema.ts";
 import { detectFeatures } from "../plan/features.ts";
@@ -39,9 +39,10 @@ export interface LabRunOptions {
 export interface ProgressSink {
   labStart(lab: Lab, info: { kernel: string; variant: string; runId: string; flows: number }): void;
   setup(done: number, total: number, why: string): void;
+  setupFailed?(step: number, total: number, message: string): void;
   flowStart?(name: string): void;
   flow(outcome: FlowOutcome): void;
-  labEnd(lab: string, outcomes: FlowOutcome[], ms: number, resultsDir: string): void;
+  labEnd(lab: string, outcomes: FlowOutcome[], ms: number, resultsDir: string, error?: string): void;
   note(text: string): void;
 }
 
@@ -92,7 +93,8 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     }
   } catch (err) {
     error = (err as Error).message;
-    opts.progress.note(`lab ${lab.name} could not run: ${error}`);
+    if (err instanceof StepFailed) opts.progress.setupFailed?.(err.index + 1, err.total, err.message);
+    else opts.progress.note(`lab ${lab.name} could not run: ${error}`);
   } finally {
     for (const s of services.reverse()) await s.stop();
     await exec.teardown();
@@ -123,7 +125,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     })),
   );
   await writeReports(results, tap, summary);
-  opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir);
+  opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, outcomes, error, resultsDir: results.dir };
 }
 

@@ -3,16 +3,18 @@
  * and init.sh as /init. Everything else (tc, node, the project) comes from the host's root.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CpioEntry, cpioNewc } from "./cpio.ts";
-import { loadOrder, parseModulesDep } from "./modules.ts";
+import { loadOrder, moduleName, parseModulesDep } from "./modules.ts";
 
 /** The modules /init loads: the virtio PCI transport, 9p over virtio, and overlayfs. */
 export const BOOT_MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay"];
 
 export const INIT_SCRIPT = new URL("./init.sh", import.meta.url).pathname;
 export const BUSYBOX = "/bin/busybox";
+/** Bump when initramfsEntries changes what goes into the archive: cached ones are rebuilt. */
+const LAYOUT = 1;
 
 export interface InitramfsInput {
   /** The kernel's /lib/modules/<ver> directory, with a modules.dep. */
@@ -30,13 +32,19 @@ export function initramfsFingerprint(input: InitramfsInput): string {
   const h = createHash("sha256");
   h.update(readFileSync(input.initScript ?? INIT_SCRIPT));
   h.update(readFileSync(input.busybox ?? BUSYBOX));
-  h.update(BOOT_MODULES.join(","));
+  h.update(`${LAYOUT}:${BOOT_MODULES.join(",")}`);
   return h.digest("hex").slice(0, 16);
 }
 
 export function initramfsEntries(input: InitramfsInput): CpioEntry[] {
   const deps = parseModulesDep(readFileSync(join(input.modulesDir, "modules.dep"), "utf8"));
-  const order = loadOrder(deps, BOOT_MODULES);
+  // A kernel that builds some of them in lists those in modules.builtin: nothing to load.
+  const builtinFile = join(input.modulesDir, "modules.builtin");
+  const builtin = new Set(existsSync(builtinFile) ? readFileSync(builtinFile, "utf8").split("\n").map(moduleName) : []);
+  const order = loadOrder(
+    deps,
+    BOOT_MODULES.filter((m) => !builtin.has(m)),
+  );
   const base = (p: string) => p.slice(p.lastIndexOf("/") + 1);
   const entries: CpioEntry[] = [
     { kind: "dir", path: "dev" },

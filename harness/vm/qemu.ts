@@ -38,6 +38,8 @@ export interface VmRunOptions {
   cwd?: string;
   memoryMiB?: number;
   cpus?: number;
+  /** qemu's -cpu model under TCG (default: qemu's own, qemu64); NATLAB_VM_CPU sets it too. */
+  cpuModel?: string;
   /** tcg (emulation, always works), kvm, or auto (kvm when a cached probe found it works). */
   accel?: Accel | "auto";
 }
@@ -90,7 +92,15 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
       }),
     );
     writeFileSync(join(ctlDir, "command.sh"), opts.command);
-    const args = qemuArgs({ kernel, ctlDir, shareDir, accel, memoryMiB: opts.memoryMiB, cpus: opts.cpus });
+    const args = qemuArgs({
+      kernel,
+      ctlDir,
+      shareDir,
+      accel,
+      memoryMiB: opts.memoryMiB,
+      cpus: opts.cpus,
+      cpuModel: opts.cpuModel ?? process.env.NATLAB_VM_CPU,
+    });
     const run = await runQemu(args, opts.timeoutSec, opts.onOutput);
     const codeFile = join(ctlDir, "exit-code");
     if (!existsSync(codeFile)) {
@@ -118,6 +128,7 @@ export interface QemuArgsInput {
   accel: Accel;
   memoryMiB?: number;
   cpus?: number;
+  cpuModel?: string;
 }
 
 /** qemu's command line (without the program name). */
@@ -127,7 +138,7 @@ export function qemuArgs(i: QemuArgsInput): string[] {
   const share = (dir: string, tag: string, extra = "") =>
     `local,path=${path(dir)},mount_tag=${tag},security_model=none,multidevs=remap${extra}`;
   return [
-    ...(i.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg"]),
+    ...(i.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg", ...(i.cpuModel ? ["-cpu", i.cpuModel] : [])]),
     "-smp",
     String(i.cpus ?? 2),
     "-m",

@@ -5,7 +5,10 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
-import { natlab, natlabNamespaces, ROOT, rootVeths } from "./helpers.ts";
+import { natlab, natlabNamespaces as allNatlabNamespaces, ROOT, rootVeths } from "./helpers.ts";
+
+/** The article lab's namespaces (other labs may run beside this test). */
+const natlabNamespaces = () => allNatlabNamespaces().filter((n) => /^natlab-[0-9a-f]{6}-host$/.test(n));
 
 test("labs/article.yaml passes and leaves no namespace or veth", async (t) => {
   const before = natlabNamespaces();

@@ -1,6 +1,6 @@
 /**
  * The tests can fail: a translator built without its L4 checksum fix
- * (make -C bpf build/nat64-nocsum.o, -DNAT64_NO_L4_CSUM_FIX) must fail
+ * (bpf/nat64-nocsum.o: nat64.c built with -DNAT64_NO_L4_CSUM_FIX) must fail
  *   - TCP and UDP with a prefix that is not checksum-neutral,
  *   - ICMP with any prefix (ICMPv6 has a pseudo-header, ICMP has none),
  * and the failure must show a field-level diff of the bad checksum.
@@ -8,7 +8,7 @@
 import test from "ava";
 import { natlab } from "./helpers.ts";
 
-const NOCSUM = "bpf/build/nat64-nocsum.o";
+const NOCSUM = "bpf/nat64-nocsum.o";
 
 function flowBlock(out: string, name: string): string {
   const start = out.indexOf(`✗ ${name}`);

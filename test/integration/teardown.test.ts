@@ -4,7 +4,10 @@
  * with SIGINT (Ctrl-C) or SIGTERM.
  */
 import test from "ava";
-import { natlab, natlabNamespaces, rootVeths } from "./helpers.ts";
+import { natlab, natlabNamespaces as allNatlabNamespaces, rootVeths } from "./helpers.ts";
+
+/** This test's own namespaces: natlab-<run id>-<lab namespace> for the fixture labs' namespaces (other labs may run beside us). */
+const natlabNamespaces = () => allNatlabNamespaces().filter((n) => /^natlab-[0-9a-f]{6}-(left|right)$/.test(n));
 
 const F = "test/fixtures/labs";
 
@@ -20,6 +23,7 @@ test("a failing run removes its namespaces", async (t) => {
 test("a setup step that fails removes what the steps before it made, and says which step", async (t) => {
   const before = natlabNamespaces();
   const r = await natlab(["run", `${F}/bad-setup.yaml`]);
+  t.log(r.out);
   t.not(r.code, 0);
   t.regex(r.out, /nft/, `the failing step is named:\n${r.out}`);
   t.deepEqual(natlabNamespaces(), before);
