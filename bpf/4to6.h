@@ -340,7 +340,8 @@ int nat64_4to6(struct __sk_buff *skb)
 #ifndef NAT64_NO_L4_CSUM_FIX
 	if (csum_off == -2 && bpf_skb_store_bytes(skb, IP6_OFF + 6, &ucheck, 2, 0))
 		return DROP(D4, DROP_HELPER);
-	if (csum_off >= 0 &&
+	/* a checksum-neutral prefix changes nothing: skip the helper */
+	if (csum_off >= 0 && diff != 0 && diff != 0xffff &&
 	    bpf_l4_csum_replace(skb, IP6_OFF + (f & 8) + (csum_off & 0x1f), 0, diff, csum_flags))
 		return DROP(D4, DROP_HELPER);
 #else

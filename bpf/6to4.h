@@ -268,7 +268,9 @@ int nat64_6to4(struct __sk_buff *skb)
 		return DROP(D6, DROP_HELPER);
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX
-	if (csum_off >= 0 && bpf_l4_csum_replace(skb, IP4_OFF + (csum_off & 0x1f), 0, diff, csum_flags))
+	/* a checksum-neutral prefix (NOTES: 64:ff9b:1:fffe::/96) changes nothing: skip the helper */
+	if (csum_off >= 0 && diff != 0 && diff != 0xffff &&
+	    bpf_l4_csum_replace(skb, IP4_OFF + (csum_off & 0x1f), 0, diff, csum_flags))
 		return DROP(D6, DROP_HELPER);
 #else
 	(void)diff;

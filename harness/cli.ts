@@ -38,6 +38,8 @@ usage:
   natlab clean              remove leftover natlab namespaces
   natlab xlat IN.pcap --out OUT.pcap [--prefix P/LEN] [--report R.jsonl] [--section 6to4|4to6]
                             run each frame through the translator (BPF_PROG_TEST_RUN)
+  natlab golden build|check|verify [--object O.o] [--filter TEXT]
+                            the translator's golden packet cases (fixtures/pcaps/)
   natlab stats              the translator counters of every running natlab lab
   natlab schema             write schema/lab.schema.json (for editors)
 `;
@@ -147,6 +149,10 @@ async function main(argv: string[]): Promise<number> {
     case "xlat": {
       const { xlatCommand } = await import("./bpf/xlat-cli.ts");
       return xlatCommand(rest);
+    }
+    case "golden": {
+      const { goldenCommand } = await import("./golden/cli.ts");
+      return goldenCommand(rest);
     }
     case "stats": {
       const { statsCommand } = await import("./bpf/stats-cli.ts");

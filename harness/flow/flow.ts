@@ -28,6 +28,8 @@ export interface FlowContext {
   nsOf: (labNs: string) => string;
   results: ResultsLayout;
   stats?: StatsReader;
+  /** The run's scratch directory (`{run}` in services and cmd flows). */
+  runDir?: string;
 }
 
 export interface FlowOutcome {
@@ -76,7 +78,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
       const r = await inject(flow.inject, ctx.nsOf(ns), devs.get(flow.inject.dev), join(dir, "injected.pcap"));
       summary = `injected ${flow.inject.count} × ${r.bytes}-byte frame on ${flow.inject.dev}`;
     } else if (flow.run) {
-      const r = await runProgram(flow.run, ctx.nsOf, ctx.root);
+      const r = await runProgram(flow.run, ctx.nsOf, ctx.root, ctx.runDir);
       summary = r.summary;
       if (!r.ok) failures.push(`the program failed: ${r.summary}\n${indent(r.output.trim())}`);
     }

@@ -61,11 +61,12 @@ export function parseSnmp(snmp: string, snmp6: string): Record<string, number> {
   return out;
 }
 
+/** SNMP counters plus /proc/net/netstat (TcpExt*, IpExt*: IpExtInCsumErrors counts bad IPv4 header checksums). */
 export async function readCounters(ns: string): Promise<Record<string, number>> {
-  const r = await run(["sh", "-c", "cat /proc/net/snmp; echo ===; cat /proc/net/snmp6"], { ns });
+  const r = await run(["sh", "-c", "cat /proc/net/snmp /proc/net/netstat; echo ===; cat /proc/net/snmp6"], { ns });
   const [snmp, snmp6] = r.stdout.split("===\n");
   return parseSnmp(snmp ?? "", snmp6 ?? "");
 }
 
 /** The checksum-error counters every lab can assert on. */
-export const CSUM_ERROR_COUNTERS = ["TcpInCsumErrors", "UdpInCsumErrors", "IcmpInCsumErrors", "Icmp6InCsumErrors", "Udp6InCsumErrors", "UdpLiteInCsumErrors"];
+export const CSUM_ERROR_COUNTERS = ["IpExtInCsumErrors", "TcpInCsumErrors", "UdpInCsumErrors", "IcmpInCsumErrors", "Icmp6InCsumErrors", "Udp6InCsumErrors", "UdpLiteInCsumErrors"];

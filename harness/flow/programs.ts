@@ -23,7 +23,8 @@ function peerArgv(root: string, mode: string, args: string[]): string[] {
   return [process.execPath, "--import", `file://${join(root, "node_modules/tsx/dist/loader.mjs")}`, join(root, "harness/traffic/peer.ts"), mode, ...args];
 }
 
-export async function runProgram(spec: RunSpec, nsOf: NsMap, root: string): Promise<ProgramResult> {
+/** `runDir` replaces `{run}` in a `cmd` flow's argv (the directory services write their files to). */
+export async function runProgram(spec: RunSpec, nsOf: NsMap, root: string, runDir = ""): Promise<ProgramResult> {
   if ("ping" in spec) {
     const p = spec.ping;
     const argv = ["ping", "-n", "-c", String(p.count), "-i", "0.2", "-W", "2"];
@@ -42,11 +43,12 @@ export async function runProgram(spec: RunSpec, nsOf: NsMap, root: string): Prom
   }
   if ("cmd" in spec) {
     const c = spec.cmd;
-    const r = await run(c.argv, { ns: nsOf(c.ns), allowFail: true, timeoutSec: c.timeout, cwd: root });
+    const argv = c.argv.map((a) => a.replaceAll("{run}", runDir));
+    const r = await run(argv, { ns: nsOf(c.ns), allowFail: true, timeoutSec: c.timeout, cwd: root });
     const outOk = c.expectOutput === undefined || new RegExp(c.expectOutput).test(r.stdout + r.stderr);
     return {
       ok: r.exitCode === c.expectExit && outOk,
-      summary: `${c.argv.join(" ")}: exit ${r.exitCode}${c.expectExit ? ` (expected ${c.expectExit})` : ""}${outOk ? "" : `, output did not match /${c.expectOutput}/`}`,
+      summary: `${argv.join(" ")}: exit ${r.exitCode}${c.expectExit ? ` (expected ${c.expectExit})` : ""}${outOk ? "" : `, output did not match /${c.expectOutput}/`}`,
       output: r.stdout + r.stderr,
     };
   }

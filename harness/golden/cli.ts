@@ -4,9 +4,10 @@
  *     [--object FILE] [--filter TEXT]
  * natlab golden verify  checksums of the expected outputs (codec and tshark), pcaps up to date
  */
-import { parseArgs } from "node:util";
+
 import { relative } from "node:path";
-import { filterCases, FIXTURES_DIR, loadCases } from "./cases.ts";
+import { parseArgs } from "node:util";
+import { FIXTURES_DIR, filterCases, loadCases } from "./cases.ts";
 import { checkCases, formatResults, readIfExists } from "./check.ts";
 import { staleFixtures, writeFixtures } from "./generate.ts";
 import { tsharkChecksumProblems } from "./tshark.ts";

@@ -145,7 +145,7 @@ export function staleFixtures(cases: Case[], dir: string = FIXTURES_DIR, read: (
   const stale: string[] = [];
   for (const [name, bytes] of files) {
     const have = read(join(dir, name));
-    if (!have || !have.equals(bytes)) stale.push(name);
+    if (!have?.equals(bytes)) stale.push(name);
   }
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);

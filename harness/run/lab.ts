@@ -82,7 +82,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   try {
     await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
     for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
-    const ctx = { lab, root: opts.root, nsOf, results, stats: bpfStatsReader(lab, nsOf) };
+    const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf) };
     for (const flow of flows) {
       for (const offloads of flow.offloads) {
         opts.progress.flowStart?.(flow.name);

@@ -3,7 +3,7 @@
  * `ok` is false only when a required item fails; the kernel cache and KVM are reported
  * for information (a kernel is built on first use; without KVM the VM runs emulated).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statfsSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { cachedKvmProbe, kvmDeviceUsable, QEMU } from "./accel.ts";
 import { BUSYBOX } from "./initramfs.ts";
@@ -92,15 +92,10 @@ function isStaticElf(path: string): boolean {
   }
 }
 
+/** Free space on the filesystem that holds (or would hold) `dir`. */
 function freeMiB(dir: string): number {
   let d = dir;
   while (!existsSync(d) && d !== dirname(d)) d = dirname(d);
-  try {
-    mkdirSync(dir, { recursive: true });
-    d = dir;
-  } catch {
-    // not root: report the space where it would go
-  }
   const s = statfsSync(d);
   return Math.floor((s.bavail * s.bsize) / 2 ** 20);
 }

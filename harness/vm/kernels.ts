@@ -103,6 +103,7 @@ export async function prepareKernel(name: string, opts: PrepareOptions = {}): Pr
   requireTool("dpkg-deb", "/usr/bin/dpkg-deb", "this needs a Debian (or derived) system with dpkg");
   mkdirSync(KERNEL_CACHE, { recursive: true });
   const pkg = resolvePackage(name, say);
+  removeAbandonedBuilds(name);
   const build = join(KERNEL_CACHE, `.build-${name}-${process.pid}`);
   rmSync(build, { recursive: true, force: true });
   mkdirSync(build, { recursive: true });
@@ -155,6 +156,25 @@ export async function prepareKernel(name: string, opts: PrepareOptions = {}): Pr
   const done = cachedKernel(name);
   if (!done) throw new Error(`kernel ${name} was built but ${kernelCacheDir(name)} is incomplete`);
   return done;
+}
+
+/** Build dirs left by a process that was killed mid-build (its pid is gone). */
+function removeAbandonedBuilds(name: string): void {
+  const prefix = `.build-${name}-`;
+  for (const entry of readdirSync(KERNEL_CACHE)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length));
+    if (Number.isInteger(pid) && !processAlive(pid)) rmSync(join(KERNEL_CACHE, entry), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function layout(name: string, pkg: string, version: string, dir = kernelCacheDir(name)): PreparedKernel {

@@ -49,6 +49,8 @@ export interface VmResult {
   exitCode: number;
   /** Everything the serial console printed, with \r\n turned into \n. */
   console: string;
+  /** What the command printed: the console after init's "ready" line, less the kernel's power-off line. */
+  output: string;
   /** Wall time from starting qemu to its exit. */
   seconds: number;
   /** Wall time from starting qemu until the command started. */
@@ -112,6 +114,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
     return {
       exitCode: Number(readFileSync(codeFile, "utf8").trim()),
       console: run.console,
+      output: commandOutput(run.console),
       seconds: run.seconds,
       bootSeconds: run.bootSeconds ?? run.seconds,
       accel,
@@ -229,6 +232,13 @@ export function shellAssignments(vars: Record<string, string>): string {
   return Object.entries(vars)
     .map(([k, v]) => `${k}=${quote(v)}\n`)
     .join("");
+}
+
+/** The console after init's ready line, without the kernel's closing "reboot: Power down". */
+export function commandOutput(console: string): string {
+  const ready = console.indexOf(READY);
+  const after = ready < 0 ? "" : console.slice(console.indexOf("\n", ready) + 1);
+  return after.replace(/^\[\s*\d+\.\d+\] reboot: Power down\n?$/m, "");
 }
 
 function tail(text: string, lines: number): string {

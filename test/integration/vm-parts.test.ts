@@ -10,7 +10,7 @@ import test from "ava";
 import { cpioNewc } from "../../harness/vm/cpio.ts";
 import { parseKernelName } from "../../harness/vm/kernels.ts";
 import { loadOrder, moduleName, parseModulesDep } from "../../harness/vm/modules.ts";
-import { qemuArgs, shellAssignments } from "../../harness/vm/qemu.ts";
+import { commandOutput, qemuArgs, shellAssignments } from "../../harness/vm/qemu.ts";
 
 const DEP = `kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko kernel/fs/fscache/fscache.ko kernel/fs/netfs/netfs.ko
 kernel/net/9p/9pnet.ko:
@@ -85,4 +85,10 @@ test("kernel names: host, debian-6.1, package names; anything else is refused wi
   t.deepEqual(parseKernelName("debian-6.1"), { kind: "vm", name: "debian-6.1" });
   t.deepEqual(parseKernelName("linux-image-6.1.0-56-amd64"), { kind: "vm", name: "linux-image-6.1.0-56-amd64" });
   t.throws(() => parseKernelName("6.1"), { message: /use host, debian-6.1, or a Debian kernel package name/ });
+});
+
+test("the command's output is the console after init's ready line, without the power-off line", (t) => {
+  const console = "boot noise\nnatlab-vm: ready, kernel 6.1.0-56-amd64, running the command\nhello\nworld\n[    8.651183] reboot: Power down\n";
+  t.is(commandOutput(console), "hello\nworld\n");
+  t.is(commandOutput("the VM never got ready\n"), "");
 });

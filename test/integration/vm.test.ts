@@ -29,13 +29,14 @@ function unavailable(): string | undefined {
   if (!existsSync(QEMU)) return `${QEMU} missing (apt-get install -y qemu-system-x86)`;
   if (cachedKernel(KERNEL)) return undefined;
   if (process.getuid?.() !== 0) return `kernel ${KERNEL} not cached and building it needs root`;
+  const search = () =>
+    execFileSync("apt-cache", ["search", "--names-only", "^linux-image-6\\.1\\.0-[0-9]+-amd64$"], { encoding: "utf8" }).trim();
   try {
-    const out = execFileSync("apt-cache", ["search", "--names-only", "^linux-image-6\\.1\\.0-[0-9]+-amd64$"], {
-      encoding: "utf8",
-    });
-    if (!out.trim()) return "no linux-image-6.1.*-amd64 package in apt's lists (apt-get update, on Debian 12)";
+    // A fresh machine may have no package lists yet: fetch them once, as prepareKernel would.
+    if (!search()) execFileSync("apt-get", ["update", "-q"], { stdio: "ignore" });
+    if (!search()) return "no linux-image-6.1.*-amd64 package in the Debian archive apt knows (Debian 12 needed)";
   } catch (e) {
-    return `apt-cache failed: ${(e as Error).message}`;
+    return `apt could not be asked for the kernel package: ${(e as Error).message}`;
   }
   return undefined;
 }

@@ -116,6 +116,25 @@ function basics(prefix: string): { name: string; packet: Packet; l4: "tcp" | "ud
       packet: [{ eth: {} }, { ipv6: v6 }, { icmpv6: { type: 3, code: 0 } }, { ipv6: { src: b, dst: a, hlim: 1 } }, { tcp: { sport: 80, dport: 40000, flags: "A" } }, { payload: { size: 40 } }],
       l4: "icmp",
     },
+    {
+      name: "4to6 ICMP time exceeded quoting an echo request",
+      packet: [{ eth: {} }, { ipv4: v4 }, { icmp: { type: 11, code: 0 } }, { ipv4: { src: V4A, dst: V4B, ttl: 1 } }, { icmp: { type: 8, id: 9, seq: 3 } }, { payload: { size: 24 } }],
+      l4: "icmpv6",
+    },
+    {
+      name: "6to4 ICMPv6 packet too big quoting a fragmented echo",
+      packet: [
+        { eth: {} },
+        { ipv6: v6 },
+        { icmpv6: { type: 2, mtu: 1300 } },
+        { ipv6: { src: b, dst: a } },
+        { dstopts: {} },
+        { frag: { offset: 0, m: true, id: 0x01020304 } },
+        { icmpv6: { type: 128, id: 9, seq: 3 } },
+        { payload: { size: 64 } },
+      ],
+      l4: "icmp",
+    },
   ];
 }
 
@@ -137,7 +156,8 @@ for (const prefix of [DEFAULT, ...NON_NEUTRAL]) {
     t.like(layer(tcp6, "ipv6"), { src: embedIpv4(prefix, V4B), dst: embedIpv4(prefix, V4A), nh: 6 });
     t.is(r.stats["6to4.translated.tcp"], 2);
     t.is(r.stats["4to6.translated.udp"], 2);
-    t.is(r.stats["4to6.translated.icmp_error"], 1);
+    t.is(r.stats["4to6.translated.icmp_error"], 2);
+    t.is(r.stats["6to4.translated.icmp_error"], 2);
   });
 }
 
@@ -333,6 +353,24 @@ rootTest("ICMP errors: types, codes, MTU and pointer mapped (RFC 7915 4.2, 5.2)"
   for (const i of [4, 5, 6]) assertChecksumsGood(t, r, i, "icmp", `6to4 error #${i}`);
   t.like(layer(parse(r.out[4]!), "ipv4", 1), { src: V4B, dst: V4A, proto: 17 });
   t.is(r.stats["6to4.dropped.icmp_type"] + r.stats["4to6.dropped.icmp_type"], 2);
+});
+
+rootTest("RFC 4884 length: kept when the translated quoted packet still fills whole words", async (t) => {
+  const a = embedIpv4(DEFAULT, V4A);
+  const b = embedIpv4(DEFAULT, V4B);
+  const r = await run([
+    // 19 * 8 = 152 quoted bytes -> 132 = 33 * 4 (at least 128, RFC 4884 5.1); 17 * 8 = 136 -> 116: too short, 0
+    [{ eth: {} }, { ipv6: { src: a, dst: b } }, { icmpv6: { type: 1, code: 4, length: 19 } }, { ipv6: { src: b, dst: a } }, { udp: {} }, { payload: { size: 104 } }],
+    // 33 * 4 = 132 quoted bytes -> 152 = 19 * 8; 32 * 4 = 128 -> 148, not whole: 0
+    [{ eth: {} }, { ipv4: { src: V4B, dst: V4A } }, { icmp: { type: 11, length: 33 } }, { ipv4: { src: V4A, dst: V4B } }, { udp: {} }, { payload: { size: 104 } }],
+    [{ eth: {} }, { ipv4: { src: V4B, dst: V4A } }, { icmp: { type: 11, length: 32 } }, { ipv4: { src: V4A, dst: V4B } }, { udp: {} }, { payload: { size: 104 } }],
+    [{ eth: {} }, { ipv6: { src: a, dst: b } }, { icmpv6: { type: 3, length: 17 } }, { ipv6: { src: b, dst: a } }, { udp: {} }, { payload: { size: 88 } }],
+  ]);
+  t.like(layer(parse(r.out[0]!), "icmp"), { type: 3, code: 3, length: 33 });
+  t.like(layer(parse(r.out[3]!), "icmp"), { type: 11, length: 0 });
+  t.like(layer(parse(r.out[1]!), "icmpv6"), { type: 3, length: 19 });
+  t.like(layer(parse(r.out[2]!), "icmpv6"), { type: 3, length: 0 });
+  for (const [i, l4] of [[0, "icmp"], [1, "icmpv6"], [2, "icmpv6"]] as const) assertChecksumsGood(t, r, i, l4, `RFC 4884 #${i}`);
 });
 
 rootTest("multicast: Ethernet destination follows the group both ways", async (t) => {

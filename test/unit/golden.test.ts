@@ -89,16 +89,20 @@ test("judge: a wrong field fails with a field-level diff naming the case and RFC
   t.regex(r.failure, /hop limit 1 is copied to ttl 1/);
 });
 
-test("judge: 0x0000 and 0xffff are the same TCP checksum", (t) => {
-  const c = cases.find((x) => x.file === "addresses" && x.name === "the write-up's addresses 6to4") as Case;
-  const { input, output } = caseFrames(c);
-  const expected = output as Buffer;
-  const got = parse(expected);
-  const tcp = (got[2] as { tcp: { chksum?: number } }).tcp;
-  // Only meaningful when a zero can be swapped: build a frame whose TCP checksum is written the other way.
+test("judge: 0x0000 and 0xffff are the same TCP checksum, never the same UDP one", (t) => {
+  // Find a TCP segment whose checksum computes to 0x0000, then write it as 0xffff.
+  const ipv4 = { src: "192.0.2.33", dst: "198.51.100.10", df: false };
+  let seq = 0;
+  while (parse(build([{ eth: {} }, { ipv4 }, { tcp: { seq } }])).some((l) => "tcp" in l && l.tcp.chksum !== 0)) seq++;
+  const out = [{ eth: {} }, { ipv4 }, { tcp: { seq } }];
+  const c = { file: "unit", slug: "zero", name: "zero", rfc: "RFC 1071", why: "two zeros", in: out, out, verdict: "ok", prefix: "64:ff9b:1:fffe::/96", section: "6to4", line: 1 } as Case;
+  const expected = build(out);
   const other = Buffer.from(expected);
-  const off = 14 + 20 + 16;
-  other.writeUInt16BE(tcp.chksum === 0 ? 0xffff : tcp.chksum === 0xffff ? 0 : (tcp.chksum as number), off);
-  const r = judge(c, input, { index: 0, section: "6to4", retval: 0, verdict: "ok", out: 0 }, other, expected);
+  other.writeUInt16BE(0xffff, 14 + 20 + 16);
+  const r = judge(c, expected, { index: 0, section: "6to4", retval: 0, verdict: "ok", out: 0 }, other, expected);
   t.true(r.ok, r.failure);
+  t.regex(r.note ?? "", /other zero/);
+  const wrong = Buffer.from(expected);
+  wrong.writeUInt16BE(0x0001, 14 + 20 + 16);
+  t.false(judge(c, expected, { index: 0, section: "6to4", retval: 0, verdict: "ok", out: 0 }, wrong, expected).ok);
 });
