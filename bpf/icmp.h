@@ -53,7 +53,11 @@ static __always_inline int ptr4_to_6(__u32 p)
 	return -1; /* identification, flags, checksum, options: n/a */
 }
 
-/* RFC 1191 7.1 plateaus: the greatest one below `tot` (RFC 7915 4.2, MTU 0). */
+/*
+ * RFC 7915 4.2 (Code 4, MTU 0): "the greatest plateau value that is less
+ * than the returned Total Length field, but that is larger than or equal to
+ * 1280" - so only the RFC 1191 7.1 plateaus from 1492 up; 0 if none.
+ */
 static __always_inline __u32 mtu_plateau(__u32 tot)
 {
 	if (tot > 32000) return 32000;
@@ -62,10 +66,33 @@ static __always_inline __u32 mtu_plateau(__u32 tot)
 	if (tot > 4352) return 4352;
 	if (tot > 2002) return 2002;
 	if (tot > 1492) return 1492;
-	if (tot > 1006) return 1006;
-	if (tot > 508) return 508;
-	if (tot > 296) return 296;
-	return 68;
+	return 0;
+}
+
+/*
+ * The Packet Too Big MTU for a Fragmentation Needed MTU (RFC 7915 4.2, Code
+ * 4): the IPv4 MTU plus the 20 bytes the IPv6 header adds. A router without
+ * RFC 1191 sends 0: then the plateau below the quoted Total Length is the
+ * IPv4 path MTU estimate (plus 20 like an advertised MTU). Never below 1280:
+ * the plateau rule asks for at least 1280, and an IPv6 node discards a
+ * Packet Too Big below 1280 (RFC 8201 4) rather than learn from it.
+ * -DNAT64_NO_MTU_ADJUST copies the value unadjusted (a knock-out build).
+ */
+static __always_inline __u32 ptb_mtu(__u32 mtu, __u32 qtot)
+{
+#ifdef NAT64_NO_MTU_ADJUST
+	(void)qtot;
+	return mtu;
+#else
+	if (mtu == 0) {
+		mtu = mtu_plateau(qtot);
+		if (mtu)
+			mtu += 20;
+	} else {
+		mtu += 20;
+	}
+	return mtu < 1280 ? 1280 : mtu;
+#endif
 }
 
 /* RFC 7915 5.2: ICMPv6 -> ICMPv4. */
@@ -105,7 +132,11 @@ static __always_inline int icmp6_to_4(const struct icmpw *in, struct icmpw *out)
 		out->type = 3;
 		out->code = 4;
 		mtu = bpf_ntohl(in->rest.w);
+#ifndef NAT64_NO_MTU_ADJUST
+		/* RFC 7915 5.2: minimum(MTU - 20, ...): the next-hop MTUs are not known here */
 		mtu = mtu > 20 ? mtu - 20 : 0;
+#endif
+		/* an IPv6 MTU too big for the 16-bit field: the most it can say */
 		out->rest.h[1] = bpf_htons(mtu > 0xffff ? 0xffff : mtu);
 		return ICMP_ERROR;
 	case 3: /* time exceeded -> type 11, code unchanged */
@@ -165,11 +196,7 @@ static __always_inline int icmp4_to_6(const struct icmpw *in, struct icmpw *out,
 			break;
 		case 4: /* fragmentation needed -> packet too big */
 			out->type = 2;
-			mtu = bpf_ntohs(in->rest.h[1]);
-			/* a router that does not implement RFC 1191 sends 0: use the plateau below the quoted total length */
-			if (mtu == 0)
-				mtu = mtu_plateau(qtot);
-			out->rest.w = bpf_htonl(mtu + 20);
+			out->rest.w = bpf_htonl(ptb_mtu(bpf_ntohs(in->rest.h[1]), qtot));
 			break;
 		default: /* 14 (host precedence violation) and unknown codes */
 			return ICMP_DROP;

@@ -229,8 +229,13 @@ SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct 
 		if (nh == IPPROTO_FRAGMENT) {
 			__u16 fo = ((__u16)h[2] << 8) | h[3];
 
-			if (w->frag)
-				return NAT64_DROP_BAD_HEADER; /* two Fragment headers */
+			/*
+			 * RFC 7915 5.1.1 (Protocol): an extension header after the
+			 * Fragment Header (AH included, ESP not) SHOULD be dropped.
+			 * This also catches a second Fragment Header.
+			 */
+			if (is_ext(h[0]) || h[0] == IPPROTO_AH)
+				return NAT64_DROP_EXT_AFTER_FRAG;
 			w->frag = 1;
 			w->foff = fo >> 3;
 			w->mf = fo & 1;

@@ -29,7 +29,9 @@
 	X(DROP_ICMP_FRAG, "dropped.icmp_fragment") /* fragmented ICMP */     \
 	X(DROP_UDP_ZERO_FRAG, "dropped.udp_zero_csum_fragment") /* RFC 7915 4.5 */ \
 	X(DROP_INNER, "dropped.inner")            /* quoted packet untranslatable */ \
-	X(DROP_HELPER, "dropped.helper")          /* a kernel helper failed */
+	X(DROP_HELPER, "dropped.helper")          /* a kernel helper failed */ \
+	X(DROP_EXT_AFTER_FRAG, "dropped.ext_after_fragment") /* RFC 7915 5.1.1 */ \
+	X(DROP_IGMP, "dropped.igmp")              /* RFC 7915 4.2: single-hop, not translated */
 
 #define NAT64_STAT_ENUM(n, s) NAT64_##n,
 enum nat64_stat_item { NAT64_STAT_ITEMS(NAT64_STAT_ENUM) NAT64_STAT_PER_DIR };

@@ -105,6 +105,14 @@ async function cmdRun(argv: string[]): Promise<number> {
     passed += r.outcomes.filter((o) => o.status === "pass").length;
     skipped += r.outcomes.filter((o) => o.status === "skip").length;
   }
+  // Labs that name a design to compare with: both designs' conntrack tables, side by side.
+  const { writeConntrackComparison } = await import("./report/compare.ts");
+  for (const f of files) {
+    const lab = loadLab(f);
+    if (!lab.compareWith) continue;
+    const path = writeConntrackComparison(ROOT, lab.name, lab.compareWith);
+    if (path) console.log(`conntrack side by side: ${relative(process.cwd(), path)}`);
+  }
   if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed > 0 ? 1 : 0;
 }

@@ -26,6 +26,8 @@ export const STAT_ITEMS = [
   "dropped.udp_zero_csum_fragment",
   "dropped.inner",
   "dropped.helper",
+  "dropped.ext_after_fragment",
+  "dropped.igmp",
 ] as const;
 export const DIRECTIONS = ["6to4", "4to6"] as const;
 /** Every counter name in map order: "6to4.translated.tcp", ... */

@@ -5,7 +5,7 @@
  *   kernel counters and translator counters -> one outcome.
  * Each wait is bounded; nothing here asserts on time.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Flow, Lab } from "../lab/schema.ts";
 import { run } from "../exec/command.ts";
@@ -104,7 +104,12 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
     const o = onlyCheck(active, frames, { noise: flow.noise });
     if (!o.ok) failures.push(formatUnexpected(o.unexpected, Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(variantName, on)]))));
   }
-  for (const c of flow.conntrack) failures.push(...checkConntrack(c, await readConntrack(ctx.nsOf(c.ns))));
+  for (const ns of new Set(flow.conntrack.map((c) => c.ns))) {
+    const entries = await readConntrack(ctx.nsOf(ns));
+    // Kept with the flow's captures: the lab's design, as the kernel's state shows it.
+    writeFileSync(join(dir, `conntrack-${ns}.txt`), `${entries.map((e) => e.line).join("\n")}\n`);
+    for (const c of flow.conntrack.filter((x) => x.ns === ns)) failures.push(...checkConntrack(c, entries));
+  }
   for (const k of flow.kernelCounters) {
     const names = k.ns === "all" ? Object.keys(ctx.lab.namespaces) : [k.ns];
     for (const ns of names) failures.push(...checkCounters(k, ns, countersBefore.get(ns) ?? {}, await readCounters(ctx.nsOf(ns))));

@@ -187,6 +187,9 @@ export const Lab = z.strictObject({
   bpf: z.array(BpfAttach).default([]),
   services: z.array(Service).default([]),
   flows: z.array(Flow).default([]),
+  compareWith: labName
+    .optional()
+    .describe("another lab carrying the same flows by another design: the results show both labs' conntrack tables side by side, flow by flow"),
   /**
    * The write-up's literal steps for kernels that have sch_prio, cls_matchall,
    * act_bpf and act_csum. natlab uses them where the kernel can, and shows them

@@ -85,7 +85,8 @@ stage2() {
   mkdir -p /dev/pts /dev/shm
   mount -t devpts devpts /dev/pts
   mount -t tmpfs tmpfs /dev/shm
-  mount -t tmpfs -o mode=1777 tmpfs /tmp
+  # /tmp stays the overlay's: the host's temp files (a kernel cache, a test's objects) are
+  # readable, and what the VM writes there goes to the tmpfs upper layer, not the host.
   mount -t bpf bpf /sys/fs/bpf
   mount -t tracefs tracefs /sys/kernel/tracing
   # The write-up reads /sys/kernel/debug/tracing/trace_pipe: debugfs carries that path.

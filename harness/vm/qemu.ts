@@ -7,9 +7,9 @@
  * control dir (9p tag natlab-ctl) carries the script in and the exit code out; init.sh is the
  * other half of this protocol.
  *
- * Inside: /tmp is an empty tmpfs (the host's /tmp is not visible, except shareDir if it
- * lies there); proc, sys, devtmpfs, devpts, bpffs, tracefs and debugfs are mounted; the
- * hostname is natlab-vm; there is no network device (labs make their own veths); the
+ * Inside: every path of the host reads as on the host (/tmp included; writes go to RAM),
+ * except /run, a fresh tmpfs (the host's /run/netns means nothing in the VM); proc, sys,
+ * devtmpfs, devpts, bpffs, tracefs and debugfs are mounted; the hostname is natlab-vm; there is no network device (labs make their own veths); the
  * script runs under bash with stdin from /dev/null, its output on the serial console.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -17,10 +17,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chooseAccel, type Accel, QEMU } from "./accel.ts";
+import { ROOT } from "../root.ts";
 import { type PreparedKernel, prepareKernel } from "./kernels.ts";
 
 /** The project's root directory: the default working directory inside the VM. */
-export const PROJECT_DIR = resolve(new URL("../..", import.meta.url).pathname);
+export const PROJECT_DIR = ROOT;
 
 export interface VmRunOptions {
   /** A prepared kernel, or a kernel name to prepare (see kernels.ts). */
