@@ -206,6 +206,9 @@ int nat64_4to6(struct __sk_buff *skb)
 	}
 
 	switch (in.ip.protocol) {
+	case IPPROTO_IGMP:
+		/* RFC 7915 4.2: IGMP is single-hop: SHOULD be silently dropped, not translated to MLD */
+		return DROP(D4, DROP_IGMP);
 	case IPPROTO_TCP:
 		kind = NAT64_XLAT_TCP;
 		if (first && l4len < 20)
@@ -264,6 +267,9 @@ int nat64_4to6(struct __sk_buff *skb)
 			if (r == ICMP_DROP)
 				return DROP(D4, DROP_ICMP_TYPE);
 			kind = NAT64_XLAT_ICMP_ERR;
+			sum = 0;
+			if (!QUOTED_XLAT)
+				goto outer_csum;
 			q.c = c;
 			q.sum = 0;
 			if (quoted_4to6(skb, &q, o))
@@ -285,6 +291,7 @@ int nat64_4to6(struct __sk_buff *skb)
 				return DROP(D4, DROP_ICMP_TYPE);
 			sum = 0;
 		}
+	outer_csum:
 		{
 			/* RFC 7915 4.2: ICMPv6 adds a pseudo-header to the checksum */
 			__be32 ph[2] = { bpf_htonl(l4len), bpf_htonl(IPPROTO_ICMPV6) };
@@ -306,7 +313,7 @@ int nat64_4to6(struct __sk_buff *skb)
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv4 addresses out, IPv6 in */
 		diff = fold64(sum16(&o->ip6.saddr, 32, sub16(&in.ip.saddr, 8, 0)));
 
-	if (kind == NAT64_XLAT_ICMP_ERR) {
+	if (QUOTED_XLAT && kind == NAT64_XLAT_ICMP_ERR) {
 		/* [eth][ip4+opts][icmp][qip4+opts][L4] -> [eth][ip6][icmp6][qip6][qfrag][L4] */
 		r = (IP6_OFF - 20 + 8 + 40) + q.qf - (int)q.l4;
 		if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
@@ -331,7 +338,7 @@ int nat64_4to6(struct __sk_buff *skb)
 		return DROP(D4, DROP_HELPER);
 	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
 		return DROP(D4, DROP_HELPER);
-	if (f || kind == NAT64_XLAT_ICMP) {
+	if (f || kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) { /* an error only in NAT64_NO_QUOTED_XLAT */
 		if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40 + 8, 0))
 			return DROP(D4, DROP_HELPER);
 	} else if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40, 0)) {

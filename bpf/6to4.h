@@ -109,19 +109,16 @@ SEC("6to4")
 int nat64_6to4(struct __sk_buff *skb)
 {
 	struct nat64_config c;
-	struct {
-		__u16 pad;
-		struct ethhdr eth;
-		struct ipv6hdr ip6;
-	} in;
+	struct ipv6hdr *ip6; /* the packet's, copied into the scratch */
 	struct scratch *sc;
+	void *p;
 	struct out4 *o;
 	struct walk6 w;
 	struct icmpw ic6;
 	struct quoted6 q = { .woff = -1 };
 	__be32 s, d;
 	__u32 plen, end, l4len, diff = 0;
-	int r, kind = NAT64_XLAT_OTHER, first, csum_off = -1;
+	int r, kind = NAT64_XLAT_OTHER, first, csum_off = -1, mcast;
 	__u64 csum_flags = BPF_F_PSEUDO_HDR;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
@@ -132,28 +129,40 @@ int nat64_6to4(struct __sk_buff *skb)
 	if (!sc)
 		return DROP(D6, DROP_HELPER);
 	o = &sc->o4;
-	if (bpf_skb_load_bytes(skb, 0, &in.eth, ETH_LEN + 40))
+	p = pkt_head(skb, ETH_LEN + 40);
+	if (!p)
 		return DROP(D6, DROP_TRUNCATED);
-	if (in.ip6.version != 6)
+	ip6 = &sc->in.ip6;
+	*ip6 = *(const struct ipv6hdr *)(p + ETH_LEN);
+	if (ip6->version != 6)
 		return DROP(D6, DROP_BAD_HEADER);
-	if (prefix_extract(&c, &in.ip6.saddr, &s) || prefix_extract(&c, &in.ip6.daddr, &d))
+	if (prefix_extract(&c, &ip6->saddr, &s) || prefix_extract(&c, &ip6->daddr, &d))
 		return PASS(D6, PASS_NOT_PREFIX);
-	plen = bpf_ntohs(in.ip6.payload_len);
+	plen = bpf_ntohs(ip6->payload_len);
 	if (plen == 0) /* a jumbogram (RFC 2675) has no IPv4 form */
 		return DROP(D6, DROP_BAD_HEADER);
 	end = IP6_OFF + plen;
 	if (end > skb->len)
 		return DROP(D6, DROP_TRUNCATED);
-	r = walk6(skb, IP6_OFF, in.ip6.nexthdr, end, &w);
-	if (r)
-		return count(D6, r, TC_ACT_SHOT);
+	if (is_ext(ip6->nexthdr)) {
+		r = walk6(skb, IP6_OFF, ip6->nexthdr, end, &w);
+		if (r)
+			return count(D6, r, TC_ACT_SHOT);
+	} else { /* no extension headers: no walk (a subprogram call) */
+		w.off = IP6_OFF;
+		w.proto = ip6->nexthdr;
+		w.frag = 0;
+		w.mf = 0;
+		w.foff = 0;
+		w.id = 0;
+	}
 	l4len = end - w.off;
 	first = !w.frag || w.foff == 0;
 
-	o->eth = in.eth;
 	o->eth.h_proto = bpf_htons(ETH_P_IP);
 	/* IPv4 multicast (224.0.0.0/4): Ethernet 01:00:5e + the low 23 bits (RFC 1112 6.4) */
-	if ((bpf_ntohl(d) >> 28) == 0xe) {
+	mcast = (bpf_ntohl(d) >> 28) == 0xe;
+	if (mcast) {
 		const __u8 *v = (const __u8 *)&d;
 		o->eth.h_dest[0] = 0x01; o->eth.h_dest[1] = 0x00; o->eth.h_dest[2] = 0x5e;
 		o->eth.h_dest[3] = v[1] & 0x7f; o->eth.h_dest[4] = v[2]; o->eth.h_dest[5] = v[3];
@@ -178,7 +187,7 @@ int nat64_6to4(struct __sk_buff *skb)
 		/* the ICMPv6 checksum covers the whole message: a fragment cannot be fixed */
 		if (w.frag)
 			return DROP(D6, DROP_ICMP_FRAG);
-		if (l4len < 8 || bpf_skb_load_bytes(skb, w.off, &ic6, 8))
+		if (l4len < 8 || pkt_read(skb, w.off, &ic6, 8))
 			return DROP(D6, DROP_TRUNCATED);
 		r = icmp6_to_4(&ic6, &o->icmp);
 		if (r == ICMP_DROP)
@@ -189,7 +198,7 @@ int nat64_6to4(struct __sk_buff *skb)
 	if (!first)
 		csum_off = -1; /* a later fragment carries no L4 header */
 
-	if (kind == NAT64_XLAT_ICMP_ERR) {
+	if (QUOTED_XLAT && kind == NAT64_XLAT_ICMP_ERR) {
 		__u64 sum;
 
 		q.c = c;
@@ -207,14 +216,14 @@ int nat64_6to4(struct __sk_buff *skb)
 				o->icmp.rest.b[1] = (qb - shrink) / 4;
 		}
 		l4len -= 20 + q.qext;
-		if (ip4_from_ip6(&o->ip, &in.ip6, &w, l4len, s, d, 0))
+		if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, 0))
 			return DROP(D6, DROP_BAD_HEADER);
 		{
 			__be32 ph[2] = { bpf_htonl(l4len + 20 + q.qext), bpf_htonl(IPPROTO_ICMPV6) };
 			__u16 check = ic6.zero;
 
 			ic6.zero = 0;
-			sum = sub16(&in.ip6.saddr, 32, sum);
+			sum = sub16(&ip6->saddr, 32, sum);
 			sum = sub16(ph, 8, sum);
 			sum = sum16(&o->icmp, 8, sub16(&ic6, 8, sum));
 			o->icmp.zero = check;
@@ -228,7 +237,7 @@ int nat64_6to4(struct __sk_buff *skb)
 			return DROP(D6, DROP_HELPER);
 		if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
 			return DROP(D6, DROP_HELPER);
-		if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 20 + 8 + 20, 0))
+		if (pkt_write_head(skb, &o->eth, 2 + 20 + 8 + 20, mcast))
 			return DROP(D6, DROP_HELPER);
 		if (q.woff >= 0 &&
 		    bpf_skb_store_bytes(skb, (IP4_OFF + 8 + 20) + (q.woff & 0x1f), &q.word, 4, 0))
@@ -236,16 +245,16 @@ int nat64_6to4(struct __sk_buff *skb)
 		return count(D6, kind, XLAT_DONE);
 	}
 
-	if (ip4_from_ip6(&o->ip, &in.ip6, &w, l4len, s, d, 0))
+	if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, 0))
 		return DROP(D6, DROP_BAD_HEADER);
-	if (kind == NAT64_XLAT_ICMP) {
+	if (kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) { /* an error only in NAT64_NO_QUOTED_XLAT */
 		/* RFC 7915 5.2: the ICMPv4 checksum has no pseudo-header: remove the ICMPv6 one */
 		__be32 ph[2] = { bpf_htonl(l4len), bpf_htonl(IPPROTO_ICMPV6) };
 		__u16 check = ic6.zero;
 		__u64 sum;
 
 		ic6.zero = 0;
-		sum = sub16(&in.ip6.saddr, 32, 0);
+		sum = sub16(&ip6->saddr, 32, 0);
 		sum = sub16(ph, 8, sum);
 		sum = sum16(&o->icmp, 8, sub16(&ic6, 8, sum));
 		o->icmp.zero = check;
@@ -254,17 +263,17 @@ int nat64_6to4(struct __sk_buff *skb)
 #endif
 	}
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol sum the same) */
-		diff = fold64(sum16(&o->ip.saddr, 8, sub16(&in.ip6.saddr, 32, 0)));
+		diff = fold64(sum16(&o->ip.saddr, 8, sub16(&ip6->saddr, 32, 0)));
 
 	r = IP4_OFF + 20 - (int)w.off; /* drop the extension headers */
 	if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
 		return DROP(D6, DROP_HELPER);
 	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
 		return DROP(D6, DROP_HELPER);
-	if (kind == NAT64_XLAT_ICMP) {
-		if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 20 + 8, 0))
+	if (kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) {
+		if (pkt_write_head(skb, &o->eth, 2 + 20 + 8, mcast))
 			return DROP(D6, DROP_HELPER);
-	} else if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 20, 0)) {
+	} else if (pkt_write_head(skb, &o->eth, 2 + 20, mcast)) {
 		return DROP(D6, DROP_HELPER);
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX

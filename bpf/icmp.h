@@ -165,7 +165,6 @@ static __always_inline int icmp6_to_4(const struct icmpw *in, struct icmpw *out)
 /* RFC 7915 4.2: ICMPv4 -> ICMPv6. `qtot` is the quoted packet's total length (for MTU 0). */
 static __always_inline int icmp4_to_6(const struct icmpw *in, struct icmpw *out, __u32 qtot)
 {
-	__u32 mtu;
 	int p;
 
 	out->zero = 0;

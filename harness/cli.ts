@@ -12,7 +12,7 @@
  *   natlab bpf-config --ns NS --dev DEV --hook ingress|egress --prefix P/LEN
  */
 import { readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runCleanups } from "./exec/cleanup.ts";
 import { toolEnv } from "./exec/command.ts";
@@ -32,7 +32,11 @@ usage:
       --variant V           clsact (default) or literal (the write-up's prio/matchall/act_bpf/act_csum)
       --object FILE         use another translator build for every BPF attachment
       --prefix P/LEN        use another NAT64 prefix for every BPF attachment
-  natlab script LAB         print the lab's plan as a shell script
+      --kernel NAME         run inside a VM booted from NAME: host (default), debian-6.1,
+                            or a Debian kernel package (linux-image-...)
+  natlab script LAB         print the lab's plan as a shell script (--kernel NAME: for that kernel)
+  natlab matrix [--kernels host,debian-6.1] [LAB...]
+                            golden cases and labs on each kernel, as a table
   natlab build              build bpf/nat64.o and the xlat runner
   natlab doctor             check tools, kernel features, privileges, bpffs and tracefs
   natlab clean              remove leftover natlab namespaces
@@ -85,7 +89,13 @@ async function cmdRun(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { filter: { type: "string" }, variant: { type: "string" }, object: { type: "string" }, prefix: { type: "string" } },
+    options: {
+      filter: { type: "string" },
+      variant: { type: "string" },
+      object: { type: "string" },
+      prefix: { type: "string" },
+      kernel: { type: "string", default: "host" },
+    },
   });
   const variant = values.variant as "clsact" | "literal" | undefined;
   if (variant && variant !== "clsact" && variant !== "literal") throw new UsageError(`--variant is clsact or literal, not ${variant}`);
@@ -94,6 +104,10 @@ async function cmdRun(argv: string[]): Promise<number> {
   const { loadLab } = await import("./lab/load.ts");
   for (const f of files) loadLab(f);
   needRoot("natlab run");
+  if (values.kernel !== "host") {
+    const passOn = argv.filter((a, i) => !positionals.includes(a) && a !== "--kernel" && argv[i - 1] !== "--kernel" && !a.startsWith("--kernel="));
+    return runInKernel(values.kernel ?? "host", ["run", ...passOn, ...files.map((f) => resolve(f))]);
+  }
   const { runLab } = await import("./run/lab.ts");
   const reporter = new ConsoleReporter();
   let failed = 0;
@@ -117,16 +131,70 @@ async function cmdRun(argv: string[]): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-async function cmdScript(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { variant: { type: "string" } } });
-  if (positionals.length !== 1) throw new UsageError("usage: natlab script LAB");
+/** `--kernel NAME`: the same natlab command inside a VM booted from that kernel. */
+async function runInKernel(kernel: string, guestArgv: string[]): Promise<number> {
+  const { natlabInVm } = await import("./vm/labs.ts");
+  const tag = `[${kernel}] `;
+  const r = await natlabInVm({
+    kernel,
+    argv: guestArgv,
+    onLine: (line) => console.log(tag + line),
+    onProgress: (m) => console.log(`${tag}${m}`),
+  });
+  console.log(`${tag}kernel ${r.kernel.version}: natlab ${guestArgv[0]} exited with ${r.exitCode} after ${r.seconds.toFixed(0)}s in the VM`);
+  return r.exitCode;
+}
+
+async function cmdMatrix(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { kernels: { type: "string", default: "host,debian-6.1" } } });
+  needRoot("natlab matrix");
+  const { formatMatrix, matrixPath, readColumn, shown } = await import("./matrix.ts");
+  const labs = (positionals.length ? positionals : ["labs/article.yaml"]).map((f) => resolve(f));
   const { loadLab } = await import("./lab/load.ts");
-  const { detectFeatures } = await import("./plan/features.ts");
-  const { planLab, chooseVariant } = await import("./plan/plan.ts");
+  for (const f of labs) loadLab(f);
+  const started = Date.now();
+  const columns = [];
+  for (const kernel of (values.kernels ?? "host").split(",").map((k) => k.trim()).filter(Boolean)) {
+    const out = matrixPath(kernel);
+    console.log(`matrix: kernel ${kernel}`);
+    if (kernel === "host") {
+      const { matrixWorker } = await import("./matrix.ts");
+      await matrixWorker(out, labs);
+    } else {
+      const code = await runInKernel(kernel, ["matrix-worker", "--out", out, ...labs]);
+      if (code !== 0) console.log(`matrix: the worker on ${kernel} exited with ${code}`);
+    }
+    columns.push(readColumn(out));
+    console.log(`matrix: ${kernel} results in ${shown(out)}`);
+  }
+  const table = formatMatrix(columns);
+  console.log(`\n${table}\n\nmatrix wall time: ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(resolve(matrixPath("host"), "..", "matrix.txt"), `${table}\n`);
+  const bad = columns.some((c) => [...Object.values(c.golden), ...Object.values(c.labs)].some((x) => x.failed > 0 || x.error));
+  return bad ? 1 : 0;
+}
+
+async function cmdScript(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { variant: { type: "string" }, kernel: { type: "string", default: "host" } },
+  });
+  if (positionals.length !== 1) throw new UsageError("usage: natlab script LAB [--variant clsact|literal] [--kernel NAME]");
+  const { loadLab } = await import("./lab/load.ts");
+  const { defaultVariant, detectFeatures } = await import("./plan/features.ts");
+  const { planLab } = await import("./plan/plan.ts");
   const { planToScript } = await import("./plan/script.ts");
   const lab = loadLab(positionals[0]);
-  const features = detectFeatures();
-  const variant = values.variant === "literal" ? "literal" : values.variant === "clsact" ? "clsact" : chooseVariant(features, undefined);
+  let features = detectFeatures();
+  if (values.kernel && values.kernel !== "host") {
+    // The plan for another kernel is made from that kernel's own build configuration.
+    const { prepareKernel } = await import("./vm/kernels.ts");
+    const { kernelFeatures } = await import("./vm/labs.ts");
+    features = kernelFeatures(await prepareKernel(values.kernel, { onProgress: (m) => process.stderr.write(`natlab: ${m}\n`) }));
+  }
+  const variant = values.variant === "literal" ? "literal" : values.variant === "clsact" ? "clsact" : defaultVariant(features, lab.literal !== undefined);
   const plan = planLab(lab, { runId: "script", features, root: ROOT, variant, labPath: positionals[0] });
   process.stdout.write(planToScript(plan));
   return 0;
@@ -157,6 +225,14 @@ async function main(argv: string[]): Promise<number> {
     case "xlat": {
       const { xlatCommand } = await import("./bpf/xlat-cli.ts");
       return xlatCommand(rest);
+    }
+    case "matrix":
+      return cmdMatrix(rest);
+    case "matrix-worker": {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: "string" } } });
+      needRoot("natlab matrix");
+      const { matrixWorker, matrixPath } = await import("./matrix.ts");
+      return matrixWorker(values.out ?? matrixPath("host"), positionals);
     }
     case "golden": {
       const { goldenCommand } = await import("./golden/cli.ts");

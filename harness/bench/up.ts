@@ -28,11 +28,14 @@ export interface LabContext {
 export interface WithLabOptions {
   root: string;
   onProgress?: (line: string) => void;
+  /** Attach this translator object instead of the lab's (e.g. another build). */
+  object?: string;
 }
 
 export async function withLab<T>(labPath: string, opts: WithLabOptions, fn: (ctx: LabContext) => Promise<T>): Promise<T> {
   const say = opts.onProgress ?? (() => {});
-  const lab = loadLab(labPath);
+  const loaded = loadLab(labPath);
+  const lab = opts.object ? { ...loaded, bpf: loaded.bpf.map((b) => ({ ...b, object: opts.object ?? b.object })) } : loaded;
   const features = detectFeatures();
   const runId = newRunId();
   const plan = planLab(lab, { runId, features, root: opts.root, variant: chooseVariant(features, undefined), labPath });

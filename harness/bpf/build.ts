@@ -12,6 +12,10 @@ export const BPF_DIR = join(ROOT, "bpf");
 export const NAT64_OBJECT = join(BPF_DIR, "nat64.o");
 /** Built with -DNAT64_NO_L4_CSUM_FIX: the tests must fail with it. */
 export const NAT64_NOCSUM_OBJECT = join(BPF_DIR, "nat64-nocsum.o");
+/** Built with -DNAT64_NO_QUOTED_XLAT: an ICMP error's quoted packet is left untranslated. */
+export const NAT64_NOQUOTE_OBJECT = join(BPF_DIR, "nat64-noquote.o");
+/** Built with -DNAT64_NO_MTU_ADJUST: the PMTU MTU is copied unadjusted. */
+export const NAT64_NOMTU_OBJECT = join(BPF_DIR, "nat64-nomtu.o");
 export const FLOOR_OBJECT = join(BPF_DIR, "floor.o");
 export const XLAT_RUNNER = join(BPF_DIR, "build", "xlat-runner");
 export const BENCH_MICRO = join(BPF_DIR, "build", "bench-micro");

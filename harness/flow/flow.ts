@@ -19,7 +19,7 @@ import { runProgram } from "./programs.ts";
 import { devices, splitNsDev, vethEnds } from "./topology.ts";
 import { checkConntrack, checkCounters, checkStats, type StatsReader } from "./checks.ts";
 import { formatFlowFailure, formatUnexpected } from "../match/format.ts";
-import { type ResultsLayout, slug } from "../report/results.ts";
+import type { ResultsLayout } from "../report/results.ts";
 
 export interface FlowContext {
   lab: Lab;

@@ -110,6 +110,15 @@ export function chooseVariant(f: Features, requested?: Variant): Variant {
   return "literal";
 }
 
+/**
+ * The variant a lab runs with when none is asked for: the write-up's literal
+ * steps where the lab has them (a `literal` block) and the kernel has what they
+ * need, clsact everywhere else.
+ */
+export function defaultVariant(f: Features, hasLiteralSteps: boolean): Variant {
+  return hasLiteralSteps && missingForLiteral(f).length === 0 ? "literal" : "clsact";
+}
+
 /** One line for headers: "6.18.44: clsact cls_bpf; no sch_prio cls_matchall act_bpf act_csum (from /proc/config.gz)". */
 export function describeFeatures(f: Features): string {
   const has = FLAGS.filter((k) => f[k]).map((k) => (k === "clsact" ? "sch_ingress/clsact" : FEATURE_OPTIONS[k].module));

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { HostExecutor, StepFailed } from "../exec/host.ts";
 import { loadLab } from "../lab/load.ts";
 import type { Lab } from "../lab/schema.ts";
-import { detectFeatures } from "../plan/features.ts";
+import { defaultVariant, detectFeatures } from "../plan/features.ts";
 import { chooseVariant, planLab } from "../plan/plan.ts";
 import { planToScript } from "../plan/script.ts";
 import { type FlowOutcome, runFlow } from "../flow/flow.ts";
@@ -62,7 +62,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const started = Date.now();
   const lab = applyOverrides(loadLab(labPath), opts);
   const features = detectFeatures();
-  const variant = chooseVariant(features, opts.variant);
+  const variant = chooseVariant(features, opts.variant ?? defaultVariant(features, lab.literal !== undefined));
   const runId = newRunId();
   const plan = planLab(lab, { runId, features, root: opts.root, variant, labPath });
   const results = await resultsDir(opts.root, lab.name);
@@ -86,7 +86,12 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     for (const flow of flows) {
       for (const offloads of flow.offloads) {
         opts.progress.flowStart?.(flow.name);
+        const mark = trace.mark();
         const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
+        // A failed flow carries the translator's bpf_printk lines from its own time window.
+        await new Promise((r) => setTimeout(r, outcome.status === "fail" ? 100 : 0));
+        const lines = trace.since(mark).trim();
+        if (outcome.status === "fail" && lines) outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
         outcomes.push(outcome);
         opts.progress.flow(outcome);
       }
@@ -127,6 +132,14 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   await writeReports(results, tap, summary);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, outcomes, error, resultsDir: results.dir };
+}
+
+function indentText(s: string): string {
+  return s
+    .split("\n")
+    .slice(-40)
+    .map((l) => `    ${l}`)
+    .join("\n");
 }
 
 function crashed(name: string, offloads: string, variants: number, err: Error): FlowOutcome {

@@ -18,24 +18,33 @@ export async function ensureTracefs(): Promise<boolean> {
 }
 
 export interface TraceRecorder {
+  /** A position in the trace, to read what came after it (a flow's own lines). */
+  mark(): number;
+  since(mark: number): string;
   stop(file: string): Promise<void>;
 }
 
 export async function recordTrace(): Promise<TraceRecorder> {
   if (!(await ensureTracefs())) {
-    return { stop: async (file) => writeFileSync(file, "# tracefs is not available: no bpf_printk output recorded\n") };
+    return {
+      mark: () => 0,
+      since: () => "",
+      stop: async (file) => writeFileSync(file, "# tracefs is not available: no bpf_printk output recorded\n"),
+    };
   }
   const child = spawn("cat", [`${TRACEFS}/trace_pipe`], { stdio: ["ignore", "pipe", "ignore"] });
   let text = "";
   child.stdout.on("data", (d: Buffer) => (text += d.toString()));
   const unregister = onCleanup("trace_pipe reader", () => void child.kill());
   return {
+    mark: () => text.length,
+    since: (mark: number) => text.slice(mark),
     async stop(file: string) {
       unregister();
       await new Promise((r) => setTimeout(r, 100));
       child.kill();
       const head = "# bpf_printk output (trace_pipe) during this lab run; trace_pipe is machine-wide\n";
-      writeFileSync(file, head + (text || "# (no bpf_printk output: the translator prints only when built with -DNAT64_DEBUG)\n"));
+      writeFileSync(file, head + (text || "# (no bpf_printk output: the translator prints when it drops a packet, and on every packet when built with -DNAT64_DEBUG)\n"));
     },
   };
 }

@@ -104,7 +104,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
       cpus: opts.cpus,
       cpuModel: opts.cpuModel ?? process.env.NATLAB_VM_CPU,
     });
-    const run = await runQemu(args, opts.timeoutSec, opts.onOutput);
+    const run = await runQemu(args, opts.timeoutSec, opts.onOutput, () => rmSync(ctlDir, { recursive: true, force: true }));
     const codeFile = join(ctlDir, "exit-code");
     if (!existsSync(codeFile)) {
       const why = run.timedOut
@@ -180,7 +180,13 @@ interface QemuRun {
 }
 
 /** Run qemu to its end, or kill it on timeout or when we are interrupted. */
-function runQemu(args: string[], timeoutSec: number, onOutput?: (text: string) => void): Promise<QemuRun> {
+/** `cleanup` runs when a signal ends us, as the caller's `finally` would not. */
+function runQemu(
+  args: string[],
+  timeoutSec: number,
+  onOutput: ((text: string) => void) | undefined,
+  cleanup: () => void,
+): Promise<QemuRun> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   const child: ChildProcess = spawn(QEMU, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -204,6 +210,7 @@ function runQemu(args: string[], timeoutSec: number, onOutput?: (text: string) =
   // or, with no one else, ends this process as it would have.
   const onSignal = (sig: NodeJS.Signals) => {
     child.kill("SIGKILL");
+    cleanup();
     detach();
     if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
   };

@@ -1,0 +1,203 @@
+/**
+ * natlab bench: the translator's cost per packet (micro) and end-to-end
+ * throughput through three designs (macro); writes bench.json, bench.md and
+ * bench.svg to results/bench/ (and the chart to docs/bench.svg after a full,
+ * complete run).
+ *
+ *   natlab bench [--quick] [--only micro|macro] [--seconds S] [--repeats N]
+ *                [--calls N] [--object O.o] [--out DIR]
+ */
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { buildBpf, NAT64_OBJECT } from "../bpf/build.ts";
+import { ROOT } from "../root.ts";
+import { type Cell, DESIGNS, type DesignResult, KINDS, type Kind, measureDesign, type Offloads } from "./macro.ts";
+import { METHOD, type MicroRow, runMicro } from "./micro.ts";
+import { benchMarkdown, benchSvg, DEFAULT_PREFIX } from "./report.ts";
+import { type Bench, BenchShape } from "./shape.ts";
+
+export const BENCH_USAGE = `usage: natlab bench [--quick] [--only micro|macro] [--seconds S] [--repeats N] [--calls N] [--object O.o] [--out DIR]
+  --quick        a smoke run in seconds (figures not meaningful)
+  --only WHAT    micro (BPF_PROG_TEST_RUN) or macro (iperf3 through the labs/bench/ labs)
+  --seconds S    seconds per iperf3 run (default 5)
+  --repeats N    iperf3 runs per measurement (default 3); micro repeats are 7
+  --calls N      BPF_PROG_TEST_RUN calls per program, case and repeat (default 20000)
+  --object O.o   measure another translator build (default bpf/nat64.o)
+  --out DIR      where to write (default results/bench)`;
+
+export interface BenchRunOptions {
+  quick: boolean;
+  only?: "micro" | "macro";
+  seconds: number;
+  repeats: number;
+  calls: number;
+  object?: string;
+  out: string;
+  root: string;
+  log: (line: string) => void;
+}
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean" },
+      only: { type: "string" },
+      seconds: { type: "string" },
+      repeats: { type: "string" },
+      calls: { type: "string" },
+      object: { type: "string" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(BENCH_USAGE);
+    return 0;
+  }
+  if (values.only !== undefined && values.only !== "micro" && values.only !== "macro") {
+    process.stderr.write(`natlab bench: --only is micro or macro, not ${values.only}\n${BENCH_USAGE}\n`);
+    return 2;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write("natlab bench needs root (network namespaces, tc and BPF): run it as root, or in the Vagrant VM (see README)\n");
+    return 2;
+  }
+  const positive = (name: string, v: string | undefined, dflt: number) => {
+    const n = v === undefined ? dflt : Number(v);
+    if (!(n > 0)) throw new Error(`natlab bench: --${name} must be a positive number, not ${v}`);
+    return n;
+  };
+  const quick = values.quick === true;
+  const started = Date.now();
+  const bench = await runBench({
+    quick,
+    only: values.only as BenchRunOptions["only"],
+    seconds: positive("seconds", values.seconds, 5),
+    repeats: positive("repeats", values.repeats, quick ? 1 : 3),
+    calls: positive("calls", values.calls, quick ? 200 : 20000),
+    object: values.object ? resolve(values.object) : undefined,
+    out: resolve(values.out ?? join(ROOT, "results/bench")),
+    root: ROOT,
+    log: (line) => console.log(`  ${line}`),
+  });
+  console.log(`natlab bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  for (const t of bench.targets) console.log(`  ${t.met === null ? "·" : t.met ? "✓" : "✗"} ${t.what}: ${t.actual} (target ${t.target})`);
+  for (const e of bench.errors) process.stderr.write(`natlab bench: ${e}\n`);
+  return bench.errors.length ? 1 : 0;
+}
+
+/** Runs what the options ask, writes bench.json, bench.md, bench.svg to opts.out; returns the validated Bench. */
+export async function runBench(opts: BenchRunOptions): Promise<Bench> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const microCfg = { calls: opts.calls, repeats: opts.quick ? 1 : 7, sample: opts.quick ? 7 : 97 };
+  // One translator object for the whole run: a copy, so a rebuild of bpf/ while the run goes on changes nothing.
+  await buildBpf();
+  const source = opts.object ?? NAT64_OBJECT;
+  mkdirSync(join(opts.out, "build"), { recursive: true });
+  const object = join(opts.out, "build", "nat64-measured.o");
+  copyFileSync(source, object);
+  const objectSha256 = createHash("sha256").update(readFileSync(object)).digest("hex");
+  const errors: string[] = [];
+  let rows: MicroRow[] = [];
+  if (opts.only !== "macro") {
+    console.log(`natlab bench: cost per packet (${microCfg.repeats} × ${microCfg.calls} calls per program and case)`);
+    rows = await runMicro({ root: opts.root, prefixes: [DEFAULT_PREFIX, "2001:db8:64::/96"], ...microCfg, onProgress: opts.log, object });
+  }
+  const offloads: Offloads[] = opts.quick ? ["on"] : ["on", "off"];
+  const kinds: Kind[] = KINDS.map((k) => k.kind);
+  const results: DesignResult[] = [];
+  if (opts.only !== "micro") {
+    console.log(`natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`);
+    for (const d of DESIGNS) {
+      // A design that cannot be built is reported and the others still measured.
+      const r = await measureDesign(d, {
+          root: opts.root,
+          quick: opts.quick,
+          seconds: opts.seconds,
+          repeats: opts.repeats,
+          offloads,
+          kinds,
+          probes: !opts.quick,
+          onProgress: opts.log,
+          object,
+        }).catch((err: Error) => {
+          errors.push(`(${d.id}) ${d.title}: ${err.message}`);
+          opts.log(`(${d.id}) ${d.title} could not be measured: ${err.message}`);
+          return undefined;
+        });
+      if (r) results.push(r);
+    }
+  }
+  const cells = results.flatMap((r) => r.cells);
+  const durationMs = Date.now() - started;
+  const bench: Bench = {
+    version: 1,
+    mode: opts.quick ? "quick" : "full",
+    command: ["natlab", "bench", ...process.argv.slice(3)].join(" "),
+    startedAt,
+    durationMs,
+    kernel: release(),
+    cpus: cpus().length,
+    object: relative(opts.root, source),
+    objectSha256,
+    micro: { method: METHOD, ...microCfg, rows },
+    macro: {
+      method:
+        "iperf3 3.x: the server a lab service in the server namespace (--server --json --bind 203.0.113.1), the client in the client namespace with -J --get-server-output; " +
+        "TCP: Gbit/s received; UDP: 64-byte datagrams at -b 0, datagrams received per second as the server counted them; " +
+        "offloads off = `ethtool -K DEV tx off` on every veth end, restored after; median of the repeats",
+      seconds: opts.quick ? 0 : opts.seconds,
+      repeats: opts.repeats,
+      designs: DESIGNS.map((d) => ({ ...d })),
+      cells,
+      ratios: ratios(cells, kinds, offloads),
+      features: Object.fromEntries(results.map((r) => [r.design, r.features])),
+      probes: results.flatMap((r) => r.probes),
+    },
+    targets: [],
+    errors,
+  };
+  bench.targets = targets(bench);
+  const checked = BenchShape.parse(bench);
+  mkdirSync(opts.out, { recursive: true });
+  writeFileSync(join(opts.out, "bench.json"), `${JSON.stringify(checked, null, 2)}\n`);
+  writeFileSync(join(opts.out, "bench.md"), benchMarkdown(checked));
+  writeFileSync(join(opts.out, "bench.svg"), benchSvg(checked));
+  const complete = !opts.quick && opts.only === undefined && opts.object === undefined && errors.length === 0;
+  if (complete) copyFileSync(join(opts.out, "bench.svg"), join(opts.root, "docs/bench.svg"));
+  console.log(`natlab bench: wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => relative(process.cwd(), join(opts.out, f))).join(", ")}${complete ? " and docs/bench.svg" : ""}`);
+  return checked;
+}
+
+function ratios(cells: Cell[], kinds: Kind[], offloads: Offloads[]): Bench["macro"]["ratios"] {
+  const med = (d: string, kind: Kind, o: Offloads) => cells.find((c) => c.design === d && c.kind === kind && c.offloads === o)?.median;
+  const div = (x?: number, y?: number) => (x !== undefined && y ? x / y : null);
+  const out: Bench["macro"]["ratios"] = [];
+  for (const o of offloads) for (const kind of kinds) if (cells.some((c) => c.kind === kind && c.offloads === o)) out.push({ kind, offloads: o, bOverA: div(med("b", kind, o), med("a", kind, o)), bOverC: div(med("b", kind, o), med("c", kind, o)) });
+  return out;
+}
+
+/** The issue's targets, judged only in a full run (quick figures are not measurements). */
+function targets(b: Bench): Bench["targets"] {
+  const judge = (ok: boolean) => (b.mode === "quick" ? null : ok);
+  const out: (Omit<Bench["targets"][number], "met"> & { judged: boolean })[] = [];
+  const core = b.micro.rows.filter((r) => r.prefix === DEFAULT_PREFIX && /^(TCP|UDP|ICMP echo)/.test(r.case));
+  if (core.length) {
+    const worst = core.reduce((w, r) => (r.ratio > w.ratio ? r : w));
+    out.push({
+      what: "translator net cost / change_proto net cost, TCP, UDP, ICMP echo, both directions (worst case)",
+      target: "≤ 1.5",
+      actual: `${worst.ratio.toFixed(1)} (${worst.direction} ${worst.case}: ${worst.net} ns vs ${worst.protoNet} ns)`,
+      judged: worst.ratio <= 1.5,
+    });
+  }
+  const r = b.macro.ratios.find((x) => x.kind === "tcp1" && x.offloads === "on");
+  if (r?.bOverA != null) out.push({ what: "(b) / (a), TCP 1 stream, default offloads", target: "≥ 0.85", actual: r.bOverA.toFixed(2), judged: r.bOverA >= 0.85 });
+  if (r?.bOverC != null) out.push({ what: "(b) / (c), TCP 1 stream, default offloads", target: "≥ 10", actual: r.bOverC.toFixed(1), judged: r.bOverC >= 10 });
+  return out.map(({ judged, ...t }) => ({ ...t, met: judge(judged) }));
+}

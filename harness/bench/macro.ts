@@ -1,0 +1,234 @@
+/**
+ * End-to-end throughput through three identical three-namespace labs
+ * (labs/bench/): (a) plain IPv4 forwarding, (b) NAT66 + the BPF NAT64,
+ * (c) TAYGA + NAT44. iperf3 runs as a lab service in the server namespace
+ * (`iperf3 --server --json`), the client in the client namespace with -J.
+ *
+ * Each measurement with the veths' default offloads and with TX offloads
+ * off (`ethtool -K DEV tx off` on every veth end, restored after), several
+ * repeats, the median reported.
+ */
+import { join } from "node:path";
+import { run } from "../exec/command.ts";
+import { vethEnds } from "../flow/topology.ts";
+import { type LabContext, withLab } from "./up.ts";
+
+export type DesignId = "a" | "b" | "c";
+export type Kind = "tcp1" | "tcp4" | "udp64";
+export type Offloads = "on" | "off";
+
+export interface Design {
+  id: DesignId;
+  title: string;
+  /** relative to the project root */
+  lab: string;
+  /** the server as the client addresses it */
+  target: string;
+}
+
+export const DESIGNS: Design[] = [
+  { id: "a", title: "plain IPv4 forwarding", lab: "labs/bench/plain-ipv4.yaml", target: "203.0.113.1" },
+  { id: "b", title: "NAT66 + BPF NAT64", lab: "labs/bench/nat66-nat64.yaml", target: "64:ff9b:1:fffe::cb00:7101" },
+  { id: "c", title: "TAYGA + NAT44", lab: "labs/bench/nat44-design.yaml", target: "2001:db8:64::cb00:7101" },
+];
+
+export const KINDS: { kind: Kind; title: string; unit: "Gbit/s" | "kpps" }[] = [
+  { kind: "tcp1", title: "TCP, 1 stream", unit: "Gbit/s" },
+  { kind: "tcp4", title: "TCP, 4 streams", unit: "Gbit/s" },
+  { kind: "udp64", title: "UDP, 64-byte datagrams", unit: "kpps" },
+];
+
+export interface Sample {
+  /** Gbit/s received (TCP) or thousand datagrams received per second (UDP) */
+  value: number;
+  seconds: number;
+  /** TCP: retransmitted segments (sender side) */
+  retransmits?: number;
+  /** UDP: datagrams sent and lost, as the server counted them */
+  sent?: number;
+  lost?: number;
+}
+
+export interface Cell {
+  design: DesignId;
+  kind: Kind;
+  offloads: Offloads;
+  unit: "Gbit/s" | "kpps";
+  samples: Sample[];
+  median: number;
+}
+
+/** Packet sizes seen in a short capture during a 1-stream TCP run (is GSO kept?). */
+export interface SizeProbe {
+  design: DesignId;
+  offloads: Offloads;
+  /** "router:eth0 in" (from the client), "server:eth0 in" (from the router) */
+  where: string;
+  frames: number;
+  maxLen: number;
+  medianLen: number;
+  /** share of frames longer than 1514 bytes: GSO/GRO super-packets */
+  superShare: number;
+}
+
+export interface DesignResult {
+  design: DesignId;
+  cells: Cell[];
+  /** `ethtool -k` of the router's and server's devices with default offloads: feature -> on/off */
+  features: Record<string, Record<string, string>>;
+  probes: SizeProbe[];
+}
+
+export interface MacroOptions {
+  root: string;
+  quick: boolean;
+  /** seconds per iperf3 run (full mode) */
+  seconds: number;
+  repeats: number;
+  offloads: Offloads[];
+  kinds: Kind[];
+  /** capture packet sizes during a short 1-stream TCP run (see probeSizes) */
+  probes: boolean;
+  onProgress: (line: string) => void;
+  object?: string;
+}
+
+const FEATURES = ["tx-checksumming", "scatter-gather", "tcp-segmentation-offload", "generic-segmentation-offload", "generic-receive-offload", "rx-gro-list", "rx-udp-gro-forwarding"];
+
+export async function measureDesign(design: Design, opts: MacroOptions): Promise<DesignResult> {
+  return withLab(join(opts.root, design.lab), { root: opts.root, onProgress: opts.onProgress, object: opts.object }, async (ctx) => {
+    const result: DesignResult = { design: design.id, cells: [], features: {}, probes: [] };
+    for (const nsDev of ["router:eth0", "router:eth1", "server:eth0"]) result.features[nsDev] = await features(ctx, nsDev);
+    for (const offloads of opts.offloads) {
+      await setOffloads(ctx, offloads);
+      try {
+        for (const k of KINDS.filter((k) => opts.kinds.includes(k.kind))) {
+          const samples: Sample[] = [];
+          for (let r = 0; r < opts.repeats; r++) {
+            const s = await iperf(ctx, design.target, k.kind, opts);
+            samples.push(s);
+            opts.onProgress(`(${design.id}) ${k.title}, offloads ${offloads}, run ${r + 1}/${opts.repeats}: ${fmt(s.value)} ${k.unit}${lossNote(s)}`);
+          }
+          result.cells.push({ design: design.id, kind: k.kind, offloads, unit: k.unit, samples, median: median(samples.map((s) => s.value)) });
+        }
+        if (opts.probes) result.probes.push(...(await probeSizes(ctx, design, offloads, opts)));
+      } finally {
+        await setOffloads(ctx, "on");
+      }
+    }
+    return result;
+  });
+}
+
+/** TX offloads on or off on every veth end of the lab (`on` is the veth default). */
+async function setOffloads(ctx: LabContext, offloads: Offloads): Promise<void> {
+  for (const end of vethEnds(ctx.lab)) await run(["ethtool", "-K", end.dev, "tx", offloads], { ns: ctx.nsOf(end.ns) });
+}
+
+async function features(ctx: LabContext, nsDev: string): Promise<Record<string, string>> {
+  const [ns, dev] = nsDev.split(":");
+  const r = await run(["ethtool", "-k", dev], { ns: ctx.nsOf(ns), allowFail: true });
+  const out: Record<string, string> = {};
+  for (const line of r.stdout.split("\n")) {
+    const m = /^([a-z0-9-]+): (on|off)/.exec(line.trim());
+    if (m && FEATURES.includes(m[1])) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function iperfArgs(target: string, kind: Kind, opts: MacroOptions, seconds = opts.seconds): string[] {
+  // Quick mode: a fixed amount instead of a duration, so a run takes milliseconds.
+  const amount = opts.quick ? (kind === "udp64" ? ["-k", "20000"] : ["-n", "16M"]) : ["-t", String(seconds)];
+  const kindArgs = kind === "tcp4" ? ["-P", "4"] : kind === "udp64" ? ["-u", "-l", "64", "-b", "0"] : [];
+  return ["iperf3", "-c", target, "-J", "--get-server-output", ...amount, ...kindArgs];
+}
+
+interface IperfEnd {
+  sum_sent?: { retransmits?: number };
+  sum_received?: { bits_per_second: number; seconds: number };
+  sum?: { seconds: number; packets?: number; lost_packets?: number };
+}
+
+async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOptions, seconds?: number): Promise<Sample> {
+  const argv = iperfArgs(target, kind, opts, seconds);
+  const ns = ctx.nsOf("client");
+  for (let attempt = 1; ; attempt++) {
+    const r = await run(argv, { ns, allowFail: true, timeoutSec: (seconds ?? opts.seconds) + 30 });
+    const j = parseJson(r.stdout) as { error?: string; end?: IperfEnd; server_output_json?: { end?: IperfEnd } } | undefined;
+    // A long-lived server finishing the previous test answers "busy" for a moment.
+    if ((j?.error ?? "").includes("busy") && attempt < 10) {
+      await new Promise((res) => setTimeout(res, 500));
+      continue;
+    }
+    if (!j?.end || j.error) {
+      throw new Error(`iperf3 ${kind} to ${target} in ${ns} failed: ${j?.error ?? (r.stderr || r.stdout).trim().slice(0, 400)}\n  ran: ${r.argv.join(" ")}`);
+    }
+    if (kind === "udp64") {
+      // The server's own count: what arrived, not what the client managed to send.
+      const sum = j.server_output_json?.end?.sum ?? j.end.sum;
+      const sent = sum?.packets ?? 0;
+      const lost = sum?.lost_packets ?? 0;
+      const secs = sum?.seconds || 1;
+      return { value: (sent - lost) / secs / 1000, seconds: secs, sent, lost };
+    }
+    const rcv = j.end.sum_received;
+    if (!rcv) throw new Error(`iperf3 ${kind} to ${target}: no sum_received in its JSON`);
+    return { value: rcv.bits_per_second / 1e9, seconds: rcv.seconds, retransmits: j.end.sum_sent?.retransmits };
+  }
+}
+
+/**
+ * Frame sizes on the way in to the router (from the client) and in to the
+ * server (from the router) during a short 1-stream TCP run: frames above
+ * 1514 bytes are GSO/GRO super-packets, so a link that shows only 1514 lost
+ * them somewhere before it.
+ */
+async function probeSizes(ctx: LabContext, design: Design, offloads: Offloads, opts: MacroOptions): Promise<SizeProbe[]> {
+  const where = [
+    { nsDev: "router:eth0", label: "router:eth0 in (from the client)" },
+    { nsDev: "server:eth0", label: "server:eth0 in (from the router)" },
+  ];
+  const dumps = where.map(({ nsDev }) => {
+    const [ns, dev] = nsDev.split(":");
+    return run(["timeout", "8", "tcpdump", "-i", dev, "-Q", "in", "-l", "-nn", "-e", "-s", "96", "-c", "2000", "tcp"], { ns: ctx.nsOf(ns), allowFail: true, timeoutSec: 15 });
+  });
+  await new Promise((r) => setTimeout(r, 700)); // tcpdump opens its socket
+  await iperf(ctx, design.target, "tcp1", { ...opts, quick: false }, 2).catch(() => undefined);
+  const outs = await Promise.all(dumps);
+  return outs.map((r, i) => {
+    const lens = [...r.stdout.matchAll(/, length (\d+):/g)].map((m) => Number(m[1]));
+    return {
+      design: design.id,
+      offloads,
+      where: where[i].label,
+      frames: lens.length,
+      maxLen: lens.length ? Math.max(...lens) : 0,
+      medianLen: median(lens),
+      superShare: lens.length ? lens.filter((l) => l > 1514).length / lens.length : 0,
+    };
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function lossNote(s: Sample): string {
+  if (s.sent === undefined) return s.retransmits ? ` (${s.retransmits} retransmits)` : "";
+  return ` (${s.lost} of ${s.sent} lost, ${((100 * (s.lost ?? 0)) / Math.max(1, s.sent)).toFixed(1)}%)`;
+}

@@ -1,0 +1,117 @@
+/**
+ * bench.json -> bench.md (tables) and the chart (SVG). Pure functions of a
+ * Bench, so the same run always renders the same files.
+ */
+import { panel, svgDocument } from "./chart.ts";
+import { DESIGNS, KINDS } from "./macro.ts";
+import type { Bench } from "./shape.ts";
+
+export const DEFAULT_PREFIX = "64:ff9b:1:fffe::/96";
+const COLORS = { a: "#7f7f7f", b: "#1f77b4", c: "#d62728", net: "#1f77b4", proto: "#ff7f0e" };
+
+function num(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "-";
+  return v >= 100 ? v.toFixed(0) : v.toFixed(digits);
+}
+
+function kindTitle(kind: string): string {
+  return KINDS.find((k) => k.kind === kind)?.title ?? kind;
+}
+
+export function benchMarkdown(b: Bench): string {
+  const out: string[] = [];
+  out.push(`# natlab bench (${b.mode})`, "");
+  out.push(`${b.startedAt}, kernel ${b.kernel}, ${b.cpus} CPUs, translator ${b.object} (sha256 ${b.objectSha256.slice(0, 12)}); \`${b.command}\` took ${(b.durationMs / 1000).toFixed(0)} s.`, "");
+  for (const e of b.errors) out.push(`**Not measured:** ${e.split("\n")[0]}`, "");
+  if (b.mode === "quick") out.push("Quick mode: a smoke run. Its figures are not measurements; run `natlab bench` for those.", "");
+
+  out.push("## Cost per packet (BPF_PROG_TEST_RUN)", "");
+  out.push(`Method: ${b.micro.method}. ${b.micro.repeats} repeats × ${b.micro.calls} calls per program and case.`, "");
+  out.push("net = translator − TC_ACT_OK floor; proto net = change_proto floor − TC_ACT_OK floor; ratio = net / proto net. Medians in ns.", "");
+  out.push("| direction | case | prefix | translator | OK floor | change_proto floor | net | proto net | ratio | proof: translated / checked, output |");
+  out.push("|---|---|---|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of b.micro.rows) {
+    out.push(
+      `| ${r.direction} | ${r.case} | ${r.prefix} | ${num(r.nat64.ns, 0)} | ${num(r.floorOk.ns, 0)} | ${num(r.floorProto.ns, 0)} | ${num(r.net, 0)} | ${num(r.protoNet, 0)} | ${num(r.ratio, 1)} | ${r.proof.translated}/${r.proof.checked}, retval ${r.proof.retval}, ${r.proof.outEtherType} IPv${r.proof.outIpVersion}, ${r.proof.inLen}→${r.proof.outLen} B |`,
+    );
+  }
+  out.push("");
+
+  out.push("## Throughput (iperf3, median of repeats)", "");
+  out.push(`Method: ${b.macro.method}`, "");
+  out.push(`Designs: ${b.macro.designs.map((d) => `(${d.id}) ${d.title} (${d.lab})`).join("; ")}.`, "");
+  out.push("| test | offloads | (a) plain IPv4 | (b) NAT66 + BPF NAT64 | (c) TAYGA + NAT44 | b/a | b/c |");
+  out.push("|---|---|---:|---:|---:|---:|---:|");
+  for (const ratio of b.macro.ratios) {
+    const cell = (d: string) => b.macro.cells.find((c) => c.design === d && c.kind === ratio.kind && c.offloads === ratio.offloads);
+    const show = (d: string) => {
+      const c = cell(d);
+      if (!c) return "-";
+      const lost = c.samples.reduce((n, s) => n + (s.lost ?? 0), 0);
+      const sent = c.samples.reduce((n, s) => n + (s.sent ?? 0), 0);
+      return `${num(c.median)} ${c.unit}${sent ? ` (${((100 * lost) / sent).toFixed(0)}% lost)` : ""}`;
+    };
+    out.push(`| ${kindTitle(ratio.kind)} | ${ratio.offloads} | ${show("a")} | ${show("b")} | ${show("c")} | ${num(ratio.bOverA)} | ${num(ratio.bOverC, 1)} |`);
+  }
+  out.push("");
+
+  if (b.macro.probes.length) {
+    out.push("## Packet sizes during a 1-stream TCP run", "");
+    out.push("Frames longer than 1514 bytes are GSO super-packets: kept whole through the router, they are segmented only where they finally leave (here: never, veth to veth).", "");
+    out.push("| design | offloads | where | frames | largest | median | share > 1514 B |");
+    out.push("|---|---|---|---:|---:|---:|---:|");
+    for (const p of b.macro.probes) out.push(`| (${p.design}) | ${p.offloads} | ${p.where} | ${p.frames} | ${p.maxLen} | ${p.medianLen} | ${(100 * p.superShare).toFixed(0)}% |`);
+    out.push("");
+  }
+
+  out.push("## Targets", "");
+  out.push("| what | target | actual | met |");
+  out.push("|---|---|---|---|");
+  for (const t of b.targets) out.push(`| ${t.what} | ${t.target} | ${t.actual} | ${t.met === null ? "not judged" : t.met ? "yes" : "no"} |`);
+  out.push("");
+  return out.join("\n");
+}
+
+export function benchSvg(b: Bench): string {
+  const width = 920;
+  const body: string[] = [];
+  const micro = b.micro.rows.filter((r) => r.prefix === DEFAULT_PREFIX);
+  const rows = micro.length ? micro : b.micro.rows;
+  body.push(
+    panel({
+      x: 0,
+      y: 0,
+      width,
+      height: 300,
+      title: `Cost per packet over the TC_ACT_OK floor, prefix ${rows[0]?.prefix ?? DEFAULT_PREFIX} (median ns, BPF_PROG_TEST_RUN)`,
+      yLabel: "ns per packet",
+      series: [
+        { name: "translator (net)", color: COLORS.net },
+        { name: "bpf_skb_change_proto alone (net)", color: COLORS.proto },
+      ],
+      groups: rows.map((r) => ({ label: `${r.direction}\n${r.case}`, values: [Math.max(0, r.net), Math.max(0, r.protoNet)], notes: [num(r.net, 0), num(r.protoNet, 0)] })),
+    }),
+  );
+  const groups = b.macro.ratios.map((ratio) => {
+    const cells = DESIGNS.map((d) => b.macro.cells.find((c) => c.design === d.id && c.kind === ratio.kind && c.offloads === ratio.offloads));
+    const a = cells[0]?.median;
+    return {
+      label: `${kindTitle(ratio.kind).replace("-byte datagrams", " B")}\n${cells.find((c) => c)?.unit ?? ""}, offloads ${ratio.offloads}`,
+      values: cells.map((c) => (c && a ? (100 * c.median) / a : null)),
+      notes: cells.map((c) => (c ? String(+c.median.toPrecision(3)) : "")),
+    };
+  });
+  body.push(
+    panel({
+      x: 0,
+      y: 310,
+      width,
+      height: 320,
+      title: "Throughput relative to plain IPv4 forwarding (a = 100%); over each bar the median in the group's unit",
+      yLabel: "% of (a)",
+      series: DESIGNS.map((d) => ({ name: `(${d.id}) ${d.title}`, color: COLORS[d.id] })),
+      groups,
+    }),
+  );
+  return svgDocument(width, 640, body, `natlab bench (${b.mode}), ${b.startedAt}, kernel ${b.kernel}`);
+}
