@@ -143,41 +143,42 @@ SUBPROG int ip4_options(struct __sk_buff *skb, __u32 p, __u32 end)
 SEC("4to6")
 int nat64_4to6(struct __sk_buff *skb)
 {
-	struct nat64_config c;
-	struct {
-		__u16 pad;
-		struct ethhdr eth;
-		struct iphdr ip;
-	} in;
+	const struct nat64_config *c;
+	struct iphdr *ip4; /* the packet's, copied into the scratch */
 	struct scratch *sc;
+	void *p;
 	struct out6 *o;
 	struct icmpw ic4;
-	struct quoted4 q = { .woff = -1 };
+	struct quoted4 q; /* set in the ICMP error path only: no per-packet zeroing */
 	__u32 hl, tot, end, l4off, l4len, diff = 0, n;
 	__u64 sum;
 	__u16 fo, ucheck = 0;
-	int r, f, kind = NAT64_XLAT_OTHER, first, fragmented, csum_off = -1;
+	int r, f, kind = NAT64_XLAT_OTHER, first, fragmented, csum_off = -1, mcast;
 	__u64 csum_flags = BPF_F_PSEUDO_HDR;
 
 	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return PASS(D4, PASS_NOT_IP);
-	if (config(&c))
-		return PASS(D4, PASS_BAD_CONFIG);
 	sc = scratch_get();
 	if (!sc)
 		return DROP(D4, DROP_HELPER);
+	c = config(sc);
+	if (!c)
+		return PASS(D4, PASS_BAD_CONFIG);
 	o = &sc->o6;
-	if (bpf_skb_load_bytes(skb, 0, &in.eth, ETH_LEN + 20))
+	p = pkt_head(skb, ETH_LEN + 20);
+	if (!p)
 		return DROP(D4, DROP_TRUNCATED);
-	hl = in.ip.ihl * 4;
-	tot = bpf_ntohs(in.ip.tot_len);
-	if (in.ip.version != 4 || hl < 20 || tot < hl)
+	ip4 = &sc->in.ip;
+	*ip4 = *(const struct iphdr *)(p + ETH_LEN);
+	hl = ip4->ihl * 4;
+	tot = bpf_ntohs(ip4->tot_len);
+	if (ip4->version != 4 || hl < 20 || tot < hl)
 		return DROP(D4, DROP_BAD_HEADER);
 	end = ETH_LEN + tot;
 	if (end > skb->len)
 		return DROP(D4, DROP_TRUNCATED);
 	/* the header checksum, options included: a damaged header is not translated */
-	sum = sum16(&in.ip, 20, 0);
+	sum = sum16(ip4, 20, 0);
 	if (hl > 20) {
 		n = BOUNDED(hl - 20, 64);
 		if (bpf_skb_load_bytes(skb, IP4_OFF, sc->b, n))
@@ -192,20 +193,20 @@ int nat64_4to6(struct __sk_buff *skb)
 
 	l4off = ETH_LEN + hl;
 	l4len = tot - hl;
-	fo = bpf_ntohs(in.ip.frag_off);
+	fo = bpf_ntohs(ip4->frag_off);
 	fragmented = (fo & (IP_MF | IP_OFFMASK)) != 0;
 	first = (fo & IP_OFFMASK) == 0;
 
-	o->eth = in.eth;
 	o->eth.h_proto = bpf_htons(ETH_P_IPV6);
-	f = ip6_from_ip4(&o->ip6, &o->l4.frag, &in.ip, &c, l4len);
+	f = ip6_from_ip4(&o->ip6, &o->l4.frag, ip4, c, l4len);
 	/* multicast 224.0.0.0/4 -> prefix::224.x.y.z; Ethernet 33:33 + the low 32 bits (RFC 2464 7) */
-	if ((bpf_ntohl(in.ip.daddr) >> 28) == 0xe) {
+	mcast = (bpf_ntohl(ip4->daddr) >> 28) == 0xe;
+	if (mcast) {
 		o->eth.h_dest[0] = 0x33; o->eth.h_dest[1] = 0x33;
 		__builtin_memcpy(&o->eth.h_dest[2], &o->ip6.daddr.s6_addr[12], 4);
 	}
 
-	switch (in.ip.protocol) {
+	switch (ip4->protocol) {
 	case IPPROTO_IGMP:
 		/* RFC 7915 4.2: IGMP is single-hop: SHOULD be silently dropped, not translated to MLD */
 		return DROP(D4, DROP_IGMP);
@@ -221,7 +222,7 @@ int nat64_4to6(struct __sk_buff *skb)
 		csum_flags |= BPF_F_MARK_MANGLED_0;
 		if (!first)
 			break;
-		if (l4len < 8 || bpf_skb_load_bytes(skb, l4off + 6, &ucheck, 2))
+		if (l4len < 8 || pkt_read(skb, l4off + 6, &ucheck, 2))
 			return DROP(D4, DROP_TRUNCATED);
 		if (ucheck == 0) {
 			/* RFC 7915 4.5: IPv6 needs a UDP checksum. Compute it for a whole
@@ -255,7 +256,7 @@ int nat64_4to6(struct __sk_buff *skb)
 		/* the ICMPv6 checksum needs the whole message's length and bytes */
 		if (fragmented)
 			return DROP(D4, DROP_ICMP_FRAG);
-		if (l4len < 8 || bpf_skb_load_bytes(skb, l4off, &ic4, 8))
+		if (l4len < 8 || pkt_read(skb, l4off, &ic4, 8))
 			return DROP(D4, DROP_TRUNCATED);
 		kind = NAT64_XLAT_ICMP;
 		if (ic4.type == 3 || ic4.type == 11 || ic4.type == 12) { /* the errors RFC 7915 4.2 translates */
@@ -270,7 +271,7 @@ int nat64_4to6(struct __sk_buff *skb)
 			sum = 0;
 			if (!QUOTED_XLAT)
 				goto outer_csum;
-			q.c = c;
+			q.c = *c;
 			q.sum = 0;
 			if (quoted_4to6(skb, &q, o))
 				return DROP(D4, DROP_INNER);
@@ -311,7 +312,7 @@ int nat64_4to6(struct __sk_buff *skb)
 	if (!first)
 		csum_off = -1; /* a later fragment carries no L4 header */
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv4 addresses out, IPv6 in */
-		diff = fold64(sum16(&o->ip6.saddr, 32, sub16(&in.ip.saddr, 8, 0)));
+		diff = fold64(sum16(&o->ip6.saddr, 32, sub16(&ip4->saddr, 8, 0)));
 
 	if (QUOTED_XLAT && kind == NAT64_XLAT_ICMP_ERR) {
 		/* [eth][ip4+opts][icmp][qip4+opts][L4] -> [eth][ip6][icmp6][qip6][qfrag][L4] */
@@ -321,9 +322,9 @@ int nat64_4to6(struct __sk_buff *skb)
 		if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
 			return DROP(D4, DROP_HELPER);
 		if (q.qf) {
-			if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40 + 8 + 40 + 8, 0))
+			if (pkt_write_head(skb, &o->eth, 2 + 40 + 8 + 40 + 8, mcast))
 				return DROP(D4, DROP_HELPER);
-		} else if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40 + 8 + 40, 0)) {
+		} else if (pkt_write_head(skb, &o->eth, 2 + 40 + 8 + 40, mcast)) {
 			return DROP(D4, DROP_HELPER);
 		}
 		if (q.woff >= 0 &&
@@ -339,9 +340,9 @@ int nat64_4to6(struct __sk_buff *skb)
 	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
 		return DROP(D4, DROP_HELPER);
 	if (f || kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) { /* an error only in NAT64_NO_QUOTED_XLAT */
-		if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40 + 8, 0))
+		if (pkt_write_head(skb, &o->eth, 2 + 40 + 8, mcast))
 			return DROP(D4, DROP_HELPER);
-	} else if (bpf_skb_store_bytes(skb, 0, &o->eth, ETH_LEN + 40, 0)) {
+	} else if (pkt_write_head(skb, &o->eth, 2 + 40, mcast)) {
 		return DROP(D4, DROP_HELPER);
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX

@@ -108,14 +108,14 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *r, struct out4 *o
 SEC("6to4")
 int nat64_6to4(struct __sk_buff *skb)
 {
-	struct nat64_config c;
+	const struct nat64_config *c;
 	struct ipv6hdr *ip6; /* the packet's, copied into the scratch */
 	struct scratch *sc;
 	void *p;
 	struct out4 *o;
 	struct walk6 w;
 	struct icmpw ic6;
-	struct quoted6 q = { .woff = -1 };
+	struct quoted6 q; /* set in the ICMP error path only: no per-packet zeroing */
 	__be32 s, d;
 	__u32 plen, end, l4len, diff = 0;
 	int r, kind = NAT64_XLAT_OTHER, first, csum_off = -1, mcast;
@@ -123,11 +123,12 @@ int nat64_6to4(struct __sk_buff *skb)
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
 		return PASS(D6, PASS_NOT_IP);
-	if (config(&c))
-		return PASS(D6, PASS_BAD_CONFIG);
 	sc = scratch_get();
 	if (!sc)
 		return DROP(D6, DROP_HELPER);
+	c = config(sc);
+	if (!c)
+		return PASS(D6, PASS_BAD_CONFIG);
 	o = &sc->o4;
 	p = pkt_head(skb, ETH_LEN + 40);
 	if (!p)
@@ -136,7 +137,7 @@ int nat64_6to4(struct __sk_buff *skb)
 	*ip6 = *(const struct ipv6hdr *)(p + ETH_LEN);
 	if (ip6->version != 6)
 		return DROP(D6, DROP_BAD_HEADER);
-	if (prefix_extract(&c, &ip6->saddr, &s) || prefix_extract(&c, &ip6->daddr, &d))
+	if (prefix_extract(c, &ip6->saddr, &s) || prefix_extract(c, &ip6->daddr, &d))
 		return PASS(D6, PASS_NOT_PREFIX);
 	plen = bpf_ntohs(ip6->payload_len);
 	if (plen == 0) /* a jumbogram (RFC 2675) has no IPv4 form */
@@ -201,7 +202,7 @@ int nat64_6to4(struct __sk_buff *skb)
 	if (QUOTED_XLAT && kind == NAT64_XLAT_ICMP_ERR) {
 		__u64 sum;
 
-		q.c = c;
+		q.c = *c;
 		q.q = w.off + 8;
 		q.end = end;
 		q.sum = 0;

@@ -9,9 +9,11 @@
  *
  * Anything not for us returns TC_ACT_OK untouched; anything we would only
  * half-handle is dropped (TC_ACT_SHOT) and counted. Every check is made on a
- * stack copy before the packet changes, so a packet is never emitted
- * half-translated: once the first byte changes, only a failing kernel helper
- * can stop us, and that drops.
+ * copy (stack or per-CPU scratch) before the packet changes, so a packet is
+ * never emitted half-translated: once the first byte changes, only a failing
+ * kernel helper can stop us, and that drops. The headers are read and
+ * written in place (direct packet access), with the load/store helpers as
+ * the fallback for frames whose headers are not in the linear part.
  *
  * TTL / Hop Limit are copied, not decremented (RFC 7915 4.1 and 5.1 ask the
  * translator, being a router, to decrement): here the kernel's own
@@ -125,6 +127,7 @@ struct scratch {
 	};
 	__u8 b[SCRATCH];
 	__u64 sum;
+	struct nat64_config dflt; /* the default prefix, see config() */
 	union { /* the packet's own IP header, copied */
 		struct ipv6hdr ip6;
 		struct iphdr ip;
@@ -267,18 +270,22 @@ static __always_inline int pkt_write_head(struct __sk_buff *skb, const struct et
 	return 0;
 }
 
-/* The prefix: the map's, or the default when the entry is all zero. -1 if invalid. */
-static __always_inline int config(struct nat64_config *c)
+/*
+ * The prefix: the map's, or the default (written into the scratch) when the
+ * entry is all zero; NULL if its length is invalid. A pointer, not a copy:
+ * a copy on the stack is split into bytes by the compiler and rebuilt into
+ * words at every use.
+ */
+static __always_inline const struct nat64_config *config(struct scratch *sc)
 {
 	__u32 key = 0;
 	const struct nat64_config *v = bpf_map_lookup_elem(&nat64_config, &key);
 
 	if (!v || v->len == 0) {
-		prefix_default(c);
-		return 0;
+		prefix_default(&sc->dflt);
+		return &sc->dflt;
 	}
-	*c = *v;
-	return prefix_len_ok(c->len) ? 0 : -1;
+	return prefix_len_ok(v->len) ? v : NULL;
 }
 
 /* ---- IPv6 extension headers ------------------------------------------ */

@@ -20,14 +20,13 @@
 /* The write-up's 64:ff9b:1:fffe::/96 (checksum-neutral, see NOTES). */
 static __always_inline void prefix_default(struct nat64_config *c)
 {
-	__builtin_memset(c, 0, sizeof(*c));
-	c->prefix[1] = 0x64;
-	c->prefix[2] = 0xff;
-	c->prefix[3] = 0x9b;
-	c->prefix[5] = 0x01;
-	c->prefix[6] = 0xff;
-	c->prefix[7] = 0xfe;
-	c->len = 96;
+	__u32 *p32 = (__u32 *)c->prefix;
+
+	p32[0] = bpf_htonl(0x0064ff9b);
+	p32[1] = bpf_htonl(0x0001fffe);
+	p32[2] = 0;
+	p32[3] = 0;
+	*(__u32 *)&c->len = 96; /* len, pad */
 }
 
 static __always_inline int prefix_len_ok(__u8 len)
@@ -35,12 +34,18 @@ static __always_inline int prefix_len_ok(__u8 len)
 	return len == 32 || len == 40 || len == 48 || len == 56 || len == 64 || len == 96;
 }
 
-/* The IPv4 address embedded in `a`, if `a` lies in the prefix: 0, else -1. */
+/* Four address bytes as one network-order word. */
+#define BYTES_BE32(w, x, y, z) bpf_htonl(((__u32)(w) << 24) | ((__u32)(x) << 16) | ((__u32)(y) << 8) | (__u32)(z))
+
+/*
+ * The IPv4 address embedded in `a`, if `a` lies in the prefix: 0, else -1.
+ * Written as whole words (not byte by byte) so the compiler keeps it in a
+ * register.
+ */
 static __always_inline int prefix_extract(const struct nat64_config *c, const struct in6_addr *a, __be32 *v4)
 {
 	const __u8 *b = a->s6_addr;
 	const __u8 *p = c->prefix;
-	__u8 *v = (__u8 *)v4;
 
 	if (c->len == 96) {
 		const __u32 *p32 = (const __u32 *)c->prefix;
@@ -51,31 +56,31 @@ static __always_inline int prefix_extract(const struct nat64_config *c, const st
 	}
 	if (b[8] != 0) /* the u-octet MUST be zero (RFC 6052 2.2) */
 		return -1;
-	if (b[0] != p[0] || b[1] != p[1] || b[2] != p[2] || b[3] != p[3])
+	if (a->s6_addr32[0] != ((const __u32 *)c->prefix)[0])
 		return -1;
 	switch (c->len) {
 	case 32:
-		v[0] = b[4]; v[1] = b[5]; v[2] = b[6]; v[3] = b[7];
+		*v4 = a->s6_addr32[1];
 		return 0;
 	case 40:
 		if (b[4] != p[4])
 			return -1;
-		v[0] = b[5]; v[1] = b[6]; v[2] = b[7]; v[3] = b[9];
+		*v4 = BYTES_BE32(b[5], b[6], b[7], b[9]);
 		return 0;
 	case 48:
 		if (b[4] != p[4] || b[5] != p[5])
 			return -1;
-		v[0] = b[6]; v[1] = b[7]; v[2] = b[9]; v[3] = b[10];
+		*v4 = BYTES_BE32(b[6], b[7], b[9], b[10]);
 		return 0;
 	case 56:
 		if (b[4] != p[4] || b[5] != p[5] || b[6] != p[6])
 			return -1;
-		v[0] = b[7]; v[1] = b[9]; v[2] = b[10]; v[3] = b[11];
+		*v4 = BYTES_BE32(b[7], b[9], b[10], b[11]);
 		return 0;
 	case 64:
-		if (b[4] != p[4] || b[5] != p[5] || b[6] != p[6] || b[7] != p[7])
+		if (a->s6_addr32[1] != ((const __u32 *)c->prefix)[1])
 			return -1;
-		v[0] = b[9]; v[1] = b[10]; v[2] = b[11]; v[3] = b[12];
+		*v4 = BYTES_BE32(b[9], b[10], b[11], b[12]);
 		return 0;
 	}
 	return -1;

@@ -66,7 +66,7 @@ async function ava(name: string, args: string[]): Promise<void> {
 }
 
 await single("typecheck: tsc --noEmit (strict)", ["npx", "tsc", "--noEmit", "-p", "."]);
-await single("lint: biome lint harness test", ["npx", "biome", "lint", "harness", "test"]);
+await single("lint: biome lint harness test", ["npx", "biome", "lint", "--error-on-warnings", "harness", "test"]);
 await ava("unit tests", ["test/unit/"]);
 if (process.getuid?.() === 0) {
   await ava("integration tests (as root)", ["--serial", "--concurrency", "1", "test/integration/"]);

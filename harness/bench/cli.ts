@@ -113,7 +113,8 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
   const results: DesignResult[] = [];
   if (opts.only !== "micro") {
     console.log(`natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`);
-    for (const d of DESIGNS) {
+    // The diagnostic steps between (a) and (b) in a full run only: TCP 1 stream, where the target is.
+    for (const d of DESIGNS.filter((d) => !d.diagnostic || !opts.quick)) {
       // A design that cannot be built is reported and the others still measured.
       const r = await measureDesign(d, {
           root: opts.root,
@@ -121,8 +122,8 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
           seconds: opts.seconds,
           repeats: opts.repeats,
           offloads,
-          kinds,
-          probes: !opts.quick,
+          kinds: d.diagnostic ? ["tcp1"] : kinds,
+          probes: !opts.quick && !d.diagnostic,
           onProgress: opts.log,
           object,
         }).catch((err: Error) => {
@@ -153,7 +154,7 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
         "offloads off = `ethtool -K DEV tx off` on every veth end, restored after; median of the repeats",
       seconds: opts.quick ? 0 : opts.seconds,
       repeats: opts.repeats,
-      designs: DESIGNS.map((d) => ({ ...d })),
+      designs: DESIGNS.filter((d) => results.some((r) => r.design === d.id)).map((d) => ({ ...d })),
       cells,
       ratios: ratios(cells, kinds, offloads),
       features: Object.fromEntries(results.map((r) => [r.design, r.features])),

@@ -13,7 +13,7 @@ import { run } from "../exec/command.ts";
 import { vethEnds } from "../flow/topology.ts";
 import { type LabContext, withLab } from "./up.ts";
 
-export type DesignId = "a" | "b" | "c";
+export type DesignId = "a" | "b" | "c" | "d" | "e" | "f";
 export type Kind = "tcp1" | "tcp4" | "udp64";
 export type Offloads = "on" | "off";
 
@@ -24,12 +24,17 @@ export interface Design {
   lab: string;
   /** the server as the client addresses it */
   target: string;
+  /** a step between (a) and (b), measured to see where the time goes (TCP 1 stream only) */
+  diagnostic?: boolean;
 }
 
 export const DESIGNS: Design[] = [
   { id: "a", title: "plain IPv4 forwarding", lab: "labs/bench/plain-ipv4.yaml", target: "203.0.113.1" },
   { id: "b", title: "NAT66 + BPF NAT64", lab: "labs/bench/nat66-nat64.yaml", target: "64:ff9b:1:fffe::cb00:7101" },
   { id: "c", title: "TAYGA + NAT44", lab: "labs/bench/nat44-design.yaml", target: "2001:db8:64::cb00:7101" },
+  { id: "d", title: "plain IPv6 forwarding", lab: "labs/bench/plain-ipv6.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
+  { id: "e", title: "IPv6 + NAT66, no BPF", lab: "labs/bench/ipv6-nat66.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
+  { id: "f", title: "IPv4 + NAT44, no translation", lab: "labs/bench/ipv4-nat44.yaml", target: "203.0.113.1", diagnostic: true },
 ];
 
 export const KINDS: { kind: Kind; title: string; unit: "Gbit/s" | "kpps" }[] = [

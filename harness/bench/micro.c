@@ -13,8 +13,8 @@
  * skb allocation are outside it).
  *
  * For each frame, R repeats; in each repeat the three programs run N calls
- * each, one after the other (interleaved, so drift hits all three alike),
- * and the median of those N calls is kept. Every K-th timed call (and the
+ * each, taking turns call by call (so drift and other load on the machine
+ * hit all three alike), and the median of each program's N calls is kept. Every K-th timed call (and the
  * last) of each program has its output checked:
  *   nat64        retval 0 (TC_ACT_OK), EtherType and IP version of the other
  *                family, a length 20 bytes away per IP header (40 for an
@@ -159,7 +159,10 @@ int main(int argc, char **argv)
 	if (!f || fread(gh, 4, 6, f) != 6 || gh[0] != 0xa1b2c3d4)
 		die("not a little-endian classic pcap:", in_path);
 	static unsigned char frame[65536], out[65536 + 4096];
-	uint32_t *t = calloc(calls, sizeof(*t));
+	uint32_t *t[NPROG];
+	for (int p = 0; p < NPROG; p++)
+		if (!(t[p] = calloc(calls, sizeof(*t[p]))))
+			die("out of memory for --calls", NULL);
 
 	for (int index = 0; fread(rh, 4, 4, f) == 4; index++) {
 		if (rh[2] > sizeof(frame) || rh[2] < 34 || fread(frame, 1, rh[2], f) != rh[2])
@@ -174,13 +177,14 @@ int main(int argc, char **argv)
 		memset(tl, 0, sizeof(tl));
 		fds[NAT64] = prog_fd(nat, sec);
 		for (long r = 0; r < repeats; r++) {
-			for (int p = 0; p < NPROG; p++) {
-				for (long i = 0; i < calls; i++) {
+			/* call by call in turn, so whatever else the machine does hits all three alike */
+			for (long i = 0; i < calls; i++) {
+				for (int p = 0; p < NPROG; p++) {
 					LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = rh[2], .data_out = out,
 						    .data_size_out = sizeof(out), .repeat = 1);
 					if (bpf_prog_test_run_opts(fds[p], &o))
 						die("BPF_PROG_TEST_RUN failed for", prog_names[p]);
-					t[i] = o.duration;
+					t[p][i] = o.duration;
 					if (i % sample == 0 || i == calls - 1) {
 						struct tally *x = &tl[p];
 						x->checked++;
@@ -191,10 +195,12 @@ int main(int argc, char **argv)
 						x->out_version = o.data_size_out > 14 ? out[14] >> 4 : 0;
 					}
 				}
-				qsort(t, calls, sizeof(*t), cmp);
-				tl[p].medians[r] = t[calls / 2];
-				if (r == 0 || t[0] < tl[p].min)
-					tl[p].min = t[0];
+			}
+			for (int p = 0; p < NPROG; p++) {
+				qsort(t[p], calls, sizeof(*t[p]), cmp);
+				tl[p].medians[r] = t[p][calls / 2];
+				if (r == 0 || t[p][0] < tl[p].min)
+					tl[p].min = t[p][0];
 			}
 		}
 		printf("{\"index\":%d,\"section\":\"%s\",\"in_len\":%u,\"calls\":%ld,\"repeats\":%ld", index, sec, rh[2], calls,
@@ -211,7 +217,8 @@ int main(int argc, char **argv)
 		printf("}\n");
 		fflush(stdout);
 	}
-	free(t);
+	for (int p = 0; p < NPROG; p++)
+		free(t[p]);
 	bpf_object__close(nat);
 	bpf_object__close(floor);
 	return 0;

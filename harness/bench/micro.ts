@@ -21,7 +21,7 @@ import { median } from "./macro.ts";
 
 export const METHOD =
   "BPF_PROG_TEST_RUN with repeat 1 and a fresh copy of the frame every call (repeat N would rerun the program on the skb it already translated); " +
-  "the kernel's own per-run duration; the three programs interleaved per repeat on the same frame; median of the calls in a repeat, median of the repeats";
+  "the kernel's own per-run duration; the three programs taking turns call by call on the same frame; median of the calls in a repeat, median of the repeats";
 
 export interface ProgramTiming {
   /** median ns of each repeat */

@@ -29,7 +29,7 @@ export const MicroRowShape = z.strictObject({
   floorsProven: z.boolean(),
 });
 
-const DesignId = z.enum(["a", "b", "c"]);
+const DesignId = z.enum(["a", "b", "c", "d", "e", "f"]);
 const Kind = z.enum(["tcp1", "tcp4", "udp64"]);
 const Offloads = z.enum(["on", "off"]);
 
@@ -83,7 +83,7 @@ export const BenchShape = z.strictObject({
     method: z.string(),
     seconds: z.number(),
     repeats: z.number().int(),
-    designs: z.array(z.strictObject({ id: DesignId, title: z.string(), lab: z.string(), target: z.string() })),
+    designs: z.array(z.strictObject({ id: DesignId, title: z.string(), lab: z.string(), target: z.string(), diagnostic: z.boolean().optional() })),
     cells: z.array(CellShape),
     ratios: z.array(
       z.strictObject({

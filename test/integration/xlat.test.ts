@@ -399,3 +399,33 @@ serial("nat64-nocsum.o: non-neutral TCP/UDP and every ICMP come out wrong", asyn
     });
   }
 });
+
+rootTest("an extension header after the Fragment Header is shot and counted (RFC 7915 5.1.1)", async (t) => {
+  const v6 = { src: embedIpv4(DEFAULT, V4A), dst: embedIpv4(DEFAULT, V4B) };
+  const tail: Packet = [{ udp: { sport: 1, dport: 2 } }, { payload: { size: 10 } }];
+  const r = await run([
+    [{ eth: {} }, { ipv6: v6 }, { frag: { offset: 0, m: true, id: 7 } }, { dstopts: {} }, ...tail],
+    [{ eth: {} }, { ipv6: v6 }, { frag: { offset: 0, m: true, id: 8 } }, { frag: { offset: 0, m: true, id: 8 } }, ...tail],
+    [{ eth: {} }, { ipv6: v6 }, { hbh: {} }, { frag: { offset: 0, m: true, id: 9 } }, ...tail],
+  ]);
+  t.deepEqual(
+    r.results.map((x) => x.verdict),
+    ["shot", "shot", "ok"],
+  );
+  t.is(r.stats["6to4.dropped.ext_after_fragment"], 2);
+});
+
+rootTest("IGMP is shot and counted, not translated (RFC 7915 4.2)", async (t) => {
+  const r = await run([[{ eth: {} }, { ipv4: { src: V4B, dst: "224.0.0.22", ttl: 1, proto: 2 } }, { payload: { hex: "2200f9f600000000" } }]]);
+  t.is(r.results[0].verdict, "shot");
+  t.is(r.stats["4to6.dropped.igmp"], 1);
+});
+
+rootTest("6to4 UDP with checksum 0 (invalid in IPv6) keeps 0, IPv4's 'no checksum' (docs/translator.md)", async (t) => {
+  for (const prefix of [DEFAULT, ...NON_NEUTRAL]) {
+    const v6 = { src: embedIpv4(prefix, V4A), dst: embedIpv4(prefix, V4B) };
+    const r = await run([[{ eth: {} }, { ipv6: v6 }, { udp: { sport: 1, dport: 2, chksum: 0 } }, { payload: { size: 11 } }]], { prefix });
+    t.is(r.results[0].verdict, "ok", prefix);
+    t.like(layer(parse(r.out[0]!), "udp"), { chksum: 0 }, prefix);
+  }
+});

@@ -141,14 +141,14 @@ test("write-up steps: clsact stands in for 6, 8-10, 12, 13; the rest map to thei
     ["write-up step 7", "write-up step 11", "write-up step 20", "write-up step 21"],
   );
   const script = planToScript(plan);
-  t.true(script.includes("# write-up step 12: tc filter add dev za parent ffff: matchall action bpf obj bpf/build/nat64-pipe.o sec 4to6 action csum ip4h tcp udp icmp (not on this kernel: no sch_prio, cls_matchall, act_bpf, act_csum; clsact + cls_bpf da, checksums fixed in the program)"));
+  t.true(script.includes("# write-up step 12: tc filter add dev za parent ffff: matchall action bpf obj bpf/nat64-pipe.o sec 4to6 action csum ip4h tcp udp icmp (not on this kernel: no sch_prio, cls_matchall, act_bpf, act_csum; clsact + cls_bpf da, checksums fixed in the program)"));
 });
 
 test("literal variant runs the write-up's tc steps as written", (t) => {
   const plan = planLab(loadLab("test/fixtures/labs-valid/writeup.yaml"), { runId: "t5", features: stock, root: "/p", variant: "literal" });
   const tc = plan.setup.filter((s) => s.argv[0] === "tc").map((s) => s.argv.join(" "));
   t.is(tc.length, 8);
-  t.is(tc[6], "tc filter add dev za parent ffff: matchall action bpf obj /p/bpf/build/nat64-pipe.o sec 4to6 action csum ip4h tcp udp icmp");
+  t.is(tc[6], "tc filter add dev za parent ffff: matchall action bpf obj /p/bpf/nat64-pipe.o sec 4to6 action csum ip4h tcp udp icmp");
   t.true(plan.setup.filter((s) => s.argv[1] === "filter" && s.argv[2] === "del").every((s) => s.ignoreFailure));
   // Without a literal block, the same shape is generated from the bpf attachments.
   const gen = planLab(small, { runId: "t5", features: stock, root: "/p", variant: "literal" });
