@@ -13,6 +13,7 @@ import { cpus, release } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildBpf, NAT64_OBJECT } from "../bpf/build.ts";
+import { onCleanup } from "../exec/cleanup.ts";
 import { ROOT } from "../root.ts";
 import { type Cell, DESIGNS, type DesignResult, KINDS, type Kind, measureDesign, type Offloads } from "./macro.ts";
 import { METHOD, type MicroRow, runMicro } from "./micro.ts";
@@ -38,6 +39,8 @@ export interface BenchRunOptions {
   out: string;
   root: string;
   log: (line: string) => void;
+  /** as typed, for bench.json (default "natlab bench") */
+  command?: string;
 }
 
 export async function benchCommand(argv: string[]): Promise<number> {
@@ -83,6 +86,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     out: resolve(values.out ?? join(ROOT, "results/bench")),
     root: ROOT,
     log: (line) => console.log(`  ${line}`),
+    command: ["natlab", "bench", ...argv].join(" "),
   });
   console.log(`natlab bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   for (const t of bench.targets) console.log(`  ${t.met === null ? "·" : t.met ? "✓" : "✗"} ${t.what}: ${t.actual} (target ${t.target})`);
@@ -90,8 +94,30 @@ export async function benchCommand(argv: string[]): Promise<number> {
   return bench.errors.length ? 1 : 0;
 }
 
+let signalled = false;
+/** Whether SIGINT, SIGTERM or SIGHUP arrived during the run (the cleanup registry handles them). */
+function interrupted(): boolean {
+  return signalled;
+}
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const onSignal = () => {
+  signalled = true;
+};
+
 /** Runs what the options ask, writes bench.json, bench.md, bench.svg to opts.out; returns the validated Bench. */
 export async function runBench(opts: BenchRunOptions): Promise<Bench> {
+  // Registering installs the registry's own signal handlers (which clean up and exit); ours only notes the signal.
+  const unregister = onCleanup("natlab bench", () => {});
+  for (const sig of SIGNALS) process.prependListener(sig, onSignal);
+  try {
+    return await benchRun(opts);
+  } finally {
+    for (const sig of SIGNALS) process.removeListener(sig, onSignal);
+    unregister();
+  }
+}
+
+async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const microCfg = { calls: opts.calls, repeats: opts.quick ? 1 : 7, sample: opts.quick ? 7 : 97 };
@@ -115,6 +141,8 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
     console.log(`natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`);
     // The diagnostic steps between (a) and (b) in a full run only: TCP 1 stream, where the target is.
     for (const d of DESIGNS.filter((d) => !d.diagnostic || !opts.quick)) {
+      // After Ctrl-C the cleanup registry is tearing down: building another lab now would outlive it.
+      if (interrupted()) throw new Error("interrupted: no further lab is built");
       // A design that cannot be built is reported and the others still measured.
       const r = await measureDesign(d, {
           root: opts.root,
@@ -127,6 +155,7 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
           onProgress: opts.log,
           object,
         }).catch((err: Error) => {
+          if (interrupted()) throw err;
           errors.push(`(${d.id}) ${d.title}: ${err.message}`);
           opts.log(`(${d.id}) ${d.title} could not be measured: ${err.message}`);
           return undefined;
@@ -139,7 +168,7 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
   const bench: Bench = {
     version: 1,
     mode: opts.quick ? "quick" : "full",
-    command: ["natlab", "bench", ...process.argv.slice(3)].join(" "),
+    command: opts.command ?? "natlab bench",
     startedAt,
     durationMs,
     kernel: release(),

@@ -62,15 +62,21 @@ export function benchMarkdown(b: Bench): string {
   const steps = ["a", "f", "d", "e", "b"].filter((d) => b.macro.cells.some((c) => c.design === d && c.kind === "tcp1"));
   if (steps.some((d) => d === "d" || d === "e" || d === "f")) {
     out.push("## Where the time goes: TCP, 1 stream, from (a) to (b) one step at a time", "");
+    out.push("Each figure: median Gbit/s, the runs' range in brackets. Read the steps against the ranges: on a small shared machine, runs differ by tens of percent.", "");
     out.push("| design | offloads on | vs (a) | offloads off | vs (a) |");
     out.push("|---|---:|---:|---:|---:|");
-    const med = (d: string, o: string) => b.macro.cells.find((c) => c.design === d && c.kind === "tcp1" && c.offloads === o)?.median;
+    const cellOf = (d: string, o: string) => b.macro.cells.find((c) => c.design === d && c.kind === "tcp1" && c.offloads === o);
+    const med = (d: string, o: string) => cellOf(d, o)?.median;
+    const range = (d: string, o: string) => {
+      const v = cellOf(d, o)?.samples.map((s) => s.value) ?? [];
+      return v.length > 1 ? ` [${num(Math.min(...v))}–${num(Math.max(...v))}]` : "";
+    };
     for (const d of steps) {
       const title = b.macro.designs.find((x) => x.id === d)?.title ?? d;
       const col = (o: string) => {
         const v = med(d, o);
         const a = med("a", o);
-        return `${num(v)} Gbit/s | ${v !== undefined && a ? num(v / a) : "-"}`;
+        return `${num(v)}${range(d, o)} | ${v !== undefined && a ? num(v / a) : "-"}`;
       };
       out.push(`| (${d}) ${title} | ${col("on")} | ${col("off")} |`);
     }

@@ -8,6 +8,15 @@ import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { run } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { STAT_ITEMS } from "../bpf/stats.ts";
+
+/** "nat64 6to4: drop item 8" -> "nat64 6to4: drop item 8 (dropped.truncated)": the counter's name, as natlab stats shows it. */
+export function nameDrops(text: string): string {
+  return text.replace(/(nat64 (?:6to4|4to6): drop item )(\d+)/g, (m, head: string, n: string) => {
+    const name = STAT_ITEMS[Number(n)];
+    return name ? `${head}${n} (${name})` : m;
+  });
+}
 
 const TRACEFS = "/sys/kernel/tracing";
 
@@ -38,13 +47,13 @@ export async function recordTrace(): Promise<TraceRecorder> {
   const unregister = onCleanup("trace_pipe reader", () => void child.kill());
   return {
     mark: () => text.length,
-    since: (mark: number) => text.slice(mark),
+    since: (mark: number) => nameDrops(text.slice(mark)),
     async stop(file: string) {
       unregister();
       await new Promise((r) => setTimeout(r, 100));
       child.kill();
       const head = "# bpf_printk output (trace_pipe) during this lab run; trace_pipe is machine-wide\n";
-      writeFileSync(file, head + (text || "# (no bpf_printk output: the translator prints when it drops a packet, and on every packet when built with -DNAT64_DEBUG)\n"));
+      writeFileSync(file, head + (nameDrops(text) || "# (no bpf_printk output: the translator prints a line only when it drops a packet)\n"));
     },
   };
 }

@@ -12,6 +12,7 @@
  * devtmpfs, devpts, bpffs, tracefs and debugfs are mounted; the hostname is natlab-vm; there is no network device (labs make their own veths); the
  * script runs under bash with stdin from /dev/null, its output on the serial console.
  */
+import { StringDecoder } from "node:string_decoder";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -193,14 +194,20 @@ function runQemu(
   let console = "";
   let bootSeconds: number | undefined;
   let timedOut = false;
+  // One decoder for the serial console: a UTF-8 character (✓, ✗) split across two chunks stays whole.
+  const decoder = new StringDecoder("utf8");
   const onData = (chunk: Buffer) => {
-    const text = chunk.toString("utf8").replaceAll("\r\n", "\n").replaceAll("\r", "");
+    const text = decoder.write(chunk).replaceAll("\r\n", "\n").replaceAll("\r", "");
     console += text;
     if (bootSeconds === undefined && console.includes(READY)) bootSeconds = elapsed();
     onOutput?.(text);
   };
   child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  child.stderr?.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    console += text;
+    onOutput?.(text);
+  });
 
   const timer = setTimeout(() => {
     timedOut = true;

@@ -82,3 +82,10 @@ test("the traffic pattern finds the first damaged byte", (t) => {
   t.is(firstDifference(CLIENT_SEED, data), 4321);
   t.notDeepEqual(pattern(CLIENT_SEED, 64), pattern(CLIENT_SEED + 1, 64));
 });
+
+test("trace lines name the translator's drop reason by its counter", async (t) => {
+  const { nameDrops } = await import("../../harness/run/trace.ts");
+  const { STAT_ITEMS } = await import("../../harness/bpf/stats.ts");
+  const i = STAT_ITEMS.indexOf("dropped.truncated");
+  t.is(nameDrops(`x: bpf_trace_printk: nat64 6to4: drop item ${i}`), `x: bpf_trace_printk: nat64 6to4: drop item ${i} (dropped.truncated)`);
+});

@@ -1,0 +1,107 @@
+/** natlab bench's pure parts: the bench.json shape, the tables and the chart, from a made-up run. */
+import test from "ava";
+import { esc, tickStep } from "../../harness/bench/chart.ts";
+import { median } from "../../harness/bench/macro.ts";
+import { benchMarkdown, benchSvg } from "../../harness/bench/report.ts";
+import { type Bench, BenchShape } from "../../harness/bench/shape.ts";
+
+const timing = (ns: number) => ({ mediansNs: [ns, ns + 2, ns - 2], ns, minNs: ns - 10 });
+const cell = (design: "a" | "b" | "c", kind: "tcp1" | "tcp4" | "udp64", median: number) => ({
+  design,
+  kind,
+  offloads: "on" as const,
+  unit: kind === "udp64" ? ("kpps" as const) : ("Gbit/s" as const),
+  samples: [{ value: median, seconds: 5, ...(kind === "udp64" ? { sent: 1000, lost: 100 } : { retransmits: 0 }) }],
+  median,
+});
+
+const bench: Bench = {
+  version: 1,
+  mode: "full",
+  command: "natlab bench",
+  startedAt: "2026-01-01T00:00:00.000Z",
+  durationMs: 300000,
+  kernel: "6.18",
+  cpus: 2,
+  object: "bpf/nat64.o",
+  objectSha256: "0".repeat(64),
+  micro: {
+    method: "test",
+    calls: 100,
+    repeats: 3,
+    sample: 7,
+    rows: [
+      {
+        case: "TCP SYN",
+        direction: "6to4",
+        prefix: "64:ff9b:1:fffe::/96",
+        nat64: timing(150),
+        floorOk: timing(50),
+        floorProto: timing(80),
+        net: 100,
+        protoNet: 30,
+        ratio: 100 / 30,
+        proof: { checked: 45, translated: 45, retval: 0, inLen: 90, outLen: 70, outEtherType: "0x0800", outIpVersion: 4 },
+        floorsProven: true,
+      },
+    ],
+  },
+  macro: {
+    method: "test",
+    seconds: 5,
+    repeats: 1,
+    designs: [
+      { id: "a", title: "plain IPv4 forwarding", lab: "labs/bench/plain-ipv4.yaml", target: "203.0.113.1" },
+      { id: "b", title: "NAT66 + BPF NAT64", lab: "labs/bench/nat66-nat64.yaml", target: "64:ff9b:1:fffe::cb00:7101" },
+      { id: "c", title: "TAYGA + NAT44", lab: "labs/bench/nat44-design.yaml", target: "2001:db8:64::cb00:7101" },
+    ],
+    cells: [cell("a", "tcp1", 20), cell("b", "tcp1", 18), cell("c", "tcp1", 0.8), cell("a", "udp64", 100), cell("b", "udp64", 90), cell("c", "udp64", 40)],
+    ratios: [
+      { kind: "tcp1", offloads: "on", bOverA: 0.9, bOverC: 22.5 },
+      { kind: "udp64", offloads: "on", bOverA: 0.9, bOverC: 2.25 },
+    ],
+    features: { a: { "router:eth1": { "tx-checksumming": "on" } } },
+    probes: [{ design: "b", offloads: "on", where: "server:eth0 in", frames: 10, maxLen: 64326, medianLen: 64326, superShare: 1 }],
+  },
+  targets: [{ what: "(b) / (a)", target: "≥ 0.85", actual: "0.90", met: true }],
+  errors: [],
+};
+
+test("a well-formed run passes the bench.json shape; a broken proof field does not", (t) => {
+  t.notThrows(() => BenchShape.parse(bench));
+  const bad = structuredClone(bench);
+  (bad.micro.rows[0].proof as { outEtherType: string }).outEtherType = "IPv4";
+  t.false(BenchShape.safeParse(bad).success);
+});
+
+test("bench.md has the tables, with ratios and the proof", (t) => {
+  const md = benchMarkdown(bench);
+  t.regex(md, /\| 6to4 \| TCP SYN \| 64:ff9b:1:fffe::\/96 \| 150 \| 50 \| 80 \| 100 \| 30 \| 3\.3 \|/);
+  t.regex(md, /45\/45, retval 0, 0x0800 IPv4, 90→70 B/);
+  t.regex(md, /\| TCP, 1 stream \| on \| 20\.00 Gbit\/s \| 18\.00 Gbit\/s \| 0\.80 Gbit\/s \| 0\.90 \| 22\.5 \|/);
+  t.regex(md, /90\.00 kpps \(10% lost\)/);
+  t.regex(md, /\| \(b\) \/ \(a\) \| ≥ 0\.85 \| 0\.90 \| yes \|/);
+});
+
+test("the chart is one SVG document with a bar per design and group", (t) => {
+  const svg = benchSvg(bench);
+  t.true(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
+  t.true(svg.trimEnd().endsWith("</svg>"));
+  t.false(/NaN|undefined|Infinity/.test(svg));
+  // micro: 2 bars; macro: 2 groups × 3 designs; plus legends (2 + 3) and the background
+  t.is((svg.match(/<rect /g) ?? []).length, 2 + 6 + 5 + 1);
+});
+
+test("axis ticks are 1, 2 or 5 times a power of ten", (t) => {
+  t.is(tickStep(230), 50);
+  t.is(tickStep(100), 20);
+  t.is(tickStep(0.9), 0.2);
+  t.is(tickStep(0), 1);
+});
+
+test("text in the chart is escaped; medians of odd and even counts", (t) => {
+  t.is(esc('a<b & "c"'), "a&lt;b &amp; &quot;c&quot;");
+  t.is(median([3, 1, 2]), 2);
+  t.is(median([4, 1, 2, 3]), 2.5);
+  t.is(median([]), 0);
+});
