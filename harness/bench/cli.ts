@@ -111,6 +111,11 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
   for (const sig of SIGNALS) process.prependListener(sig, onSignal);
   try {
     return await benchRun(opts);
+  } catch (err) {
+    // Interrupted: the registry is still tearing the labs down and exits when done; returning now would let
+    // the caller exit first and leave namespaces behind.
+    if (interrupted()) await new Promise(() => {});
+    throw err;
   } finally {
     for (const sig of SIGNALS) process.removeListener(sig, onSignal);
     unregister();

@@ -1,6 +1,6 @@
 /**
  * The `run` flows: real programs in lab namespaces. ping is iputils' ping;
- * TCP and UDP exchanges use natlab's traffic helper (harness/traffic/peer.ts),
+ * TCP and UDP exchanges use natlab's traffic helper (harness/traffic/peer.mjs),
  * which checks every byte at both ends.
  */
 import { join } from "node:path";
@@ -20,7 +20,7 @@ export interface ProgramResult {
 export type NsMap = (labNs: string) => string;
 
 function peerArgv(root: string, mode: string, args: string[]): string[] {
-  return [process.execPath, "--import", `file://${join(root, "node_modules/tsx/dist/loader.mjs")}`, join(root, "harness/traffic/peer.ts"), mode, ...args];
+  return [process.execPath, join(root, "harness/traffic/peer.mjs"), mode, ...args];
 }
 
 /** `runDir` replaces `{run}` in a `cmd` flow's argv (the directory services write their files to). */
@@ -62,7 +62,7 @@ export async function runProgram(spec: RunSpec, nsOf: NsMap, root: string, runDi
     what: `${proto} server in ${s.server}`,
   });
   try {
-    await waitFor(`the ${proto} server in ${s.server} to listen`, () => server.output().includes("ready"), 10);
+    await waitFor(`the ${proto} server in ${s.server} to listen`, () => server.output().includes("ready"), Math.max(10, s.timeout));
     const client = await run(
       peerArgv(root, `${proto}-client`, ["--to", s.to, "--port", String(s.port), "--bytes", String(s.bytes), "--timeout", String(s.timeout)]),
       { ns: nsOf(s.ns), allowFail: true, timeoutSec: s.timeout + 5, cwd: root },

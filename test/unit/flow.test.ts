@@ -4,7 +4,7 @@ import { checkConntrack, checkCounters, checkStats } from "../../harness/flow/ch
 import { parseConntrack, parseSnmp } from "../../harness/flow/observe.ts";
 import { partialSeed, withoutPartialSeeds } from "../../harness/flow/partial.ts";
 import { withTopologyMacs } from "../../harness/flow/inject.ts";
-import { CLIENT_SEED, firstDifference, pattern } from "../../harness/traffic/pattern.ts";
+import { CLIENT_SEED, firstDifference, pattern } from "../../harness/traffic/pattern.mjs";
 
 const CT = `ipv6     10 tcp      6 431999 ESTABLISHED src=2001:db8:d0be:f00d::2 dst=64:ff9b:1:fffe::cb00:7101 sport=40000 dport=8080 src=64:ff9b:1:fffe::cb00:7101 dst=64:ff9b:1:fffe::c633:6401 sport=8080 dport=40000 [ASSURED] mark=0 use=1
 ipv4     2 udp      17 29 src=192.168.255.2 dst=203.0.113.1 sport=5353 dport=5353 src=203.0.113.1 dst=198.51.100.1 sport=5353 dport=5353 mark=0 use=1

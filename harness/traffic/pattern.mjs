@@ -3,7 +3,13 @@
  * per direction, so the receiver can tell not just that data arrived but
  * that every byte is intact, and where the first damaged byte is.
  */
-export function pattern(seed: number, length: number, offset = 0): Buffer {
+/**
+ * @param {number} seed
+ * @param {number} length
+ * @param {number} [offset]
+ * @returns {Buffer}
+ */
+export function pattern(seed, length, offset = 0) {
   const out = Buffer.alloc(length);
   for (let i = 0; i < length; i++) {
     // A cheap 32-bit mix of (seed, position): different in every byte, no period that aligns with MSS.
@@ -17,7 +23,13 @@ export function pattern(seed: number, length: number, offset = 0): Buffer {
 }
 
 /** Index of the first byte that differs from the expected stream, or -1. */
-export function firstDifference(seed: number, data: Buffer, offset = 0): number {
+/**
+ * @param {number} seed
+ * @param {Buffer} data
+ * @param {number} [offset]
+ * @returns {number}
+ */
+export function firstDifference(seed, data, offset = 0) {
   const want = pattern(seed, data.length, offset);
   for (let i = 0; i < data.length; i++) if (data[i] !== want[i]) return offset + i;
   return -1;
