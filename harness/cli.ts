@@ -44,6 +44,8 @@ usage:
                             run each frame through the translator (BPF_PROG_TEST_RUN)
   natlab golden build|check|verify [--object O.o] [--filter TEXT]
                             the translator's golden packet cases (fixtures/pcaps/)
+  natlab bench [--quick] [--only micro|macro]
+                            cost per packet and throughput through labs/bench/; results in results/bench/
   natlab stats              the translator counters of every running natlab lab
   natlab schema             write schema/lab.schema.json (for editors)
 `;
@@ -228,6 +230,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "matrix":
       return cmdMatrix(rest);
+    case "bench": {
+      const { benchCommand } = await import("./bench/cli.ts");
+      return benchCommand(rest);
+    }
     case "matrix-worker": {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: "string" } } });
       needRoot("natlab matrix");
