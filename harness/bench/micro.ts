@@ -4,17 +4,15 @@
  * a translation (harness/bench/micro.c, built here to
  * results/bench/build/bench-proof).
  *
- * Why not harness/bpf/bench.ts's benchMicro as it is: it runs the three
- * programs in three processes one after the other (drift between them lands
- * in the net figures), keeps one median per case (no repeats), and checks
- * only the retval of the last call, never the output bytes. The cases are
- * its benchCases; the method (repeat 1, a fresh frame per call) is the same.
+ * The three programs take turns call by call in one process, so drift on a
+ * busy machine lands in all three alike instead of in the net figures; each
+ * case is repeated and the median of the repeats kept.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
-import { benchCases } from "../bpf/bench.ts";
+import { benchCases } from "./cases.ts";
 import { BPF_DIR, buildBpf, FLOOR_OBJECT, NAT64_OBJECT } from "../bpf/build.ts";
 import { build, writePcap } from "../packet/index.ts";
 import { median } from "./macro.ts";

@@ -18,7 +18,6 @@ export const NAT64_NOQUOTE_OBJECT = join(BPF_DIR, "nat64-noquote.o");
 export const NAT64_NOMTU_OBJECT = join(BPF_DIR, "nat64-nomtu.o");
 export const FLOOR_OBJECT = join(BPF_DIR, "floor.o");
 export const XLAT_RUNNER = join(BPF_DIR, "build", "xlat-runner");
-export const BENCH_MICRO = join(BPF_DIR, "build", "bench-micro");
 
 /** Run make in bpf/ (default target: everything); `target` for one file, e.g. "nat64-nocsum.o". */
 export async function buildBpf(target?: string): Promise<void> {
