@@ -4,10 +4,11 @@
  * A prefix is 32, 40, 48, 56, 64 or 96 bits. Below 96 the IPv4 address
  * skips bits 64-71, the "u" octet, which must be zero; the suffix after the
  * IPv4 address is zero. The same rules as bpf/rfc6052.h, in TypeScript, for
- * the tests, the codec and the config map (see configValue).
- *
- * Self-contained (no imports from harness/packet) so the codec can use it.
+ * the tests, the golden cases and the config map (see configValue).
+ * Addresses are parsed and printed by the codec's harness/packet/addr.ts,
+ * which imports nothing from here.
  */
+import { formatIpv6, parseIpv4, parseIpv6 } from "../packet/addr.ts";
 
 export const PREFIX_LENGTHS = [32, 40, 48, 56, 64, 96] as const;
 export const DEFAULT_PREFIX = "64:ff9b:1:fffe::/96";
@@ -77,56 +78,17 @@ export function configValue(prefix: Prefix | string): Uint8Array {
   return v;
 }
 
+/** IPv4 text to 4 bytes (the codec's parser: one definition of an address in natlab). */
 export function ipv4Bytes(s: string): Uint8Array {
-  const parts = s.split(".");
-  if (parts.length !== 4 || parts.some((x) => !/^\d{1,3}$/.test(x) || Number(x) > 255))
-    throw new Error(`"${s}" is not an IPv4 address like 192.0.2.1`);
-  return Uint8Array.from(parts.map(Number));
+  return new Uint8Array(parseIpv4(s));
 }
 
 /** IPv6 text (with :: and a dotted IPv4 tail allowed) to 16 bytes. */
 export function ipv6Bytes(s: string): Uint8Array {
-  const bad = () => new Error(`"${s}" is not an IPv6 address like 2001:db8::1`);
-  let text = s;
-  const tail: number[] = [];
-  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const v4 = ipv4Bytes(dotted[2]);
-    tail.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-    text = dotted[1].endsWith("::") ? dotted[1] : dotted[1].slice(0, -1);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) throw bad();
-  const words = (h: string) => (h === "" ? [] : h.split(":").map((w) => (/^[0-9a-fA-F]{1,4}$/.test(w) ? parseInt(w, 16) : Number.NaN)));
-  const head = words(halves[0]);
-  const rest = halves.length === 2 ? words(halves[1]) : [];
-  const given = head.length + rest.length + tail.length;
-  if (head.concat(rest).some(Number.isNaN) || given > 8 || (halves.length === 1 && given !== 8) || (halves.length === 2 && given === 8)) throw bad();
-  const all = [...head, ...new Array(8 - given).fill(0), ...rest, ...tail];
-  const b = new Uint8Array(16);
-  all.forEach((w, i) => {
-    b[2 * i] = w >> 8;
-    b[2 * i + 1] = w & 0xff;
-  });
-  return b;
+  return new Uint8Array(parseIpv6(s));
 }
 
-/** 16 bytes to canonical IPv6 text (RFC 5952: lower case, longest zero run as ::). */
+/** 16 bytes to canonical IPv6 text (RFC 5952). */
 export function ipv6Text(b: Uint8Array): string {
-  const w = Array.from({ length: 8 }, (_, i) => (b[2 * i] << 8) | b[2 * i + 1]);
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (ws: number[]) => ws.map((x) => x.toString(16)).join(":");
-  if (best < 0) return hex(w);
-  return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
+  return formatIpv6(b);
 }
