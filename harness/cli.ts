@@ -7,7 +7,7 @@
  *   natlab doctor
  *   natlab clean
  *   natlab xlat IN.pcap --out OUT.pcap [--prefix P/LEN] [--report R.jsonl] [--section 6to4|4to6]
- *   natlab stats [--ns NS --dev DEV]
+ *   natlab stats [LAB...] [--ns NS --dev DEV]
  *   natlab schema            (writes schema/lab.schema.json)
  *   natlab bpf-config --ns NS --dev DEV --hook ingress|egress --prefix P/LEN
  */
@@ -46,7 +46,7 @@ usage:
                             the translator's golden packet cases (fixtures/pcaps/)
   natlab bench [--quick] [--only micro|macro]
                             cost per packet and throughput through labs/bench/; results in results/bench/
-  natlab stats              the translator counters of every running natlab lab
+  natlab stats [LAB...]     the translator counters of running labs, or of a lab's last run
   natlab schema             write schema/lab.schema.json (for editors)
 `;
 

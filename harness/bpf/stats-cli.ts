@@ -1,16 +1,24 @@
 /**
  * `natlab stats [--ns NS --dev DEV] [--all]`: the counters of every
  * translator attached in running natlab namespaces (or one device's).
+ * `natlab stats LAB...`: the counters a lab's last run left, per device
+ * (results/<lab>/stats.json, written just before its teardown).
  */
 import { parseArgs } from "node:util";
 import { run } from "../exec/command.ts";
 import { attachedPrograms, type Hook, programInfo } from "./config.ts";
-import { formatStats, readStats } from "./stats.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadLab } from "../lab/load.ts";
+import { ROOT } from "../root.ts";
+import { formatStats, readStats, type Stats } from "./stats.ts";
 
 export async function statsCommand(argv: string[]): Promise<number> {
   let values: { ns?: string; dev?: string; all?: boolean };
   try {
-    values = parseArgs({ args: argv, options: { ns: { type: "string" }, dev: { type: "string" }, all: { type: "boolean" } } }).values;
+    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ns: { type: "string" }, dev: { type: "string" }, all: { type: "boolean" } } });
+    values = parsed.values;
+    if (parsed.positionals.length) return labStats(parsed.positionals, values.all ?? false);
   } catch (e) {
     process.stderr.write(`natlab stats: ${(e as Error).message}\nusage: natlab stats [--ns NS --dev DEV] [--all]\n`);
     return 2;
@@ -37,6 +45,26 @@ export async function statsCommand(argv: string[]): Promise<number> {
     process.stderr.write(`natlab stats: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** Counters from the last run of each lab (a lab file or a lab name). */
+function labStats(labs: string[], all: boolean): number {
+  let missing = 0;
+  for (const arg of labs) {
+    const name = arg.endsWith(".yaml") ? loadLab(arg).name : arg;
+    const file = join(ROOT, "results", name, "stats.json");
+    if (!existsSync(file)) {
+      process.stderr.write(`natlab stats: no counters for lab ${name}: run it first (natlab run ${arg})\n`);
+      missing++;
+      continue;
+    }
+    const perDev = JSON.parse(readFileSync(file, "utf8")) as Record<string, Stats>;
+    for (const [dev, stats] of Object.entries(perDev)) {
+      console.log(`${name} ${dev} (ingress and egress, at the end of the last run):`);
+      console.log(formatStats(stats, { all }));
+    }
+  }
+  return missing ? 1 : 0;
 }
 
 async function natlabNamespaces(): Promise<string[]> {

@@ -101,6 +101,8 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     if (err instanceof StepFailed) opts.progress.setupFailed?.(err.index + 1, err.total, err.message);
     else opts.progress.note(`lab ${lab.name} could not run: ${error}`);
   } finally {
+    // The translator's counters as the lab leaves them: `natlab stats LAB` shows them after teardown.
+    await saveStats(lab, nsOf, join(results.dir, "stats.json")).catch(() => {});
     for (const s of services.reverse()) await s.stop();
     await exec.teardown();
     await trace.stop(results.trace);
@@ -132,6 +134,13 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   await writeReports(results, tap, summary);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, outcomes, error, resultsDir: results.dir };
+}
+
+async function saveStats(lab: Lab, nsOf: (ns: string) => string, file: string): Promise<void> {
+  const devs = [...new Set(lab.bpf.map((b) => b.dev))];
+  if (!devs.length) return;
+  const snapshot = await bpfStatsReader(lab, nsOf).snapshot(devs);
+  writeFileSync(file, `${JSON.stringify(snapshot, null, 2)}\n`);
 }
 
 function indentText(s: string): string {
