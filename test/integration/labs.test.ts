@@ -13,7 +13,7 @@ const labs = readdirSync(join(ROOT, "labs"))
   .sort();
 
 for (const file of labs) {
-  test(`labs/${file} passes`, async (t) => {
+  test.serial(`labs/${file} passes`, async (t) => {
     const r = await natlab(["run", `labs/${file}`]);
     t.log(r.out);
     t.is(r.code, 0, `natlab run labs/${file}`);
@@ -21,7 +21,7 @@ for (const file of labs) {
   });
 }
 
-test("the NAT66 design's conntrack table stands beside the NAT44 design's", async (t) => {
+test.serial("the NAT66 design's conntrack table stands beside the NAT44 design's", async (t) => {
   const r = await natlab(["run", "labs/nat44-design.yaml", "labs/nat66-nat64.yaml", "--filter", "ping"]);
   t.is(r.code, 0, r.out);
   t.regex(r.out, /conntrack side by side: results\/nat66-nat64\/compare-nat44-design\.md/);
