@@ -150,7 +150,8 @@ async function runInKernel(kernel: string, guestArgv: string[]): Promise<number>
 async function cmdMatrix(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { kernels: { type: "string", default: "host,debian-6.1" } } });
   needRoot("natlab matrix");
-  const { formatMatrix, matrixPath, readColumn, shown } = await import("./matrix.ts");
+  const { failedColumn, formatMatrix, matrixPath, readColumn, shown } = await import("./matrix.ts");
+  const { existsSync, rmSync } = await import("node:fs");
   const labs = (positionals.length ? positionals : ["labs/article.yaml"]).map((f) => resolve(f));
   const { loadLab } = await import("./lab/load.ts");
   for (const f of labs) loadLab(f);
@@ -159,12 +160,22 @@ async function cmdMatrix(argv: string[]): Promise<number> {
   for (const kernel of (values.kernels ?? "host").split(",").map((k) => k.trim()).filter(Boolean)) {
     const out = matrixPath(kernel);
     console.log(`matrix: kernel ${kernel}`);
+    // Never show an earlier run's column as this one's.
+    rmSync(out, { force: true });
+    let code = 0;
+    const t0 = Date.now();
     if (kernel === "host") {
       const { matrixWorker } = await import("./matrix.ts");
-      await matrixWorker(out, labs);
+      code = await matrixWorker(out, labs);
     } else {
-      const code = await runInKernel(kernel, ["matrix-worker", "--out", out, ...labs]);
-      if (code !== 0) console.log(`matrix: the worker on ${kernel} exited with ${code}`);
+      code = await runInKernel(kernel, ["matrix-worker", "--out", out, ...labs]).catch((err: Error) => {
+        console.log(`matrix: ${kernel}: ${err.message}`);
+        return 1;
+      });
+    }
+    if (!existsSync(out)) {
+      columns.push(failedColumn(kernel, `the natlab worker exited with ${code} before writing its results`, (Date.now() - t0) / 1000));
+      continue;
     }
     columns.push(readColumn(out));
     console.log(`matrix: ${kernel} results in ${shown(out)}`);

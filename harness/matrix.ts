@@ -139,6 +139,11 @@ export function formatMatrix(columns: KernelColumn[]): string {
   return out.join("\n");
 }
 
+/** A kernel whose worker never reported: every row shows the error. */
+export function failedColumn(kernel: string, error: string, seconds: number): KernelColumn {
+  return { kernel, version: "?", seconds, golden: { "(all cases)": { passed: 0, failed: 1, skipped: 0, failures: [], error } }, labs: {} };
+}
+
 export function readColumn(path: string): KernelColumn {
   return JSON.parse(readFileSync(path, "utf8")) as KernelColumn;
 }
