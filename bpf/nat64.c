@@ -128,10 +128,8 @@ struct scratch {
 	__u8 b[SCRATCH];
 	__u64 sum;
 	struct nat64_config dflt; /* the default prefix, see config() */
-	union { /* the packet's own IP header, copied */
-		struct ipv6hdr ip6;
-		struct iphdr ip;
-	} in;
+	__u32 id_key;  /* Identification generator (frag_id): its key, 0 until seeded */
+	__u32 id_next; /* and its counter */
 };
 
 struct {
@@ -302,6 +300,21 @@ static __always_inline const struct nat64_config *config(struct scratch *sc)
 	return prefix_len_ok(v->len) ? v : NULL;
 }
 
+/*
+ * The TCP/UDP pseudo-header difference (RFC 1624) when the IPv4 addresses
+ * `v4` (8 bytes) are replaced by the IPv6 addresses `v6` (32 bytes), or the
+ * other way when `to4`; length and protocol sum the same in both. With a /96
+ * prefix the IPv6 addresses are prefix + IPv4 address, so the difference is
+ * twice the prefix's sum, the same for every packet: no address is summed
+ * (and a checksum-neutral prefix gives 0, see NOTES).
+ */
+static __always_inline __u16 pseudo_diff(const struct nat64_config *c, const void *v4, const void *v6, int to6)
+{
+	if (c->len == 96)
+		return fold64(2 * (to6 ? sum16(c->prefix, 12, 0) : sub16(c->prefix, 12, 0)));
+	return to6 ? fold64(sum16(v6, 32, sub16(v4, 8, 0))) : fold64(sum16(v4, 8, sub16(v6, 32, 0)));
+}
+
 /* ---- IPv6 extension headers ------------------------------------------ */
 
 struct walk6 {
@@ -378,12 +391,35 @@ SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct 
 /* ---- header translation ---------------------------------------------- */
 
 /*
+ * The Identification of a translated packet with DF=0 (RFC 7915 5.1 asks
+ * for one from the translator's own generator). RFC 7739 5.3's hash-based
+ * scheme, cut down: a per-CPU counter plus a per-address-pair offset from a
+ * keyed hash; key and counter start random, drawn once per CPU (a
+ * bpf_get_prandom_u32 per packet cost a sixth of the translation). So two
+ * packets of one pair on one CPU get consecutive IDs and different pairs
+ * start from unrelated values. What it does not give: the counter is shared
+ * by all pairs on a CPU, so a host that sees its own IDs learns how many
+ * small packets the CPU translated in between (RFC 7739 4's side channel);
+ * and the hash is a multiply, not a cryptographic function.
+ */
+static __always_inline __be16 frag_id(struct scratch *sc, __be32 src, __be32 dst)
+{
+	if (!sc->id_key) {
+		sc->id_key = bpf_get_prandom_u32() | 1;
+		sc->id_next = bpf_get_prandom_u32();
+	}
+	/* Knuth's multiplicative hash: its high bits mix every bit of the pair */
+	return (__be16)((((src ^ dst ^ sc->id_key) * 0x9e3779b1u) >> 16) + sc->id_next++);
+}
+
+/*
  * The IPv4 header for an IPv6 header (RFC 7915 5.1 / 5.1.1). `l4len` is
- * the length after the extension headers; `quoted` for the packet inside an
- * ICMP error (its Identification is unknowable: 0).
+ * the length after the extension headers; `sc` the per-CPU scratch for the
+ * Identification, or NULL for the packet inside an ICMP error (its
+ * Identification is unknowable: 0).
  */
 static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *ip6, const struct walk6 *w,
-					__u32 l4len, __be32 src, __be32 dst, int quoted)
+					__u32 l4len, __be32 src, __be32 dst, struct scratch *sc)
 {
 	__u32 tot = 20 + l4len;
 	__u8 proto = w->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : w->proto;
@@ -406,7 +442,7 @@ static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *
 		 * IPv6 minimum MTU on the way back), 1 otherwise; the Identification
 		 * comes from a generator.
 		 */
-		ip->id = quoted ? 0 : (__be16)bpf_get_prandom_u32();
+		ip->id = sc ? frag_id(sc, src, dst) : 0;
 		ip->frag_off = 0;
 	} else {
 		/* DF set and not a fragment: an atomic datagram, any ID will do (RFC 6864 4.1) */
