@@ -242,12 +242,15 @@ static __always_inline int pkt_read(struct __sk_buff *skb, __u32 off, void *to, 
 
 	/* a bound the verifier needs (off + len within its MAX_PACKET_OFF); headers lie well below it */
 	if (off < 0x1000 && data + off + len <= end) {
-		__u16 *t = to;
-		const __u16 *f = data + off;
-
+		if (len % 4 == 0) { /* whole words: the caller sums them as words */
 #pragma unroll
-		for (int i = 0; i < len / 2; i++)
-			t[i] = f[i];
+			for (int i = 0; i < len / 4; i++)
+				((__u32 *)to)[i] = ((const __u32 *)(data + off))[i];
+		} else {
+#pragma unroll
+			for (int i = 0; i < len / 2; i++)
+				((__u16 *)to)[i] = ((const __u16 *)(data + off))[i];
+		}
 		return 0;
 	}
 	return bpf_skb_load_bytes(skb, off, to, len) ? -1 : 0;
@@ -402,14 +405,14 @@ SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct 
  * small packets the CPU translated in between (RFC 7739 4's side channel);
  * and the hash is a multiply, not a cryptographic function.
  */
-static __always_inline __be16 frag_id(struct scratch *sc, __be32 src, __be32 dst)
+static __always_inline __u16 frag_id(struct scratch *sc, __be32 src, __be32 dst)
 {
 	if (!sc->id_key) {
 		sc->id_key = bpf_get_prandom_u32() | 1;
 		sc->id_next = bpf_get_prandom_u32();
 	}
 	/* Knuth's multiplicative hash: its high bits mix every bit of the pair */
-	return (__be16)((((src ^ dst ^ sc->id_key) * 0x9e3779b1u) >> 16) + sc->id_next++);
+	return (__u16)((((src ^ dst ^ sc->id_key) * 0x9e3779b1u) >> 16) + sc->id_next++);
 }
 
 /*
@@ -421,20 +424,17 @@ static __always_inline __be16 frag_id(struct scratch *sc, __be32 src, __be32 dst
 static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *ip6, const struct walk6 *w,
 					__u32 l4len, __be32 src, __be32 dst, struct scratch *sc)
 {
-	__u32 tot = 20 + l4len;
-	__u8 proto = w->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : w->proto;
+	__u32 tot = 20 + l4len, idfo, w0, w1, w2;
+	__u32 proto = w->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : w->proto;
+	__u32 *h = (__u32 *)ip;
+	__u16 check;
 
 	if (tot > 0xffff)
 		return -1;
-	ip->version = 4;
-	ip->ihl = 5;
-	/* Type of Service: all 8 bits of the Traffic Class (RFC 7915 5.1) */
-	ip->tos = (bpf_ntohl(*(const __be32 *)ip6) >> 20) & 0xff;
-	ip->tot_len = bpf_htons(tot);
+	/* idfo: Identification (high half), flags and fragment offset (low half) */
 	if (w->frag) {
 		/* RFC 7915 5.1.1: low 16 bits of the Identification, MF and offset copied, DF clear */
-		ip->id = bpf_htons(bpf_ntohl(w->id) & 0xffff);
-		ip->frag_off = bpf_htons((w->mf ? IP_MF : 0) | w->foff);
+		idfo = (bpf_ntohl(w->id) << 16) | (w->mf ? IP_MF : 0) | w->foff;
 	} else if (tot <= 1260) {
 		/*
 		 * RFC 7915 5.1: DF is 0 when the IPv4 packet is at most 1260 bytes
@@ -442,19 +442,27 @@ static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *
 		 * IPv6 minimum MTU on the way back), 1 otherwise; the Identification
 		 * comes from a generator.
 		 */
-		ip->id = sc ? frag_id(sc, src, dst) : 0;
-		ip->frag_off = 0;
+		idfo = sc ? (__u32)frag_id(sc, src, dst) << 16 : 0;
 	} else {
 		/* DF set and not a fragment: an atomic datagram, any ID will do (RFC 6864 4.1) */
-		ip->id = 0;
-		ip->frag_off = bpf_htons(IP_DF);
+		idfo = IP_DF;
 	}
-	ip->ttl = ip6->hop_limit; /* copied: see the top of this file */
-	ip->protocol = proto;     /* RFC 7915 5.1: ICMPv6 (58) becomes ICMP (1) */
-	ip->saddr = src;
-	ip->daddr = dst;
-	ip->check = 0;
-	ip->check = ip4_csum(ip);
+	/*
+	 * The header as five words, built and summed in registers and stored
+	 * whole (stored field by field and read back as words for the sum, each
+	 * word cost the CPU a failed store-to-load forwarding).
+	 * Version 4, IHL 5; Type of Service: all 8 bits of the Traffic Class (RFC 7915 5.1).
+	 */
+	w0 = bpf_htonl(0x45000000 | ((bpf_ntohl(*(const __be32 *)ip6) >> 4) & 0x00ff0000) | tot);
+	w1 = bpf_htonl(idfo);
+	/* TTL copied (see the top of this file); RFC 7915 5.1: ICMPv6 (58) becomes ICMP (1) */
+	w2 = bpf_htonl(((__u32)ip6->hop_limit << 24) | (proto << 16));
+	check = (__u16)~fold64((__u64)w0 + w1 + w2 + src + dst);
+	h[0] = w0;
+	h[1] = w1;
+	h[2] = w2 | bpf_htonl(bpf_ntohs(check)); /* the checksum: the word's last two bytes */
+	h[3] = src;
+	h[4] = dst;
 	return 0;
 }
 
@@ -472,7 +480,6 @@ static __always_inline int ip6_from_ip4(struct ipv6hdr *ip6, struct frag6 *fh, c
 
 	/* Traffic Class: all 8 bits of the TOS; Flow Label 0 (RFC 7915 4.1) */
 	*(__be32 *)ip6 = bpf_htonl(0x60000000 | ((__u32)ip->tos << 20));
-	ip6->hop_limit = ip->ttl;
 	prefix_embed(c, ip->saddr, &ip6->saddr);
 	prefix_embed(c, ip->daddr, &ip6->daddr);
 	/*
@@ -488,8 +495,8 @@ static __always_inline int ip6_from_ip4(struct ipv6hdr *ip6, struct frag6 *fh, c
 		fh->id = bpf_htonl(bpf_ntohs(ip->id)); /* high 16 bits zero (RFC 7915 4.1) */
 		proto = IPPROTO_FRAGMENT;
 	}
-	ip6->nexthdr = proto;
-	ip6->payload_len = bpf_htons(l4len + f);
+	/* Payload Length, Next Header, Hop Limit (TTL copied: see the top) as one word, stored whole */
+	((__be32 *)ip6)[1] = bpf_htonl(((l4len + f) << 16) | ((__u32)proto << 8) | ip->ttl);
 	return f;
 }
 
