@@ -8,10 +8,11 @@
  *               the prefix (RFC 6052).
  *
  * Anything not for us returns TC_ACT_OK untouched; anything we would only
- * half-handle is dropped (TC_ACT_SHOT) and counted. Every check is made on a
- * copy (stack or per-CPU scratch) before the packet changes, so a packet is
- * never emitted half-translated: once the first byte changes, only a failing
- * kernel helper can stop us, and that drops. The headers are read and
+ * half-handle is dropped (TC_ACT_SHOT) and counted. Every check is made,
+ * and the new headers are built (stack or per-CPU scratch), before the
+ * packet changes, so a packet is never emitted half-translated: once the
+ * first byte changes, only a failing kernel helper can stop us, and that
+ * drops. The headers are read and
  * written in place (direct packet access), with the load/store helpers as
  * the fallback for frames whose headers are not in the linear part.
  *
