@@ -399,12 +399,15 @@ SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct 
  * for one from the translator's own generator). RFC 7739 5.3's hash-based
  * scheme, cut down: a per-CPU counter plus a per-address-pair offset from a
  * keyed hash; key and counter start random, drawn once per CPU (a
- * bpf_get_prandom_u32 per packet cost a sixth of the translation). So two
- * packets of one pair on one CPU get consecutive IDs and different pairs
- * start from unrelated values. What it does not give: the counter is shared
+ * bpf_get_prandom_u32 call per packet showed in natlab bench). So the IDs
+ * of one pair on one CPU only grow (by one per DF=0 packet the CPU
+ * translates, whoever it is for: no reuse before 65536 of them) and
+ * different pairs start from unrelated values. What it does not give: the counter is shared
  * by all pairs on a CPU, so a host that sees its own IDs learns how many
- * small packets the CPU translated in between (RFC 7739 4's side channel);
- * and the hash is a multiply, not a cryptographic function.
+ * small packets the CPU translated in between (the side channel RFC 7739
+ * warns of), and the hash is a multiply, not a cryptographic function: an
+ * observer of many IDs could recover the key. Good enough for telling
+ * fragments apart (RFC 6864), not for secrecy.
  */
 static __always_inline __u16 frag_id(struct scratch *sc, __be32 src, __be32 dst)
 {
