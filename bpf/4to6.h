@@ -144,7 +144,7 @@ SEC("4to6")
 int nat64_4to6(struct __sk_buff *skb)
 {
 	const struct nat64_config *c;
-	struct iphdr *ip4; /* the packet's, copied into the scratch */
+	const struct iphdr *ip4; /* the packet's own: read in place until the header change */
 	struct scratch *sc;
 	void *p;
 	struct out6 *o;
@@ -168,8 +168,7 @@ int nat64_4to6(struct __sk_buff *skb)
 	p = pkt_head(skb, ETH_LEN + 20);
 	if (!p)
 		return DROP(D4, DROP_TRUNCATED);
-	ip4 = &sc->in.ip;
-	*ip4 = *(const struct iphdr *)(p + ETH_LEN);
+	ip4 = p + ETH_LEN;
 	hl = ip4->ihl * 4;
 	tot = bpf_ntohs(ip4->tot_len);
 	if (ip4->version != 4 || hl < 20 || tot < hl)
@@ -312,7 +311,7 @@ int nat64_4to6(struct __sk_buff *skb)
 	if (!first)
 		csum_off = -1; /* a later fragment carries no L4 header */
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv4 addresses out, IPv6 in */
-		diff = fold64(sum16(&o->ip6.saddr, 32, sub16(&ip4->saddr, 8, 0)));
+		diff = pseudo_diff(c, &ip4->saddr, &o->ip6.saddr, 1);
 
 	if (QUOTED_XLAT && kind == NAT64_XLAT_ICMP_ERR) {
 		/* [eth][ip4+opts][icmp][qip4+opts][L4] -> [eth][ip6][icmp6][qip6][qfrag][L4] */

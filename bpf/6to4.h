@@ -44,7 +44,7 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *r, struct out4 *o
 	qplen = bpf_ntohs(qip6.payload_len);
 	if (r->qext > MAX_QEXT || qplen < r->qext)
 		return -1;
-	if (ip4_from_ip6(&o->qip, &qip6, &qw, qplen - r->qext, s, d, 1))
+	if (ip4_from_ip6(&o->qip, &qip6, &qw, qplen - r->qext, s, d, NULL))
 		return -1;
 	/* the ICMP checksum loses the quoted IPv6 header and extensions, gains the IPv4 header */
 	r->sum = sum16(&o->qip, 20, sub16(&qip6, 40, r->sum));
@@ -109,7 +109,7 @@ SEC("6to4")
 int nat64_6to4(struct __sk_buff *skb)
 {
 	const struct nat64_config *c;
-	struct ipv6hdr *ip6; /* the packet's, copied into the scratch */
+	const struct ipv6hdr *ip6; /* the packet's own: read in place until the header change */
 	struct scratch *sc;
 	void *p;
 	struct out4 *o;
@@ -133,8 +133,7 @@ int nat64_6to4(struct __sk_buff *skb)
 	p = pkt_head(skb, ETH_LEN + 40);
 	if (!p)
 		return DROP(D6, DROP_TRUNCATED);
-	ip6 = &sc->in.ip6;
-	*ip6 = *(const struct ipv6hdr *)(p + ETH_LEN);
+	ip6 = p + ETH_LEN;
 	if (ip6->version != 6)
 		return DROP(D6, DROP_BAD_HEADER);
 	if (prefix_extract(c, &ip6->saddr, &s) || prefix_extract(c, &ip6->daddr, &d))
@@ -217,7 +216,7 @@ int nat64_6to4(struct __sk_buff *skb)
 				o->icmp.rest.b[1] = (qb - shrink) / 4;
 		}
 		l4len -= 20 + q.qext;
-		if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, 0))
+		if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, sc))
 			return DROP(D6, DROP_BAD_HEADER);
 		{
 			__be32 ph[2] = { bpf_htonl(l4len + 20 + q.qext), bpf_htonl(IPPROTO_ICMPV6) };
@@ -246,7 +245,7 @@ int nat64_6to4(struct __sk_buff *skb)
 		return count(D6, kind, XLAT_DONE);
 	}
 
-	if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, 0))
+	if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, sc))
 		return DROP(D6, DROP_BAD_HEADER);
 	if (kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) { /* an error only in NAT64_NO_QUOTED_XLAT */
 		/* RFC 7915 5.2: the ICMPv4 checksum has no pseudo-header: remove the ICMPv6 one */
@@ -264,7 +263,7 @@ int nat64_6to4(struct __sk_buff *skb)
 #endif
 	}
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol sum the same) */
-		diff = fold64(sum16(&o->ip.saddr, 8, sub16(&ip6->saddr, 32, 0)));
+		diff = pseudo_diff(c, &o->ip.saddr, &ip6->saddr, 0);
 
 	r = IP4_OFF + 20 - (int)w.off; /* drop the extension headers */
 	if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))

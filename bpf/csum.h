@@ -86,12 +86,6 @@ static __always_inline __u16 fold64(__u64 s)
 	return (__u16)s;
 }
 
-/* The header checksum of a 20-byte IPv4 header (its check field must be 0). */
-static __always_inline __u16 ip4_csum(const struct iphdr *ip)
-{
-	return (__u16)~fold64(sum16(ip, 20, 0));
-}
-
 /* 1..n for a length the caller has checked is in 1..n, in a form an old verifier can bound (n: power of 2). */
 #define BOUNDED(len, n) ((((len) - 1) & ((n) - 1)) + 1)
 

@@ -8,10 +8,11 @@
  *               the prefix (RFC 6052).
  *
  * Anything not for us returns TC_ACT_OK untouched; anything we would only
- * half-handle is dropped (TC_ACT_SHOT) and counted. Every check is made on a
- * copy (stack or per-CPU scratch) before the packet changes, so a packet is
- * never emitted half-translated: once the first byte changes, only a failing
- * kernel helper can stop us, and that drops. The headers are read and
+ * half-handle is dropped (TC_ACT_SHOT) and counted. Every check is made,
+ * and the new headers are built (stack or per-CPU scratch), before the
+ * packet changes, so a packet is never emitted half-translated: once the
+ * first byte changes, only a failing kernel helper can stop us, and that
+ * drops. The headers are read and
  * written in place (direct packet access), with the load/store helpers as
  * the fallback for frames whose headers are not in the linear part.
  *
@@ -128,10 +129,8 @@ struct scratch {
 	__u8 b[SCRATCH];
 	__u64 sum;
 	struct nat64_config dflt; /* the default prefix, see config() */
-	union { /* the packet's own IP header, copied */
-		struct ipv6hdr ip6;
-		struct iphdr ip;
-	} in;
+	__u32 id_key;  /* Identification generator (frag_id): its key, 0 until seeded */
+	__u32 id_next; /* and its counter */
 };
 
 struct {
@@ -244,12 +243,15 @@ static __always_inline int pkt_read(struct __sk_buff *skb, __u32 off, void *to, 
 
 	/* a bound the verifier needs (off + len within its MAX_PACKET_OFF); headers lie well below it */
 	if (off < 0x1000 && data + off + len <= end) {
-		__u16 *t = to;
-		const __u16 *f = data + off;
-
+		if (len % 4 == 0) { /* whole words: the caller sums them as words */
 #pragma unroll
-		for (int i = 0; i < len / 2; i++)
-			t[i] = f[i];
+			for (int i = 0; i < len / 4; i++)
+				((__u32 *)to)[i] = ((const __u32 *)(data + off))[i];
+		} else {
+#pragma unroll
+			for (int i = 0; i < len / 2; i++)
+				((__u16 *)to)[i] = ((const __u16 *)(data + off))[i];
+		}
 		return 0;
 	}
 	return bpf_skb_load_bytes(skb, off, to, len) ? -1 : 0;
@@ -300,6 +302,21 @@ static __always_inline const struct nat64_config *config(struct scratch *sc)
 		return &sc->dflt;
 	}
 	return prefix_len_ok(v->len) ? v : NULL;
+}
+
+/*
+ * The TCP/UDP pseudo-header difference (RFC 1624) when the IPv4 addresses
+ * `v4` (8 bytes) are replaced by the IPv6 addresses `v6` (32 bytes), or the
+ * other way when `to4`; length and protocol sum the same in both. With a /96
+ * prefix the IPv6 addresses are prefix + IPv4 address, so the difference is
+ * twice the prefix's sum, the same for every packet: no address is summed
+ * (and a checksum-neutral prefix gives 0, see NOTES).
+ */
+static __always_inline __u16 pseudo_diff(const struct nat64_config *c, const void *v4, const void *v6, int to6)
+{
+	if (c->len == 96)
+		return fold64(2 * (to6 ? sum16(c->prefix, 12, 0) : sub16(c->prefix, 12, 0)));
+	return to6 ? fold64(sum16(v6, 32, sub16(v4, 8, 0))) : fold64(sum16(v4, 8, sub16(v6, 32, 0)));
 }
 
 /* ---- IPv6 extension headers ------------------------------------------ */
@@ -378,27 +395,50 @@ SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct 
 /* ---- header translation ---------------------------------------------- */
 
 /*
+ * The Identification of a translated packet with DF=0 (RFC 7915 5.1 asks
+ * for one from the translator's own generator). RFC 7739 5.3's hash-based
+ * scheme, cut down: a per-CPU counter plus a per-address-pair offset from a
+ * keyed hash; key and counter start random, drawn once per CPU (a
+ * bpf_get_prandom_u32 call per packet showed in natlab bench). So the IDs
+ * of one pair on one CPU only grow (by one per DF=0 packet the CPU
+ * translates, whoever it is for: no reuse before 65536 of them) and
+ * different pairs start from unrelated values. What it does not give: the counter is shared
+ * by all pairs on a CPU, so a host that sees its own IDs learns how many
+ * small packets the CPU translated in between (the side channel RFC 7739
+ * warns of), and the hash is a multiply, not a cryptographic function: an
+ * observer of many IDs could recover the key. Good enough for telling
+ * fragments apart (RFC 6864), not for secrecy.
+ */
+static __always_inline __u16 frag_id(struct scratch *sc, __be32 src, __be32 dst)
+{
+	if (!sc->id_key) {
+		sc->id_key = bpf_get_prandom_u32() | 1;
+		sc->id_next = bpf_get_prandom_u32();
+	}
+	/* Knuth's multiplicative hash: its high bits mix every bit of the pair */
+	return (__u16)((((src ^ dst ^ sc->id_key) * 0x9e3779b1u) >> 16) + sc->id_next++);
+}
+
+/*
  * The IPv4 header for an IPv6 header (RFC 7915 5.1 / 5.1.1). `l4len` is
- * the length after the extension headers; `quoted` for the packet inside an
- * ICMP error (its Identification is unknowable: 0).
+ * the length after the extension headers; `sc` the per-CPU scratch for the
+ * Identification, or NULL for the packet inside an ICMP error (its
+ * Identification is unknowable: 0).
  */
 static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *ip6, const struct walk6 *w,
-					__u32 l4len, __be32 src, __be32 dst, int quoted)
+					__u32 l4len, __be32 src, __be32 dst, struct scratch *sc)
 {
-	__u32 tot = 20 + l4len;
-	__u8 proto = w->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : w->proto;
+	__u32 tot = 20 + l4len, idfo, w0, w1, w2;
+	__u32 proto = w->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : w->proto;
+	__u32 *h = (__u32 *)ip;
+	__u16 check;
 
 	if (tot > 0xffff)
 		return -1;
-	ip->version = 4;
-	ip->ihl = 5;
-	/* Type of Service: all 8 bits of the Traffic Class (RFC 7915 5.1) */
-	ip->tos = (bpf_ntohl(*(const __be32 *)ip6) >> 20) & 0xff;
-	ip->tot_len = bpf_htons(tot);
+	/* idfo: Identification (high half), flags and fragment offset (low half) */
 	if (w->frag) {
 		/* RFC 7915 5.1.1: low 16 bits of the Identification, MF and offset copied, DF clear */
-		ip->id = bpf_htons(bpf_ntohl(w->id) & 0xffff);
-		ip->frag_off = bpf_htons((w->mf ? IP_MF : 0) | w->foff);
+		idfo = (bpf_ntohl(w->id) << 16) | (w->mf ? IP_MF : 0) | w->foff;
 	} else if (tot <= 1260) {
 		/*
 		 * RFC 7915 5.1: DF is 0 when the IPv4 packet is at most 1260 bytes
@@ -406,19 +446,27 @@ static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *
 		 * IPv6 minimum MTU on the way back), 1 otherwise; the Identification
 		 * comes from a generator.
 		 */
-		ip->id = quoted ? 0 : (__be16)bpf_get_prandom_u32();
-		ip->frag_off = 0;
+		idfo = sc ? (__u32)frag_id(sc, src, dst) << 16 : 0;
 	} else {
 		/* DF set and not a fragment: an atomic datagram, any ID will do (RFC 6864 4.1) */
-		ip->id = 0;
-		ip->frag_off = bpf_htons(IP_DF);
+		idfo = IP_DF;
 	}
-	ip->ttl = ip6->hop_limit; /* copied: see the top of this file */
-	ip->protocol = proto;     /* RFC 7915 5.1: ICMPv6 (58) becomes ICMP (1) */
-	ip->saddr = src;
-	ip->daddr = dst;
-	ip->check = 0;
-	ip->check = ip4_csum(ip);
+	/*
+	 * The header as five words, built and summed in registers and stored
+	 * whole (stored field by field and read back as words for the sum, each
+	 * word cost the CPU a failed store-to-load forwarding).
+	 * Version 4, IHL 5; Type of Service: all 8 bits of the Traffic Class (RFC 7915 5.1).
+	 */
+	w0 = bpf_htonl(0x45000000 | ((bpf_ntohl(*(const __be32 *)ip6) >> 4) & 0x00ff0000) | tot);
+	w1 = bpf_htonl(idfo);
+	/* TTL copied (see the top of this file); RFC 7915 5.1: ICMPv6 (58) becomes ICMP (1) */
+	w2 = bpf_htonl(((__u32)ip6->hop_limit << 24) | (proto << 16));
+	check = (__u16)~fold64((__u64)w0 + w1 + w2 + src + dst);
+	h[0] = w0;
+	h[1] = w1;
+	h[2] = w2 | bpf_htonl(bpf_ntohs(check)); /* the checksum: the word's last two bytes */
+	h[3] = src;
+	h[4] = dst;
 	return 0;
 }
 
@@ -436,7 +484,6 @@ static __always_inline int ip6_from_ip4(struct ipv6hdr *ip6, struct frag6 *fh, c
 
 	/* Traffic Class: all 8 bits of the TOS; Flow Label 0 (RFC 7915 4.1) */
 	*(__be32 *)ip6 = bpf_htonl(0x60000000 | ((__u32)ip->tos << 20));
-	ip6->hop_limit = ip->ttl;
 	prefix_embed(c, ip->saddr, &ip6->saddr);
 	prefix_embed(c, ip->daddr, &ip6->daddr);
 	/*
@@ -452,8 +499,8 @@ static __always_inline int ip6_from_ip4(struct ipv6hdr *ip6, struct frag6 *fh, c
 		fh->id = bpf_htonl(bpf_ntohs(ip->id)); /* high 16 bits zero (RFC 7915 4.1) */
 		proto = IPPROTO_FRAGMENT;
 	}
-	ip6->nexthdr = proto;
-	ip6->payload_len = bpf_htons(l4len + f);
+	/* Payload Length, Next Header, Hop Limit (TTL copied: see the top) as one word, stored whole */
+	((__be32 *)ip6)[1] = bpf_htonl(((l4len + f) << 16) | ((__u32)proto << 8) | ip->ttl);
 	return f;
 }
 
