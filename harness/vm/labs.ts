@@ -34,8 +34,22 @@ export interface VmCommandOptions {
   env?: Record<string, string>;
 }
 
-/** Runs `natlab ARGV` inside a VM booted from `kernel`; returns natlab's exit status there. */
-export async function natlabInVm(opts: VmCommandOptions): Promise<{ exitCode: number; output: string; seconds: number; kernel: PreparedKernel }> {
+type VmNatlabResult = { exitCode: number; output: string; seconds: number; kernel: PreparedKernel };
+
+/**
+ * Runs `natlab ARGV` inside a VM booted from `kernel`; returns natlab's exit
+ * status there. Under TCG emulation node itself has been seen to die of a
+ * signal (exit 139) on rare boots; that is the emulator's failure, not the
+ * lab's, so it boots once more and says so. A second crash is reported.
+ */
+export async function natlabInVm(opts: VmCommandOptions): Promise<VmNatlabResult> {
+  const first = await natlabInVmOnce(opts);
+  if (first.exitCode < 128) return first;
+  opts.onProgress?.(`natlab died of signal ${first.exitCode - 128} inside the VM (an emulator crash, not a lab failure): booting once more`);
+  return natlabInVmOnce(opts);
+}
+
+async function natlabInVmOnce(opts: VmCommandOptions): Promise<VmNatlabResult> {
   const kernel = await prepareKernel(opts.kernel, { onProgress: opts.onProgress });
   const results = join(ROOT, "results");
   mkdirSync(results, { recursive: true });
