@@ -23,6 +23,7 @@ async function vmUnavailable(): Promise<string | undefined> {
 }
 
 test("the article lab's literal variant passes in a Debian 6.1 VM", async (t) => {
+  t.timeout(20 * 60_000, "boot, tsx start and nine flows under emulation");
   const why = await vmUnavailable();
   if (why) {
     t.log(`skipped: ${why}`);
