@@ -17,11 +17,32 @@ export interface AttachedProgram {
   maps: Record<string, number>;
 }
 
-/** The BPF program ids attached to dev's hook, in filter order. */
+/**
+ * The BPF program ids attached to dev's hook, in filter order: cls_bpf
+ * filters on clsact (`tc filter show dev D ingress|egress`), and, for the
+ * write-up's literal steps, act_bpf actions under the ingress qdisc
+ * (`parent ffff:`) or the root qdisc (prio). iproute2 prints a program as
+ * `"prog": {"id": N, ...}` in both places, so every such object counts.
+ */
 export async function attachedPrograms(ns: string, dev: string, hook: Hook): Promise<number[]> {
-  const r = await run(["tc", "-j", "filter", "show", "dev", dev, hook], { ns });
-  const filters = JSON.parse(r.stdout || "[]") as { options?: { prog?: { id?: number } } }[];
-  return filters.map((f) => f.options?.prog?.id).filter((id): id is number => typeof id === "number");
+  const where = hook === "ingress" ? [["ingress"], ["parent", "ffff:"]] : [["egress"], []];
+  const ids: number[] = [];
+  for (const w of where) {
+    const r = await run(["tc", "-j", "filter", "show", "dev", dev, ...w], { ns, allowFail: true });
+    if (r.exitCode !== 0) continue;
+    for (const id of progIds(JSON.parse(r.stdout || "[]"))) if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
+/** Every `prog.id` in tc's JSON, depth first (filters, then their actions). */
+export function progIds(json: unknown): number[] {
+  if (Array.isArray(json)) return json.flatMap(progIds);
+  if (json === null || typeof json !== "object") return [];
+  const o = json as Record<string, unknown>;
+  const prog = o.prog as { id?: unknown } | undefined;
+  const own = prog && typeof prog.id === "number" ? [prog.id] : [];
+  return [...own, ...Object.entries(o).flatMap(([k, v]) => (k === "prog" ? [] : progIds(v)))];
 }
 
 /** Name and maps of a loaded program. */

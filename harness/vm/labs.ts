@@ -44,9 +44,22 @@ type VmNatlabResult = { exitCode: number; output: string; seconds: number; kerne
  */
 export async function natlabInVm(opts: VmCommandOptions): Promise<VmNatlabResult> {
   const first = await natlabInVmOnce(opts);
-  if (first.exitCode < 128) return first;
-  opts.onProgress?.(`natlab died of signal ${first.exitCode - 128} inside the VM (an emulator crash, not a lab failure): booting once more`);
+  const crash = crashOf(first);
+  if (!crash) return first;
+  opts.onProgress?.(`natlab itself crashed inside the VM (${crash}; an emulator failure, not a lab result): booting once more`);
   return natlabInVmOnce(opts);
+}
+
+/**
+ * Why natlab's process died in the guest, if it did: a signal, or node's own
+ * report of an uncaught error in its module loader (it ends with "Node.js vX").
+ * A lab that fails is not a crash: natlab prints its summary and exits 1.
+ */
+export function crashOf(r: { exitCode: number; output: string }): string | undefined {
+  if (r.exitCode >= 128) return `signal ${r.exitCode - 128}`;
+  const tail = r.output.trimEnd().split("\n").slice(-3).join("\n");
+  if (r.exitCode !== 0 && /^Node\.js v\d+\.\d+\.\d+$/m.test(tail)) return "node exited with an internal error";
+  return undefined;
 }
 
 async function natlabInVmOnce(opts: VmCommandOptions): Promise<VmNatlabResult> {

@@ -89,3 +89,22 @@ test("trace lines name the translator's drop reason by its counter", async (t) =
   const i = STAT_ITEMS.indexOf("dropped.truncated");
   t.is(nameDrops(`x: bpf_trace_printk: nat64 6to4: drop item ${i}`), `x: bpf_trace_printk: nat64 6to4: drop item ${i} (dropped.truncated)`);
 });
+
+test("program ids are found in cls_bpf filters and in act_bpf actions alike", async (t) => {
+  const { progIds } = await import("../../harness/bpf/config.ts");
+  const clsact = [{ kind: "bpf", options: { handle: "0x1", prog: { id: 41, name: "nat64_6to4" } } }];
+  const matchall = [
+    { kind: "matchall", options: { actions: [{ order: 1, kind: "bpf", prog: { id: 52, name: "nat64_4to6" } }, { order: 2, kind: "csum" }] } },
+  ];
+  t.deepEqual(progIds(clsact), [41]);
+  t.deepEqual(progIds(matchall), [52]);
+  t.deepEqual(progIds([]), []);
+});
+
+test("a crash of natlab inside the VM is told apart from a failing lab", async (t) => {
+  const { crashOf } = await import("../../harness/vm/labs.ts");
+  t.is(crashOf({ exitCode: 139, output: "" }), "signal 11");
+  t.truthy(crashOf({ exitCode: 1, output: "    at async handleMessage (node:internal/modules/esm/worker:196:18)\n\nNode.js v20.20.2\n" }));
+  t.is(crashOf({ exitCode: 1, output: "article: 8 passed, 1 failed, 0 skipped in 49.4s; results in results/article/\n" }), undefined);
+  t.is(crashOf({ exitCode: 0, output: "Node.js v20.20.2\n" }), undefined);
+});
