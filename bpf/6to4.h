@@ -105,6 +105,29 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *r, struct out4 *o
 	return 0;
 }
 
+/*
+ * RFC 7915 5.2: the ICMPv4 checksum has no pseudo-header. Update the ICMPv6
+ * one: its pseudo-header out (both addresses, the upper-layer length `len`,
+ * next header 58), the old type/code/rest-of-header out and the new in.
+ * `sum` carries changes made deeper in the message (a translated quoted
+ * packet); 0 for echo.
+ */
+static __always_inline void icmp4_check(struct out4 *o, struct icmpw *ic6, const struct ipv6hdr *ip6,
+					__u32 len, __u64 sum)
+{
+	__be32 ph[2] = { bpf_htonl(len), bpf_htonl(IPPROTO_ICMPV6) };
+	__u16 check = ic6->zero;
+
+	ic6->zero = 0;
+	sum = sub16(&ip6->saddr, 32, sum);
+	sum = sub16(ph, 8, sum);
+	sum = sum16(&o->icmp, 8, sub16(ic6, 8, sum));
+	o->icmp.zero = check;
+#ifndef NAT64_NO_L4_CSUM_FIX
+	o->icmp.zero = csum_update(check, fold64(sum));
+#endif
+}
+
 SEC("6to4")
 int nat64_6to4(struct __sk_buff *skb)
 {
@@ -218,19 +241,7 @@ int nat64_6to4(struct __sk_buff *skb)
 		l4len -= 20 + q.qext;
 		if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, sc))
 			return DROP(D6, DROP_BAD_HEADER);
-		{
-			__be32 ph[2] = { bpf_htonl(l4len + 20 + q.qext), bpf_htonl(IPPROTO_ICMPV6) };
-			__u16 check = ic6.zero;
-
-			ic6.zero = 0;
-			sum = sub16(&ip6->saddr, 32, sum);
-			sum = sub16(ph, 8, sum);
-			sum = sum16(&o->icmp, 8, sub16(&ic6, 8, sum));
-			o->icmp.zero = check;
-#ifndef NAT64_NO_L4_CSUM_FIX
-			o->icmp.zero = csum_update(check, fold64(sum));
-#endif
-		}
+		icmp4_check(o, &ic6, ip6, l4len + 20 + q.qext, sum);
 		/* [eth][ip6][ext][icmp6][qip6][qext][L4] -> [eth][ip4][icmp][qip4][L4] */
 		r = (IP4_OFF + 20 + 8 + 20) - (int)q.l4;
 		if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
@@ -247,21 +258,8 @@ int nat64_6to4(struct __sk_buff *skb)
 
 	if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, sc))
 		return DROP(D6, DROP_BAD_HEADER);
-	if (kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) { /* an error only in NAT64_NO_QUOTED_XLAT */
-		/* RFC 7915 5.2: the ICMPv4 checksum has no pseudo-header: remove the ICMPv6 one */
-		__be32 ph[2] = { bpf_htonl(l4len), bpf_htonl(IPPROTO_ICMPV6) };
-		__u16 check = ic6.zero;
-		__u64 sum;
-
-		ic6.zero = 0;
-		sum = sub16(&ip6->saddr, 32, 0);
-		sum = sub16(ph, 8, sum);
-		sum = sum16(&o->icmp, 8, sub16(&ic6, 8, sum));
-		o->icmp.zero = check;
-#ifndef NAT64_NO_L4_CSUM_FIX
-		o->icmp.zero = csum_update(check, fold64(sum));
-#endif
-	}
+	if (kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) /* an error only in NAT64_NO_QUOTED_XLAT */
+		icmp4_check(o, &ic6, ip6, l4len, 0);
 	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol sum the same) */
 		diff = pseudo_diff(c, &o->ip.saddr, &ip6->saddr, 0);
 

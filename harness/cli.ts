@@ -115,18 +115,19 @@ async function cmdRun(argv: string[]): Promise<number> {
   let failed = 0;
   let passed = 0;
   let skipped = 0;
+  const results = [];
   for (const f of files) {
     const r = await runLab(f, { root: ROOT, variant, filter: values.filter, object: values.object, prefix: values.prefix, progress: progressFor(reporter) });
     failed += r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0);
     passed += r.outcomes.filter((o) => o.status === "pass").length;
     skipped += r.outcomes.filter((o) => o.status === "skip").length;
+    results.push(r);
   }
   // Labs that name a design to compare with: both designs' conntrack tables, side by side.
   const { writeConntrackComparison } = await import("./report/compare.ts");
-  for (const f of files) {
-    const lab = loadLab(f);
-    if (!lab.compareWith) continue;
-    const path = writeConntrackComparison(ROOT, lab.name, lab.compareWith);
+  for (const r of results) {
+    if (!r.compareWith) continue;
+    const path = writeConntrackComparison(ROOT, r.lab, r.compareWith);
     if (path) console.log(`conntrack side by side: ${relative(process.cwd(), path)}`);
   }
   if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped`);

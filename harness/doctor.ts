@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./root.ts";
-import { run } from "./exec/command.ts";
+import { toolEnv } from "./exec/command.ts";
 import { detectFeatures } from "./plan/features.ts";
 
 interface Item {
@@ -41,9 +41,16 @@ const TOOLS: [string, string, boolean?][] = [
   ["busybox", "busybox-static", true],
 ];
 
-async function which(tool: string): Promise<string | undefined> {
-  const r = await run(["sh", "-c", `command -v ${tool}`], { allowFail: true });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+/** Where a tool is on the PATH natlab runs tools with (see toolEnv): looked up here, no process per tool. */
+function which(tool: string): string | undefined {
+  for (const dir of (toolEnv().PATH ?? "").split(":")) {
+    const path = join(dir, tool);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {}
+  }
+  return undefined;
 }
 
 function mounted(type: string, path: string): boolean {
@@ -64,7 +71,7 @@ export async function checks(): Promise<Item[]> {
   const has = (bit: number) => (eff & (1n << BigInt(bit))) !== 0n;
   items.push({ what: "capabilities CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_BPF", ok: has(12) && has(21) && has(39), detail: `CapEff ${caps}`, fix: "run as real root (not in a user namespace)" });
   for (const [tool, pkg, optional] of TOOLS) {
-    const at = await which(tool);
+    const at = which(tool);
     items.push({ what: `${tool}${optional ? " (for --kernel VMs)" : ""}`, ok: !!at, optional, detail: at, fix: `apt-get install -y ${pkg}` });
   }
   items.push({ what: "libbpf headers", ok: existsSync("/usr/include/bpf/bpf_helpers.h"), fix: "apt-get install -y libbpf-dev" });

@@ -35,6 +35,21 @@ export async function attachedPrograms(ns: string, dev: string, hook: Hook): Pro
   return ids;
 }
 
+/**
+ * Every BPF program on a device, each once, with the hook tc lists it under
+ * first. A program can be listed under both: older tc answers
+ * `filter show ... egress` with an ingress qdisc's filters too.
+ */
+export async function devicePrograms(ns: string, dev: string): Promise<{ id: number; hook: Hook }[]> {
+  const out: { id: number; hook: Hook }[] = [];
+  for (const hook of ["ingress", "egress"] as Hook[]) {
+    for (const id of await attachedPrograms(ns, dev, hook).catch(() => [] as number[])) {
+      if (!out.some((p) => p.id === id)) out.push({ id, hook });
+    }
+  }
+  return out;
+}
+
 /** Every `prog.id` in tc's JSON, depth first (filters, then their actions). */
 export function progIds(json: unknown): number[] {
   if (Array.isArray(json)) return json.flatMap(progIds);

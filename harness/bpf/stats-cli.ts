@@ -6,7 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { run } from "../exec/command.ts";
-import { attachedPrograms, type Hook, programInfo } from "./config.ts";
+import { natlabNamespaces } from "../exec/netns.ts";
+import { devicePrograms, programInfo } from "./config.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadLab } from "../lab/load.ts";
@@ -24,19 +25,17 @@ export async function statsCommand(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const namespaces = values.ns ? [values.ns] : await natlabNamespaces();
+    const namespaces = values.ns ? [values.ns] : natlabNamespaces();
     let found = 0;
     for (const ns of namespaces) {
       const devs = values.dev ? [values.dev] : await devices(ns);
       for (const dev of devs)
-        for (const hook of ["egress", "ingress"] as Hook[]) {
-          for (const id of await attachedPrograms(ns, dev, hook).catch(() => [] as number[])) {
-            const p = await programInfo(id);
-            if (p.maps.nat64_stats === undefined) continue;
-            found++;
-            console.log(`${ns} ${dev} ${hook}: program ${id} (${p.name})`);
-            console.log(formatStats(await readStats(p.maps.nat64_stats), { all: values.all }));
-          }
+        for (const { id, hook } of await devicePrograms(ns, dev)) {
+          const p = await programInfo(id);
+          if (p.maps.nat64_stats === undefined) continue;
+          found++;
+          console.log(`${ns} ${dev} ${hook}: program ${id} (${p.name})`);
+          console.log(formatStats(await readStats(p.maps.nat64_stats), { all: values.all }));
         }
     }
     if (!found) console.log(values.ns ? `no translator attached in ${values.ns}` : "no translator attached in any natlab namespace");
@@ -65,12 +64,6 @@ function labStats(labs: string[], all: boolean): number {
     }
   }
   return missing ? 1 : 0;
-}
-
-async function natlabNamespaces(): Promise<string[]> {
-  const r = await run(["ip", "-j", "netns", "list"], { allowFail: true });
-  const list = JSON.parse(r.stdout || "[]") as { name: string }[];
-  return list.map((n) => n.name).filter((n) => n.startsWith("natlab-"));
 }
 
 async function devices(ns: string): Promise<string[]> {

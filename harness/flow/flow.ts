@@ -10,12 +10,13 @@ import { join } from "node:path";
 import type { Flow, Lab } from "../lab/schema.ts";
 import { run } from "../exec/command.ts";
 import { type Frame, matchCapture, onlyCheck } from "../match/capture.ts";
-import { checksumProblems, parse, readPcap } from "../packet/index.ts";
+import { inspect, readPcap } from "../packet/index.ts";
 import { type Capture, startCapture } from "./capture.ts";
 import { inject } from "./inject.ts";
 import { flushConntrack, readConntrack, readCounters } from "./observe.ts";
 import { withoutPartialSeeds } from "./partial.ts";
 import { runProgram } from "./programs.ts";
+import { OffloadSwitch } from "./offloads.ts";
 import { devices, splitNsDev, vethEnds } from "./topology.ts";
 import { checkConntrack, checkCounters, checkStats, type StatsReader } from "./checks.ts";
 import { formatFlowFailure, formatUnexpected } from "../match/format.ts";
@@ -30,6 +31,13 @@ export interface FlowContext {
   stats?: StatsReader;
   /** The run's scratch directory (`{run}` in services and cmd flows). */
   runDir?: string;
+  /** The lab's TX offload setting, switched only when a flow needs the other one. */
+  offloads: OffloadSwitch;
+}
+
+/** The offload switch for a lab's veth ends, in their namespaces. */
+export function labOffloads(lab: Lab, nsOf: (ns: string) => string): OffloadSwitch {
+  return new OffloadSwitch(vethEnds(lab), (ns, argv) => run(argv, { ns: nsOf(ns), allowFail: true }));
 }
 
 export interface FlowOutcome {
@@ -56,9 +64,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   const devs = devices(ctx.lab);
 
   // TX offloads for this run of the flow: on (the veth default) or off everywhere.
-  for (const end of vethEnds(ctx.lab)) {
-    await run(["ethtool", "-K", end.dev, "tx", offloads], { ns: ctx.nsOf(end.ns), allowFail: true });
-  }
+  await ctx.offloads.set(offloads);
   for (const c of flow.conntrack) await flushConntrack(ctx.nsOf(c.ns));
   const counterNs = [...new Set(flow.kernelCounters.flatMap((k) => (k.ns === "all" ? Object.keys(ctx.lab.namespaces) : [k.ns])))];
   const countersBefore = new Map<string, Record<string, number>>();
@@ -132,8 +138,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
 export function decodeCapture(file: string, offloads: "on" | "off"): Frame[] {
   const pcap = readPcap(readFileSync(file));
   return pcap.frames.map((f, i) => {
-    const packet = parse(f.data, { linktype: pcap.linktype });
-    const problems = checksumProblems(f.data, { linktype: pcap.linktype });
+    const { packet, problems } = inspect(f.data, { linktype: pcap.linktype });
     return { index: i + 1, packet, ts: f.ts, problems: offloads === "on" ? withoutPartialSeeds(packet, problems) : problems };
   });
 }

@@ -15,9 +15,9 @@
 import { parseIpv4, parseIpv6 } from "./addr.ts";
 import { inetChecksum, onesSum, pseudoHeader, sumVerifies } from "./checksum.ts";
 import { finalDestination } from "./ipv6ext.ts";
-import type { Ipv6RoutingFields } from "./layers.ts";
+import type { Ipv6RoutingFields, Packet } from "./layers.ts";
 import { IPPROTO } from "./numbers.ts";
-import { decode, type ParseOptions } from "./parse.ts";
+import { type Decoded, decode, type ParseOptions } from "./parse.ts";
 import type { Pseudo } from "./tcp.ts";
 
 export interface ChecksumProblem {
@@ -38,14 +38,25 @@ export interface VerifyOptions extends ParseOptions {
 
 /** The checksums that are wrong; an empty list when all that can be checked are right. */
 export function checksumProblems(frame: Buffer, opts: VerifyOptions = {}): ChecksumProblem[] {
-  return checksumVerdicts(frame, opts)
-    .filter((v) => !v.ok)
-    .map(({ ok: _, ...p }) => p);
+  return onlyWrong(checksumVerdicts(frame, opts));
 }
 
 /** Every checksum that was checked, right or wrong (a checksum that cannot be checked is left out). */
 export function checksumVerdicts(frame: Buffer, opts: VerifyOptions = {}): (ChecksumProblem & { ok: boolean })[] {
-  const { packet, spans } = decode(frame, opts);
+  return verdictsOf(frame, decode(frame, opts), opts);
+}
+
+/** A frame decoded once: its layers and the checksums that are wrong (parse and checksumProblems in one pass). */
+export function inspect(frame: Buffer, opts: VerifyOptions = {}): { packet: Packet; problems: ChecksumProblem[] } {
+  const decoded = decode(frame, opts);
+  return { packet: decoded.packet, problems: onlyWrong(verdictsOf(frame, decoded, opts)) };
+}
+
+function onlyWrong(verdicts: (ChecksumProblem & { ok: boolean })[]): ChecksumProblem[] {
+  return verdicts.filter((v) => !v.ok).map(({ ok: _, ...p }) => p);
+}
+
+function verdictsOf(frame: Buffer, { packet, spans }: Decoded, opts: VerifyOptions): (ChecksumProblem & { ok: boolean })[] {
   const out: (ChecksumProblem & { ok: boolean })[] = [];
   let ip: (Pseudo & { complete: boolean; fragmented: boolean }) | undefined;
   spans.forEach((s, index) => {

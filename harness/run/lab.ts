@@ -15,7 +15,7 @@ import type { Lab } from "../lab/schema.ts";
 import { defaultVariant, detectFeatures } from "../plan/features.ts";
 import { chooseVariant, planLab } from "../plan/plan.ts";
 import { planToScript } from "../plan/script.ts";
-import { type FlowOutcome, runFlow } from "../flow/flow.ts";
+import { type FlowOutcome, labOffloads, runFlow } from "../flow/flow.ts";
 import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
 import { inResults, resultsDir, summarize, writeReports } from "../report/results.ts";
@@ -48,6 +48,8 @@ export interface ProgressSink {
 
 export interface LabRunResult {
   lab: string;
+  /** The lab file's `compareWith`: the design whose conntrack tables go beside this one's. */
+  compareWith?: string;
   outcomes: FlowOutcome[];
   /** Set when the lab could not be built (a setup step or a service failed). */
   error?: string;
@@ -82,7 +84,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   try {
     await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
     for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
-    const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf) };
+    const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf), offloads: labOffloads(lab, nsOf) };
     for (const flow of flows) {
       for (const offloads of flow.offloads) {
         opts.progress.flowStart?.(flow.name);
@@ -133,7 +135,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   );
   await writeReports(results, tap, summary);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
-  return { lab: lab.name, outcomes, error, resultsDir: results.dir };
+  return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
 }
 
 async function saveStats(lab: Lab, nsOf: (ns: string) => string, file: string): Promise<void> {

@@ -5,7 +5,7 @@
  * `natlab stats` prints them.
  */
 import type { Lab } from "../lab/schema.ts";
-import { attachedPrograms, type Hook, programInfo } from "../bpf/config.ts";
+import { devicePrograms, programInfo } from "../bpf/config.ts";
 import { readStats } from "../bpf/stats.ts";
 import type { StatsReader } from "../flow/checks.ts";
 import { splitNsDev } from "../flow/topology.ts";
@@ -17,13 +17,7 @@ export function bpfStatsReader(_lab: Lab, nsOf: (ns: string) => string): StatsRe
       for (const nsDev of new Set(devs)) {
         const { ns, dev } = splitNsDev(nsDev);
         const sum: Record<string, number> = {};
-        // A program is counted once, even where tc lists it under both hooks (an ingress
-        // qdisc's filters answer `tc filter show ... egress` too on older iproute2/kernels).
-        const ids = new Set<number>();
-        for (const hook of ["ingress", "egress"] as Hook[]) {
-          for (const id of await attachedPrograms(nsOf(ns), dev, hook).catch(() => [] as number[])) ids.add(id);
-        }
-        for (const id of ids) {
+        for (const { id } of await devicePrograms(nsOf(ns), dev)) {
           const p = await programInfo(id);
           if (p.maps.nat64_stats === undefined) continue;
           for (const [k, v] of Object.entries(await readStats(p.maps.nat64_stats))) sum[k] = (sum[k] ?? 0) + v;

@@ -4,6 +4,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../harness/root.ts";
 
+export { natlabNamespaces } from "../../harness/exec/netns.ts";
+
 export { ROOT };
 export const NATLAB = join(ROOT, "bin/natlab");
 
@@ -25,14 +27,6 @@ export function natlab(args: string[], opts: { onOutput?: (text: string, child: 
     child.stderr.on("data", take);
     child.on("exit", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), out }));
   });
-}
-
-export function natlabNamespaces(): string[] {
-  try {
-    return readdirSync("/run/netns").filter((n) => n.startsWith("natlab-"));
-  } catch {
-    return [];
-  }
 }
 
 /** veth devices anywhere in the root namespace whose name came from a lab (they would be orphans). */

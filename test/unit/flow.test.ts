@@ -108,3 +108,29 @@ test("a crash of natlab inside the VM is told apart from a failing lab", async (
   t.is(crashOf({ exitCode: 1, output: "article: 8 passed, 1 failed, 0 skipped in 49.4s; results in results/article/\n" }), undefined);
   t.is(crashOf({ exitCode: 0, output: "Node.js v20.20.2\n" }), undefined);
 });
+
+test("offloads are switched only when a flow wants the other setting", async (t) => {
+  const { OffloadSwitch } = await import("../../harness/flow/offloads.ts");
+  const calls: string[] = [];
+  const sw = new OffloadSwitch(
+    [
+      { ns: "a", dev: "x" },
+      { ns: "b", dev: "y" },
+    ],
+    async (ns, argv) => void calls.push(`${ns} ${argv.join(" ")}`),
+  );
+  t.is(await sw.set("on"), 2, "the first flow always sets it");
+  t.is(await sw.set("on"), 0);
+  t.is(await sw.set("off"), 2);
+  t.is(await sw.set("off"), 0);
+  t.deepEqual(calls, ["a ethtool -K x tx on", "b ethtool -K y tx on", "a ethtool -K x tx off", "b ethtool -K y tx off"]);
+});
+
+test("inspect decodes once and gives what parse and checksumProblems give", async (t) => {
+  const { build, checksumProblems, inspect, parse } = await import("../../harness/packet/index.ts");
+  const frame = build([{ eth: {} }, { ipv4: { src: "192.0.2.1", dst: "192.0.2.2" } }, { udp: { sport: 1, dport: 2, chksum: "bad" } }, { payload: { text: "x" } }]);
+  const r = inspect(frame);
+  t.deepEqual(r.packet, parse(frame));
+  t.deepEqual(r.problems, checksumProblems(frame));
+  t.is(r.problems.length, 1, "the bad UDP checksum is reported");
+});
