@@ -21,6 +21,8 @@ import { LabError } from "./lab/load.ts";
 import { ConsoleReporter } from "./report/console.ts";
 import { ROOT } from "./root.ts";
 import type { ProgressSink } from "./run/lab.ts";
+import { UsageError } from "./commands/command.ts";
+import { dispatch } from "./commands/dispatch.ts";
 
 
 const USAGE = `natlab: a regression suite and teaching lab for stateless NAT64 in eBPF
@@ -85,7 +87,6 @@ function needRoot(what: string): void {
   }
 }
 
-class UsageError extends Error {}
 
 async function cmdRun(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -215,6 +216,9 @@ async function cmdScript(argv: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Commands in the table (harness/commands/) first; the rest below move there one by one.
+  const tabled = await dispatch(argv);
+  if (tabled !== undefined) return tabled;
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case "run":
