@@ -9,6 +9,7 @@ import { build } from "./build.ts";
 import { clean } from "./clean.ts";
 import type { Command } from "./command.ts";
 import { doctor } from "./doctor.ts";
+import { fuzzCommand } from "./fuzz.ts";
 import { goldenBuild, goldenCheck, goldenVerify } from "./golden.ts";
 import { help, readme } from "./help.ts";
 import { matrix, matrixWorker } from "./matrix.ts";
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   goldenBuild,
   goldenCheck,
   goldenVerify,
+  fuzzCommand,
   matrix,
   bench,
   stats,
