@@ -16,7 +16,6 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runCleanups } from "./exec/cleanup.ts";
 import { toolEnv } from "./exec/command.ts";
-import { cleanAll } from "./exec/netns.ts";
 import { LabError } from "./lab/load.ts";
 import { ConsoleReporter } from "./report/console.ts";
 import { ROOT } from "./root.ts";
@@ -41,7 +40,7 @@ usage:
                             golden cases and labs on each kernel, as a table
   natlab build              build bpf/nat64.o and the xlat runner
   natlab doctor             check tools, kernel features, privileges, bpffs and tracefs
-  natlab clean              remove leftover natlab namespaces
+  natlab clean [--force]    remove what dead natlab runs left (--force: also natlab namespaces no run owns)
   natlab xlat IN.pcap --out OUT.pcap [--prefix P/LEN] [--report R.jsonl] [--section 6to4|4to6]
                             run each frame through the translator (BPF_PROG_TEST_RUN)
   natlab golden build|check|verify [--object O.o] [--filter TEXT]
@@ -217,6 +216,9 @@ async function cmdScript(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   // Commands in the table (harness/commands/) first; the rest below move there one by one.
+  // First, what natlab runs killed with SIGKILL (or a power cut) left behind: see exec/sweep.ts.
+  const { sweepBeforeCommand } = await import("./exec/sweep.ts");
+  await sweepBeforeCommand(argv[0], (l) => process.stderr.write(`natlab: ${l}\n`));
   const tabled = await dispatch(argv);
   if (tabled !== undefined) return tabled;
   const [cmd, ...rest] = argv;
@@ -236,8 +238,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case "clean": {
       needRoot("natlab clean");
-      const removed = await cleanAll();
-      console.log(removed.length ? `removed ${removed.length} namespace(s): ${removed.join(" ")}` : "no natlab namespaces left over");
+      const { values } = parseArgs({ args: rest, options: { force: { type: "boolean", default: false } } });
+      const { clean } = await import("./exec/sweep.ts");
+      await clean({ force: values.force ?? false }, (l) => console.log(l));
       return 0;
     }
     case "xlat": {

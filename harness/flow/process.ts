@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { trackProcess } from "../exec/owner.ts";
 
 export interface Background {
   argv: string[];
@@ -21,8 +22,11 @@ export function startBackground(argv: string[], opts: { ns?: string; cwd?: strin
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   let code: number | undefined;
+  // In the owner record, so a natlab killed with SIGKILL does not leave it running.
+  const forget = trackProcess(child.pid, opts.what);
   const exited = new Promise<number>((resolve) => {
     child.on("exit", (c, sig) => {
+      forget();
       code = c ?? (sig ? 128 : 1);
       resolve(code);
     });
