@@ -13,13 +13,15 @@ import { join } from "node:path";
 import { loadLab } from "../lab/load.ts";
 import { ROOT } from "../root.ts";
 import { formatStats, readStats, type Stats } from "./stats.ts";
+import type { OwnerRecord } from "../exec/owner.ts";
+import { bpfStatsReader } from "../run/stats.ts";
 
 export async function statsCommand(argv: string[]): Promise<number> {
   let values: { ns?: string; dev?: string; all?: boolean };
   try {
     const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ns: { type: "string" }, dev: { type: "string" }, all: { type: "boolean" } } });
     values = parsed.values;
-    if (parsed.positionals.length) return labStats(parsed.positionals, values.all ?? false);
+    if (parsed.positionals.length) return await labStats(parsed.positionals, values.all ?? false);
   } catch (e) {
     process.stderr.write(`natlab stats: ${(e as Error).message}\nusage: natlab stats [--ns NS --dev DEV] [--all]\n`);
     return 2;
@@ -46,11 +48,17 @@ export async function statsCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** Counters from the last run of each lab (a lab file or a lab name). */
-function labStats(labs: string[], all: boolean): number {
+/** Counters of each lab (a lab file or a lab name): live when it is up, else as its last run left them. */
+async function labStats(labs: string[], all: boolean): Promise<number> {
   let missing = 0;
   for (const arg of labs) {
     const name = arg.endsWith(".yaml") ? loadLab(arg).name : arg;
+    const { upLabs } = await import("../run/up.ts");
+    const up = upLabs().find((r) => r.lab === name);
+    if (up) {
+      await upStats(up, all);
+      continue;
+    }
     const file = join(ROOT, "results", name, "stats.json");
     if (!existsSync(file)) {
       process.stderr.write(`natlab stats: no counters for lab ${name}: run it first (natlab run ${arg})\n`);
@@ -69,4 +77,16 @@ function labStats(labs: string[], all: boolean): number {
 async function devices(ns: string): Promise<string[]> {
   const r = await run(["ip", "-j", "link", "show"], { ns });
   return (JSON.parse(r.stdout || "[]") as { ifname: string }[]).map((l) => l.ifname).filter((n) => n !== "lo");
+}
+
+/** The live counters of a lab that is up, per device with a translator, as its owner record names them. */
+async function upStats(r: OwnerRecord, all: boolean): Promise<void> {
+  const devs = [...new Set((r.translators ?? []).map((t) => t.dev))];
+  const nsOf = (ns: string) => `natlab-${r.runId}-${ns}`;
+  const snapshot = await bpfStatsReader(undefined, nsOf).snapshot(devs);
+  if (!devs.length) console.log(`${r.lab} (up, run ${r.runId}): no translator attached`);
+  for (const [dev, stats] of Object.entries(snapshot)) {
+    console.log(`${r.lab} ${dev} (ingress and egress, up now, run ${r.runId}):`);
+    console.log(formatStats(stats, { all }));
+  }
 }

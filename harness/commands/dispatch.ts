@@ -50,7 +50,11 @@ export async function dispatch(argv: string[]): Promise<number | undefined> {
       args: own,
       allowPositionals: true,
       options: Object.fromEntries(
-        cmd.options.map((o) => [o.name, { type: o.type, short: o.short, multiple: o.multiple, default: o.default as never }]),
+        cmd.options.map((o) => [
+          o.name,
+          // node refuses keys present with the value undefined
+          Object.fromEntries(Object.entries({ type: o.type, short: o.short, multiple: o.multiple, default: o.default }).filter(([, v]) => v !== undefined)) as never,
+        ]),
       ),
     });
   } catch (err) {

@@ -4,5 +4,12 @@
  * exports a Command, and adding it here.
  */
 import type { Command } from "./command.ts";
+import { down } from "./down.ts";
+import { exec } from "./exec.ts";
+import { flows } from "./flows.ts";
+import { ls } from "./ls.ts";
+import { shell } from "./shell.ts";
+import { step } from "./step.ts";
+import { up } from "./up.ts";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [up, step, ls, exec, shell, flows, down];

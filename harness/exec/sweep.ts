@@ -101,6 +101,22 @@ export interface Swept {
 }
 
 /**
+ * Takes a record for tearing down, by renaming it to name this process: a
+ * second natlab finds it taken, and if this one dies half way the sweep
+ * finds the claim of a dead process and finishes the job. Undefined when
+ * another process took it first.
+ */
+export function claimRecord(file: string): string | undefined {
+  const claimed = `${file.replace(/\.sweep-\d+-\d+$/, "")}.sweep-${process.pid}-${processStartTime(process.pid) ?? 0}`;
+  try {
+    renameSync(file, claimed);
+    return claimed;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Removes what dead owners left. A record is claimed by renaming it first, so
  * two natlab commands starting at once never tear the same things down twice.
  */
@@ -110,12 +126,8 @@ export async function sweepDead(dir = OWNER_DIR): Promise<Swept[]> {
     // A record a dead sweeper had claimed is swept again; an unclaimed one only when its owner is gone.
     const claimedBefore = !file.endsWith(".json");
     if (!claimedBefore && ownerLive(record)) continue;
-    const claimed = `${file.replace(/\.sweep-\d+-\d+$/, "")}.sweep-${process.pid}-${processStartTime(process.pid) ?? 0}`;
-    try {
-      renameSync(file, claimed);
-    } catch {
-      continue; // another natlab claimed it first
-    }
+    const claimed = claimRecord(file);
+    if (!claimed) continue; // another natlab claimed it first
     const why = deathReason(record);
     const removed = await teardownOwned(record);
     rmSync(claimed, { force: true });

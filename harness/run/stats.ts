@@ -10,7 +10,7 @@ import { readStats } from "../bpf/stats.ts";
 import type { StatsReader } from "../flow/checks.ts";
 import { splitNsDev } from "../flow/topology.ts";
 
-export function bpfStatsReader(_lab: Lab, nsOf: (ns: string) => string): StatsReader {
+export function bpfStatsReader(_lab: Lab | undefined, nsOf: (ns: string) => string): StatsReader {
   return {
     async snapshot(devs: string[]) {
       const out: Record<string, Record<string, number>> = {};
