@@ -13,7 +13,7 @@ import { onCleanup } from "../exec/cleanup.ts";
 import { Owner, type OwnerRecord, setCurrentOwner } from "../exec/owner.ts";
 import { labOffloads } from "../flow/flow.ts";
 import { ConsoleReporter } from "../report/console.ts";
-import { resultsDir } from "../report/results.ts";
+import { finishRun, parseKeep, resultsDir } from "../report/results.ts";
 import { ROOT } from "../root.ts";
 import { countVariants, newRunId, prepareLab, type ProgressSink, runFlows, selectFlows, writeRunResults } from "./lab.ts";
 import { bpfStatsReader } from "./stats.ts";
@@ -41,7 +41,7 @@ export async function flowsAgainst(r: OwnerRecord, opts: { filter?: string }): P
     note: (t) => process.stderr.write(`natlab: ${t}\n`),
   };
   reporter.labStart({ lab: `${r.lab} (up, run ${r.runId})`, flows: countVariants(flows), kernel: p.features.kernel, variant: p.variant });
-  const results = await resultsDir(ROOT, p.lab.name);
+  const results = await resultsDir(ROOT, p.lab.name, owner.record.runId);
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${r.runId}-flows-`));
   owner.addTemp(runDir);
   const trace = await recordTrace();
@@ -53,7 +53,8 @@ export async function flowsAgainst(r: OwnerRecord, opts: { filter?: string }): P
     await trace.stop(results.trace);
     rmSync(runDir, { recursive: true, force: true });
   }
-  await writeRunResults({ results, outcomes, lab: p.lab.name, kernel: p.features.kernel, variant: p.variant, runId: r.runId, started });
+  await writeRunResults({ results, outcomes, lab: p.lab.name, kernel: p.features.kernel, variant: p.variant, runId: owner.record.runId, started });
+  finishRun(results, parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
   const count = (s: string) => outcomes.filter((o) => o.status === s).length;
   reporter.summary({ lab: r.lab, passed: count("pass"), failed: count("fail"), skipped: count("skip"), durationMs: Date.now() - started, resultsDir: results.dir });
   forget();

@@ -3,7 +3,8 @@
  *   load + validate (nothing is created before this passes)
  *   -> plan -> execute setup -> configure BPF -> start services
  *   -> each flow (once per offload setting) -> teardown (always)
- *   -> TAP, JUnit, summary.json, pcaps, trace, plan.sh in results/<lab>/.
+ *   -> TAP, JUnit, summary.json, pcaps, trace, plan.sh in results/<lab>/<run-id>/,
+ *      which then becomes results/<lab>/latest; runs beyond `keep` are pruned.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ import { planToScript } from "../plan/script.ts";
 import { type FlowContext, type FlowOutcome, labOffloads, runFlow } from "../flow/flow.ts";
 import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
-import { inResults, type ResultsLayout, resultsDir, summarize, writeReports } from "../report/results.ts";
+import { finishRun, inResults, parseKeep, type ResultsLayout, resultsDir, summarize, writeReports } from "../report/results.ts";
 import { TapWriter } from "../report/tap.ts";
 import { recordTrace, type TraceRecorder } from "./trace.ts";
 import { bpfStatsReader } from "./stats.ts";
@@ -35,6 +36,8 @@ export interface LabRunOptions {
   prefix?: string;
   /** Called with progress lines for people. */
   progress: ProgressSink;
+  /** How many runs of the lab to keep in results/<lab>/ (default DEFAULT_KEEP). */
+  keep?: number;
 }
 
 export interface ProgressSink {
@@ -95,7 +98,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const started = Date.now();
   const prepared = prepareLab(labPath, opts);
   const { lab, features, variant, runId, plan, nsOf } = prepared;
-  const results = await resultsDir(opts.root, lab.name);
+  const results = await resultsDir(opts.root, lab.name, runId);
   writeFileSync(results.plan, planToScript(plan));
   const flows = selectFlows(lab, opts.filter);
   opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: countVariants(flows) });
@@ -119,13 +122,14 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     else opts.progress.note(`lab ${lab.name} could not run: ${error}`);
   } finally {
     // The translator's counters as the lab leaves them: `natlab stats LAB` shows them after teardown.
-    await saveStats(lab, nsOf, join(results.dir, "stats.json")).catch(() => {});
+    await saveStats(lab, nsOf, results.stats).catch(() => {});
     for (const s of services.reverse()) await s.stop();
     await trace.stop(results.trace);
     await exec.teardown();
     rmSync(runDir, { recursive: true, force: true });
   }
   await writeRunResults({ results, outcomes, error, lab: lab.name, kernel: features.kernel, variant, runId, started });
+  finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
 }
