@@ -74,10 +74,3 @@ export async function removeNamespace(ns: string): Promise<void> {
   await killNamespacePids(ns);
   await run(["ip", "netns", "del", ns], { allowFail: true });
 }
-
-/** `natlab clean`: remove every leftover natlab namespace; returns the names removed. */
-export async function cleanAll(): Promise<string[]> {
-  const names = natlabNamespaces();
-  for (const ns of names) await removeNamespace(ns);
-  return names;
-}

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../commands/command.ts";
+import { UsageError } from "../errors.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 import { Owner, type OwnerRecord, setCurrentOwner } from "../exec/owner.ts";
 import { labOffloads } from "../flow/flow.ts";

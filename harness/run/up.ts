@@ -5,10 +5,11 @@
  * the records, `exec`, `shell`, `flows` and `stats` find the namespaces
  * through them, and `down` runs the record's teardown, the one a run uses.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { UsageError } from "../commands/command.ts";
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { labPath } from "../lab/names.ts";
 import { HostExecutor, type StepEvent } from "../exec/host.ts";
 import { type OwnerRecord, ownerLive, readRecords, recordPath } from "../exec/owner.ts";
 import { claimRecord, type Removed, teardownOwned } from "../exec/sweep.ts";
@@ -21,10 +22,7 @@ import { type LabRunOptions, ownerInfo, type PreparedLab, prepareLab } from "./l
 
 /** A lab file from what the user typed: a path, or the name of a lab under labs/. */
 export function labFileOf(arg: string): string {
-  if (existsSync(arg)) return arg;
-  const named = join(ROOT, "labs", `${arg}.yaml`);
-  if (/^[a-z][a-z0-9-]*$/.test(arg) && existsSync(named)) return relative(process.cwd(), named);
-  throw new UsageError(`no lab file ${arg}: give a path to a lab file, or the name of one in labs/`);
+  return labPath(arg, ROOT);
 }
 
 /** Labs that are up now (built, kept until `natlab down`). */

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { runBench } from "../../harness/bench/cli.ts";
+import { runBench } from "../../harness/bench/bench.ts";
 import { BenchShape } from "../../harness/bench/shape.ts";
 import { ROOT, natlabNamespaces } from "./helpers.ts";
 
