@@ -108,6 +108,16 @@ test.serial("the article lab's report: topology, a ladder per flow, frames that 
   t.is(await page.$$eval(".failed-expect", (e) => e.length), 0, "a passing run shows no failed expectation");
   t.true((await page.$$eval("svg.ladder .xlat", (e) => e.length)) > 0, "the translation is drawn across lanes (6→4)");
   t.true((await page.$$eval("svg.ladder g.frame.met", (e) => e.length)) > 0, "frames that met an expectation are marked");
+  // The README's picture (docs/report-article.png is a copy): the page with only the crafted UDP flow, a frame opened.
+  await page.evaluate(() => {
+    for (const s of document.querySelectorAll("section.flow")) {
+      if (!/crafted udp/.test(s.querySelector("h3")?.textContent ?? "")) (s as HTMLElement).style.display = "none";
+    }
+    for (const e of document.querySelectorAll("table.toc")) (e as HTMLElement).style.display = "none";
+  });
+  await page.click('section.flow:not([style*="none"]) g.frame.met');
+  await page.setViewport({ width: 1400, height: 1000 });
+  await page.screenshot({ path: join(ROOT, "results", "report-article-readme.png"), fullPage: true });
   const index = join(ROOT, "results", "index.html");
   const { page: ip, errors } = await open(index);
   t.deepEqual(errors, []);
