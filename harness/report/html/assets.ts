@@ -42,7 +42,8 @@ ul.expects li.na { color: var(--muted); }
 .failed-expect { border: 2px solid var(--ko); background: #fff5f5; border-radius: 6px; padding: 8px 12px; margin: 8px 0; color: var(--ko); }
 .failed-expect h4 { margin: 0 0 4px; }
 pre.failure { background: var(--ko-bg); color: #7f1d1d; border-left: 4px solid var(--ko); }
-.ladder-wrap { display: flex; gap: 14px; align-items: flex-start; flex-wrap: wrap; margin-top: 8px; }
+.ladder-wrap { display: flex; gap: 14px; align-items: flex-start; margin-top: 8px; }
+@media (max-width: 1100px) { .ladder-wrap { flex-wrap: wrap; } }
 .ladder-scroll { overflow: auto; max-height: 640px; border: 1px solid var(--line); border-radius: 4px; background: #fff; flex: 0 1 auto; min-width: 0; }
 svg.ladder { font-family: "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace; font-size: 12px; display: block; }
 svg.ladder .hd { font-weight: 700; fill: #334155; font-family: system-ui, "Liberation Sans", sans-serif; }
@@ -68,7 +69,7 @@ svg.ladder .num { fill: var(--muted); }
 svg.ladder .more { fill: var(--muted); font-style: italic; }
 .legend { color: var(--muted); font-size: 12px; margin: 4px 0; }
 .legend .v6 { color: var(--v6); font-weight: 700; } .legend .v4 { color: var(--v4); font-weight: 700; }
-.frame-detail { flex: 1 0 340px; position: sticky; top: 8px; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; background: #fff; max-height: 640px; overflow: auto; }
+.frame-detail { flex: 0 0 380px; position: sticky; top: 8px; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; background: #fff; max-height: 640px; overflow: auto; }
 .frame-detail .hint { color: var(--muted); }
 .frame-detail table { border-collapse: collapse; width: 100%; }
 .frame-detail td { padding: 1px 6px; border-bottom: 1px solid #f1f5f9; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12px; word-break: break-all; }
