@@ -80,7 +80,7 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   const results: DesignResult[] = [];
   if (opts.only !== "micro") {
     console.log(`natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`);
-    // The diagnostic steps between (a) and (b) in a full run only: TCP 1 stream, where the target is.
+    // The diagnostic steps between (a) and (b) in a full run only: TCP, 1 and 4 streams.
     for (const d of DESIGNS.filter((d) => !d.diagnostic || !opts.quick)) {
       // After Ctrl-C the cleanup registry is tearing down: building another lab now would outlive it.
       if (interrupted()) throw new Error("interrupted: no further lab is built");
@@ -91,8 +91,8 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
           seconds: opts.seconds,
           repeats: opts.repeats,
           offloads,
-          kinds: d.diagnostic ? ["tcp1"] : kinds,
-          probes: !opts.quick && !d.diagnostic,
+          kinds: d.diagnostic ? ["tcp1", "tcp4"] : kinds,
+          probes: !opts.quick,
           onProgress: opts.log,
           object,
         }).catch((err: Error) => {

@@ -39,6 +39,17 @@ export const CellShape = z.strictObject({
       z.strictObject({
         value: z.number(),
         seconds: z.number(),
+        cpus: z
+          .array(
+            z.strictObject({
+              user: z.number().describe("share of the CPU's time in user space (iperf3 itself)"),
+              system: z.number().describe("in the kernel, outside softirq (sending, socket work)"),
+              softirq: z.number().describe("in softirq (receiving, forwarding, tc, NAT)"),
+              idle: z.number(),
+            }),
+          )
+          .optional()
+          .describe("per CPU during the run, from /proc/stat"),
         retransmits: z.number().int().optional(),
         sent: z.number().int().optional(),
         lost: z.number().int().optional(),
@@ -51,6 +62,7 @@ export const CellShape = z.strictObject({
 export const ProbeShape = z.strictObject({
   design: DesignId,
   offloads: Offloads,
+  kind: Kind.optional().describe("the TCP run the sizes were taken in (tcp1 when absent)"),
   where: z.string(),
   frames: z.number().int(),
   maxLen: z.number().int(),

@@ -1,7 +1,7 @@
 /** natlab bench's pure parts: the bench.json shape, the tables and the chart, from a made-up run. */
 import test from "ava";
 import { esc, tickStep } from "../../harness/bench/chart.ts";
-import { median } from "../../harness/bench/macro.ts";
+import { cpuShares, median } from "../../harness/bench/macro.ts";
 import { benchMarkdown, benchSvg } from "../../harness/bench/report.ts";
 import { type Bench, BenchShape } from "../../harness/bench/shape.ts";
 
@@ -100,4 +100,11 @@ test("text in the chart is escaped; medians of odd and even counts", (t) => {
   t.is(median([3, 1, 2]), 2);
   t.is(median([4, 1, 2, 3]), 2.5);
   t.is(median([]), 0);
+});
+
+test("CPU shares from two readings of /proc/stat", (t) => {
+  // user nice system idle iowait irq softirq
+  const before = [[100, 0, 50, 1000, 0, 0, 10]];
+  const after = [[160, 0, 70, 1010, 0, 0, 20]];
+  t.deepEqual(cpuShares(before, after), [{ user: 0.6, system: 0.2, softirq: 0.1, idle: 0.1 }]);
 });
