@@ -13,6 +13,7 @@ import { onCleanup } from "../exec/cleanup.ts";
 import { Owner, type OwnerRecord, setCurrentOwner } from "../exec/owner.ts";
 import { labOffloads } from "../flow/flow.ts";
 import { ConsoleReporter } from "../report/console.ts";
+import { writeIndex } from "../report/html/index-page.ts";
 import { finishRun, parseKeep, resultsDir } from "../report/results.ts";
 import { ROOT } from "../root.ts";
 import { countVariants, newRunId, prepareLab, type ProgressSink, runFlows, selectFlows, writeRunResults } from "./lab.ts";
@@ -53,8 +54,10 @@ export async function flowsAgainst(r: OwnerRecord, opts: { filter?: string }): P
     await trace.stop(results.trace);
     rmSync(runDir, { recursive: true, force: true });
   }
-  await writeRunResults({ results, outcomes, lab: p.lab.name, kernel: p.features.kernel, variant: p.variant, runId: owner.record.runId, started });
+  const runId = owner.record.runId;
+  await writeRunResults({ results, outcomes, lab: p.lab, plan: p.plan, kernel: p.features.kernel, variant: p.variant, runId, started, note: progress.note });
   finishRun(results, parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
+  writeIndex(ROOT);
   const count = (s: string) => outcomes.filter((o) => o.status === s).length;
   reporter.summary({ lab: r.lab, passed: count("pass"), failed: count("fail"), skipped: count("skip"), durationMs: Date.now() - started, resultsDir: results.dir });
   forget();

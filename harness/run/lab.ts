@@ -22,6 +22,8 @@ import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
 import { finishRun, inResults, parseKeep, type ResultsLayout, resultsDir, summarize, writeReports } from "../report/results.ts";
 import { TapWriter } from "../report/tap.ts";
+import { writeIndex } from "../report/html/index-page.ts";
+import { writeHtmlReport } from "../report/html/page.ts";
 import { recordTrace, type TraceRecorder } from "./trace.ts";
 import { bpfStatsReader } from "./stats.ts";
 
@@ -128,8 +130,9 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     await exec.teardown();
     rmSync(runDir, { recursive: true, force: true });
   }
-  await writeRunResults({ results, outcomes, error, lab: lab.name, kernel: features.kernel, variant, runId, started });
+  await writeRunResults({ results, outcomes, error, lab, plan, kernel: features.kernel, variant, runId, started, note: opts.progress.note });
   finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
+  writeIndex(opts.root);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
 }
@@ -174,11 +177,13 @@ export async function writeRunResults(x: {
   results: ResultsLayout;
   outcomes: FlowOutcome[];
   error?: string;
-  lab: string;
+  lab: Lab;
+  plan: Plan;
   kernel: string;
   variant: string;
   runId: string;
   started: number;
+  note: (text: string) => void;
 }): Promise<void> {
   const { results, outcomes, error } = x;
   const tap = new TapWriter();
@@ -192,9 +197,9 @@ export async function writeRunResults(x: {
       diagnostics: o.failures.length ? { message: o.failures.join("\n\n"), pcaps: o.pcaps.map((p) => inResults(results, p)) } : undefined,
     });
   }
-  if (error) tap.add({ name: `lab ${x.lab} setup`, ok: false, durationMs: 0, diagnostics: error });
+  if (error) tap.add({ name: `lab ${x.lab.name} setup`, ok: false, durationMs: 0, diagnostics: error });
   const summary = summarize(
-    { lab: x.lab, kernel: x.kernel, variant: x.variant, runId: x.runId, startedAt: new Date(x.started).toISOString(), durationMs: Date.now() - x.started },
+    { lab: x.lab.name, kernel: x.kernel, variant: x.variant, runId: x.runId, startedAt: new Date(x.started).toISOString(), durationMs: Date.now() - x.started },
     outcomes.map((o) => ({
       name: o.name,
       status: o.status,
@@ -203,6 +208,10 @@ export async function writeRunResults(x: {
       skip: o.status === "skip" ? o.reason : undefined,
       pcaps: o.pcaps.map((p) => inResults(results, p)),
     })),
+  );
+  // The page for people first: summary.json, written last, marks the run finished.
+  await writeHtmlReport({ lab: x.lab, plan: x.plan, summary, outcomes, layout: results, error }).catch((err: Error) =>
+    x.note(`report.html could not be written: ${err.message}`),
   );
   await writeReports(results, tap, summary);
 }
