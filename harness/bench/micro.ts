@@ -1,19 +1,19 @@
 /**
  * The translator's cost per packet under BPF_PROG_TEST_RUN, beside the two
  * floor programs of bpf/floor.c, with proof that every timed run measured
- * a translation (harness/bench/micro.c, built here to
- * results/bench/build/bench-proof).
+ * a translation (bpf/tools/bench-proof.c, built by make -C bpf to
+ * bpf/build/bench-proof).
  *
  * The three programs take turns call by call in one process, so drift on a
  * busy machine lands in all three alike instead of in the net figures; each
  * case is repeated and the median of the repeats kept.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
 import { benchCases } from "./cases.ts";
-import { BPF_DIR, buildBpf, FLOOR_OBJECT, NAT64_OBJECT } from "../bpf/build.ts";
+import { BENCH_PROOF, buildBpf, FLOOR_OBJECT, NAT64_OBJECT } from "../bpf/build.ts";
 import { build, writePcap } from "../packet/index.ts";
 import { median } from "./macro.ts";
 
@@ -90,22 +90,10 @@ interface RunnerLine {
   floor_proto: RunnerTally;
 }
 
-/** Builds bench-proof when missing or older than its source. */
-export async function buildRunner(root: string): Promise<string> {
-  const src = join(root, "harness/bench/micro.c");
-  const dir = join(root, "results/bench/build");
-  const bin = join(dir, "bench-proof");
-  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return bin;
-  mkdirSync(dir, { recursive: true });
-  const r = await run(["gcc", "-O2", "-Wall", `-I${BPF_DIR}`, "-o", bin, src, "-lbpf", "-lelf", "-lz"], { allowFail: true, timeoutSec: 120 });
-  if (r.exitCode !== 0) throw new Error(`building ${bin} from ${src} failed:\n  ${(r.stderr || r.stdout).trim()}\nCheck that gcc and libbpf-dev are installed (sh scripts/setup.sh).`);
-  return bin;
-}
-
-/** Builds bpf/ (floor.o; the translator too unless opts.object names another), then times every case. */
+/** Builds bpf/ (floor.o, bench-proof; the translator too unless opts.object names another), then times every case. */
 export async function runMicro(opts: MicroOptions): Promise<MicroRow[]> {
   await buildBpf();
-  const runner = await buildRunner(opts.root);
+  const runner = BENCH_PROOF;
   const dir = mkdtempSync(join(tmpdir(), "natlab-bench-"));
   const rows: MicroRow[] = [];
   try {

@@ -23,7 +23,7 @@
  *                the room was made or taken (the helper leaves the Ethernet
  *                header and the IP header bytes to the program)
  *   floor_ok     retval 0 and the frame unchanged
- * One JSON line per frame on stdout (see harness/bench/micro.ts).
+ * One JSON line per frame on stdout (read by harness/bench/micro.ts).
  */
 #include <arpa/inet.h>
 #include <stdint.h>
