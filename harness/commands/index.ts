@@ -4,6 +4,7 @@
  * exports a Command, and adding it here.
  */
 import { bench } from "./bench.ts";
+import { benchCompare } from "./bench-compare.ts";
 import { bpfConfig } from "./bpf-config.ts";
 import { build } from "./build.ts";
 import { clean } from "./clean.ts";
@@ -30,6 +31,7 @@ export const commands: Command[] = [
   goldenVerify,
   matrix,
   bench,
+  benchCompare,
   stats,
   schema,
   help,
