@@ -126,9 +126,13 @@ async function cmdRun(argv: string[]): Promise<number> {
   }
   // Labs that name a design to compare with: both designs' conntrack tables, side by side.
   const { writeConntrackComparison } = await import("./report/compare.ts");
+  const { latestRun } = await import("./report/results.ts");
   for (const r of results) {
     if (!r.compareWith) continue;
-    const path = writeConntrackComparison(ROOT, r.lab, r.compareWith);
+    // The other design's run from this invocation, or else its latest run.
+    const other = results.find((o) => o.lab === r.compareWith)?.resultsDir ?? latestRun(ROOT, r.compareWith)?.dir;
+    if (!other) continue;
+    const path = writeConntrackComparison({ lab: r.lab, dir: r.resultsDir }, { lab: r.compareWith, dir: other });
     if (path) console.log(`conntrack side by side: ${relative(process.cwd(), path)}`);
   }
   if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped`);

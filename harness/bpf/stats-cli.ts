@@ -2,15 +2,15 @@
  * `natlab stats [--ns NS --dev DEV] [--all]`: the counters of every
  * translator attached in running natlab namespaces (or one device's).
  * `natlab stats LAB...`: the counters a lab's last run left, per device
- * (results/<lab>/stats.json, written just before its teardown).
+ * (results/<lab>/latest/stats.json, written just before its teardown).
  */
 import { parseArgs } from "node:util";
 import { run } from "../exec/command.ts";
 import { natlabNamespaces } from "../exec/netns.ts";
 import { devicePrograms, programInfo } from "./config.ts";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { loadLab } from "../lab/load.ts";
+import { latestRun } from "../report/results.ts";
 import { ROOT } from "../root.ts";
 import { formatStats, readStats, type Stats } from "./stats.ts";
 
@@ -51,8 +51,8 @@ function labStats(labs: string[], all: boolean): number {
   let missing = 0;
   for (const arg of labs) {
     const name = arg.endsWith(".yaml") ? loadLab(arg).name : arg;
-    const file = join(ROOT, "results", name, "stats.json");
-    if (!existsSync(file)) {
+    const file = latestRun(ROOT, name)?.stats;
+    if (!file || !existsSync(file)) {
       process.stderr.write(`natlab stats: no counters for lab ${name}: run it first (natlab run ${arg})\n`);
       missing++;
       continue;
