@@ -12,7 +12,8 @@ import { devicePrograms, programInfo } from "../bpf/config.ts";
 import { formatStats, readStats } from "../bpf/stats.ts";
 import { run } from "../exec/command.ts";
 import type { Step } from "../plan/plan.ts";
-import { hostArgv, shJoin } from "../plan/script.ts";
+import { hostArgv } from "../plan/script.ts";
+import { shJoin } from "../text/shell.ts";
 import type { LabRunOptions, PreparedLab } from "./lab.ts";
 import { bringUp, labFileOf, upMessage } from "./up.ts";
 

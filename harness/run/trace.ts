@@ -56,10 +56,14 @@ export async function recordTrace(): Promise<TraceRecorder> {
     // In the owner record, so a natlab killed with SIGKILL does not leave it reading.
     const forget = trackProcess(child.pid, "trace_pipe reader");
     child.on("exit", forget);
-    const reader = { text: "", users: 0, stop: () => {
+    const reader = {
+      text: "",
+      users: 0,
+      stop: () => {
         unregister();
         child.kill();
-      } };
+      },
+    };
     child.stdout.on("data", (d: Buffer) => (reader.text += d.toString()));
     shared = reader;
   }
