@@ -33,7 +33,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "nat64_stats.h"
+#include "nat64_abi.h"
 
 enum { NAT64, FLOOR_OK, FLOOR_PROTO, NPROG };
 static const char *prog_names[NPROG] = { "nat64", "floor_ok", "floor_proto" };
