@@ -2,8 +2,8 @@
 /*
  * IPv4 -> IPv6 (RFC 7915 section 4). Included by nat64.c.
  *
- * nat64_4to6 runs these stages in order, one function each:
- *   classify  IPv4 at all, and the prefix to embed into   (the entry point)
+ * xlat_4to6 (the 4to6 entry point, and bench.h's driver) runs these stages in order, one function each:
+ *   classify  IPv4 at all, and the prefix to embed into   xlat_4to6() itself
  *   check     header, lengths, checksum, options          check_ip4()
  *   build     the IPv6 header and Fragment header         build_ip6()
  *   fix L4    TCP/UDP checksum plan; ICMP type, quoted
@@ -416,8 +416,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 	return 0;
 }
 
-SEC("4to6")
-int nat64_4to6(struct __sk_buff *skb)
+static __always_inline int xlat_4to6(struct __sk_buff *skb)
 {
 	const struct nat64_config *cfg;
 	const struct iphdr *ip4; /* the packet's own: read in place until the header change */

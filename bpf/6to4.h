@@ -2,8 +2,8 @@
 /*
  * IPv6 -> IPv4 (RFC 7915 section 5). Included by nat64.c.
  *
- * nat64_6to4 runs these stages in order, one function each:
- *   classify  IPv6 at all, both addresses in the prefix  (the entry point)
+ * xlat_6to4 (the 6to4 entry point, and bench.h's driver) runs these stages in order, one function each:
+ *   classify  IPv6 at all, both addresses in the prefix  xlat_6to4() itself
  *   check     lengths, extension headers                 check_ip6()
  *   fix L4    TCP/UDP checksum plan; ICMPv6 type/code    l4_6to4()
  *   build     the quoted packet of an error, the IPv4
@@ -287,8 +287,7 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 	return 0;
 }
 
-SEC("6to4")
-int nat64_6to4(struct __sk_buff *skb)
+static __always_inline int xlat_6to4(struct __sk_buff *skb)
 {
 	const struct nat64_config *cfg;
 	const struct ipv6hdr *ip6; /* the packet's own: read in place until the header change */
