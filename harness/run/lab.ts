@@ -21,6 +21,8 @@ import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
 import { finishRun, inResults, parseKeep, resultsDir, summarize, writeReports } from "../report/results.ts";
 import { TapWriter } from "../report/tap.ts";
+import { writeIndex } from "../report/html/index-page.ts";
+import { writeHtmlReport } from "../report/html/page.ts";
 import { recordTrace } from "./trace.ts";
 import { bpfStatsReader } from "./stats.ts";
 
@@ -136,8 +138,13 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
       pcaps: o.pcaps.map((p) => inResults(results, p)),
     })),
   );
+  // The page for people first: summary.json, written last, marks the run finished.
+  await writeHtmlReport({ lab, plan, summary, outcomes, layout: results, error }).catch((err: Error) =>
+    opts.progress.note(`report.html could not be written: ${err.message}`),
+  );
   await writeReports(results, tap, summary);
   finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
+  writeIndex(opts.root);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
 }
