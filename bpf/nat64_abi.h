@@ -2,7 +2,7 @@
 /*
  * What user space shares with bpf/nat64.c: the maps it reads or writes and
  * the layout of their values. The program and the harness's C tools
- * (harness/bpf/xlat-runner.c, harness/bench/micro.c) include this file;
+ * (bpf/tools/xlat-runner.c, bpf/tools/bench-proof.c) include this file;
  * harness/bpf/prefix.ts and harness/bpf/stats.ts write the same layouts
  * from TypeScript: change them together.
  *
