@@ -20,7 +20,8 @@ export interface BenchRunOptions {
   only?: "micro" | "macro";
   seconds: number;
   repeats: number;
-  calls: number;
+  /** micro: times the translator is loaded anew and timed */
+  batches: number;
   object?: string;
   out: string;
   root: string;
@@ -60,7 +61,7 @@ export async function runBench(opts: BenchRunOptions): Promise<Bench> {
 async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
-  const microCfg = { calls: opts.calls, repeats: opts.quick ? 1 : 7, sample: opts.quick ? 7 : 97 };
+  const microCfg = { batches: opts.batches, rounds: opts.quick ? 3 : 10, repeat: opts.quick ? 50 : 500 };
   // One translator object for the whole run: a copy, so a rebuild of bpf/ while the run goes on changes nothing.
   await buildBpf();
   const source = opts.object ?? NAT64_OBJECT;
@@ -71,7 +72,7 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   const errors: string[] = [];
   let rows: MicroRow[] = [];
   if (opts.only !== "macro") {
-    console.log(`natlab bench: cost per packet (${microCfg.repeats} × ${microCfg.calls} calls per program and case)`);
+    console.log(`natlab bench: cost per packet (${microCfg.batches} batches × ${microCfg.rounds} calls × ${microCfg.repeat} runs per program and case)`);
     rows = await runMicro({ root: opts.root, prefixes: [DEFAULT_PREFIX, "2001:db8:64::/96"], ...microCfg, onProgress: opts.log, object });
   }
   const offloads: Offloads[] = opts.quick ? ["on"] : ["on", "off"];
@@ -79,7 +80,7 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   const results: DesignResult[] = [];
   if (opts.only !== "micro") {
     console.log(`natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`);
-    // The diagnostic steps between (a) and (b) in a full run only: TCP 1 stream, where the target is.
+    // The diagnostic steps between (a) and (b) in a full run only: TCP, 1 and 4 streams.
     for (const d of DESIGNS.filter((d) => !d.diagnostic || !opts.quick)) {
       // After Ctrl-C the cleanup registry is tearing down: building another lab now would outlive it.
       if (interrupted()) throw new Error("interrupted: no further lab is built");
@@ -90,8 +91,8 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
           seconds: opts.seconds,
           repeats: opts.repeats,
           offloads,
-          kinds: d.diagnostic ? ["tcp1"] : kinds,
-          probes: !opts.quick && !d.diagnostic,
+          kinds: d.diagnostic ? ["tcp1", "tcp4"] : kinds,
+          probes: !opts.quick,
           onProgress: opts.log,
           object,
         }).catch((err: Error) => {
@@ -106,7 +107,7 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   const cells = results.flatMap((r) => r.cells);
   const durationMs = Date.now() - started;
   const bench: Bench = {
-    version: 1,
+    version: 2,
     mode: opts.quick ? "quick" : "full",
     command: opts.command ?? "natlab bench",
     startedAt,
@@ -160,10 +161,10 @@ function targets(b: Bench): Bench["targets"] {
   if (core.length) {
     const worst = core.reduce((w, r) => (r.ratio > w.ratio ? r : w));
     out.push({
-      what: "translator net cost / change_proto net cost, TCP, UDP, ICMP echo, both directions (worst case)",
-      target: "≤ 1.5",
-      actual: `${worst.ratio.toFixed(1)} (${worst.direction} ${worst.case}: ${worst.net} ns vs ${worst.protoNet} ns)`,
-      judged: worst.ratio <= 1.5,
+      what: "ns per translation / ns of change_proto, TCP, UDP, ICMP echo, each direction (worst case)",
+      target: "≤ 2.5",
+      actual: `${worst.ratio.toFixed(2)} (${worst.direction} ${worst.case}: ${worst.ns.value.toFixed(1)} ns vs ${worst.protoNs.value.toFixed(1)} ns)`,
+      judged: worst.ratio <= 2.5,
     });
   }
   const r = b.macro.ratios.find((x) => x.kind === "tcp1" && x.offloads === "on");

@@ -2,9 +2,10 @@
  * `natlab run [LAB...]`: build each lab in fresh namespaces, run its flows,
  * tear down, report; on this kernel or, with --kernel, in a VM.
  */
-import { relative, resolve } from "node:path";
+import { basename, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { labPaths } from "../lab/names.ts";
+import { colorEnabled } from "../text/color.ts";
 import { ConsoleReporter } from "../report/console.ts";
 import { ROOT } from "../root.ts";
 import type { ProgressSink } from "../run/lab.ts";
@@ -40,6 +41,34 @@ function progressFor(reporter: ConsoleReporter): ProgressSink {
   };
 }
 
+/** A whole number option of 1 or more (`-j 3`, `--keep 5`), or undefined when absent. */
+function count(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < 1) {
+    throw new UsageError(`${name} takes a whole number of 1 or more, not ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+/** A lab's console output held back while other labs run beside it, printed whole when it ends. */
+class LabBlock {
+  private text = "";
+  readonly reporter: ConsoleReporter;
+  constructor() {
+    const env = colorEnabled() ? { ...process.env, FORCE_COLOR: "1" } : { ...process.env, NO_COLOR: "1" };
+    this.reporter = new ConsoleReporter({ write: (t: string) => (this.text += t), isTTY: false }, env);
+  }
+  flush(): void {
+    process.stdout.write(this.text);
+    this.text = "";
+  }
+}
+
+/** One line as a lab starts beside others (their lines come when each ends). */
+function status(what: string, running: Set<string>, done: number, total: number): void {
+  console.log(`natlab: ${what} (${done} of ${total} labs done; running ${[...running].join(", ")})`);
+}
+
 /** Reads --variant: clsact, literal or (absent) the lab's and kernel's default. */
 export function variantOption(v: unknown): "clsact" | "literal" | undefined {
   if (v === undefined || v === "clsact" || v === "literal") return v;
@@ -51,9 +80,16 @@ export const run: Command = {
   args: "[LAB...]",
   summary:
     "build each lab (a file or a name under labs/; default: every labs/*.yaml) in fresh namespaces, " +
-    "run its flows, tear down; results in results/<lab>/, non-zero exit on any failure",
+    "run its flows, tear down; results in results/<lab>/<run-id>/ with report.html, non-zero exit on any failure",
   options: [
     { name: "filter", type: "string", value: "TEXT", description: "only flows whose name contains TEXT" },
+    { name: "jobs", short: "j", type: "string", value: "N", description: "run up to N labs at once (default 1)" },
+    {
+      name: "keep",
+      type: "string",
+      value: "N",
+      description: "keep the N newest runs of each lab in results/<lab>/ (default NATLAB_KEEP_RUNS, or 10)",
+    },
     {
       name: "variant",
       type: "string",
@@ -74,6 +110,8 @@ export const run: Command = {
   root: true,
   async run({ values, positionals, argv }) {
     const variant = variantOption(values.variant);
+    const jobs = count(values.jobs, "--jobs") ?? 1;
+    const keep = count(values.keep, "--keep");
     const files = labPaths(positionals, ROOT);
     // Validate every lab before building any: a typo in the last file should not cost the first lab's run.
     const { loadLab } = await import("../lab/load.ts");
@@ -87,25 +125,33 @@ export const run: Command = {
       return runInKernel(kernel, ["run", ...passOn, ...files.map((f) => resolve(f))]);
     }
     const { runLab } = await import("../run/lab.ts");
-    const reporter = new ConsoleReporter();
-    let failed = 0;
-    let passed = 0;
-    let skipped = 0;
-    const results = [];
-    for (const f of files) {
+    const { mapLimit } = await import("../run/pool.ts");
+    const together = Math.min(jobs, files.length);
+    const running = new Set<string>();
+    let done = 0;
+    // One lab at a time prints as it goes; labs side by side each print their block when they end.
+    const results = await mapLimit(files, together, async (f) => {
+      const block = together > 1 ? new LabBlock() : undefined;
+      const name = basename(f, ".yaml");
+      running.add(name);
+      if (block) status(`started ${name}`, running, done, files.length);
       const r = await runLab(f, {
         root: ROOT,
         variant,
         filter: values.filter as string | undefined,
         object: values.object as string | undefined,
         prefix: values.prefix as string | undefined,
-        progress: progressFor(reporter),
+        keep,
+        progress: progressFor(block ? block.reporter : new ConsoleReporter()),
       });
-      failed += r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0);
-      passed += r.outcomes.filter((o) => o.status === "pass").length;
-      skipped += r.outcomes.filter((o) => o.status === "skip").length;
-      results.push(r);
-    }
+      running.delete(name);
+      done++;
+      block?.flush();
+      return r;
+    });
+    const failed = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0), 0);
+    const passed = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "pass").length, 0);
+    const skipped = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "skip").length, 0);
     // Labs that name a design to compare with: both designs' conntrack tables, side by side.
     const { writeConntrackComparison } = await import("../report/compare.ts");
     const { latestRun } = await import("../report/results.ts");
@@ -117,7 +163,9 @@ export const run: Command = {
       const path = writeConntrackComparison({ lab: r.lab, dir: r.resultsDir }, { lab: r.compareWith, dir: other });
       if (path) console.log(`conntrack side by side: ${relative(process.cwd(), path)}`);
     }
-    if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+    const { writeIndex } = await import("../report/html/index-page.ts");
+    const index = writeIndex(ROOT, results.map((r) => r.resultsDir));
+    if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped; ${relative(process.cwd(), index)}`);
     return failed > 0 ? 1 : 0;
   },
 };
