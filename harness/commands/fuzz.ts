@@ -8,7 +8,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { NAT64_OBJECT } from "../bpf/build.ts";
-import { parsePrefix } from "../bpf/prefix.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import { UsageError } from "../errors.ts";
 import { bpfTranslator } from "../fuzz/bpf.ts";
 import { fuzz } from "../fuzz/fuzz.ts";

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Prefix, parsePrefix } from "../bpf/prefix.ts";
+import { type Prefix, parsePrefix } from "../packet/prefix.ts";
 import { FIXTURES_DIR } from "../golden/cases.ts";
 import { readPcap } from "../packet/index.ts";
 import { generateValid } from "./generate.ts";

@@ -11,7 +11,7 @@
  * to `6to4`, all to `4to6` (a tc hook sees both families; the direction that
  * does not take a frame must leave it alone).
  */
-import { type Prefix, parsePrefix } from "../bpf/prefix.ts";
+import { type Prefix, parsePrefix } from "../packet/prefix.ts";
 import { counterProblems, miscounted, type Tally, tally } from "./counters.ts";
 import { batchFrames, type FuzzFrame, goldenSeeds, runPrefixes } from "./frames.ts";
 import { checkFrame } from "./invariants.ts";

@@ -3,7 +3,7 @@
  * translator again, every invariant checked as in the run that found them,
  * one verdict per frame, decoded. What a developer runs after a fix.
  */
-import { parsePrefix } from "../bpf/prefix.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import { describe, parse, readPcap } from "../packet/index.ts";
 import { counterProblems } from "./counters.ts";
 import { checkFrame, type Violation } from "./invariants.ts";

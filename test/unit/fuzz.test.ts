@@ -7,7 +7,7 @@
  * type).
  */
 import test from "ava";
-import { embedIpv4, parsePrefix } from "../../harness/bpf/prefix.ts";
+import { embedIpv4, parsePrefix } from "../../harness/packet/prefix.ts";
 import { counterProblems } from "../../harness/fuzz/counters.ts";
 import { batchFrames, goldenSeeds } from "../../harness/fuzz/frames.ts";
 import { checkFrame } from "../../harness/fuzz/invariants.ts";
