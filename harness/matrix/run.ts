@@ -9,7 +9,7 @@
  *   results/matrix/index.html    the results page, linking each lab's report
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { junitFromTap } from "../report/junit.ts";
 import { ROOT } from "../root.ts";
@@ -67,15 +67,29 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ columns: KernelC
   return { columns, table, wallSeconds };
 }
 
-/** One column: the worker on the host as a child process, or in a VM of that kernel. */
+/**
+ * One column: the worker on the host as a child process, or in a VM of that kernel. A VM
+ * writes only into results/ (shared with it; the rest of its root is a throwaway overlay),
+ * so a column directory elsewhere (`--out /tmp/x`) is written there first, then moved.
+ */
 async function runColumn(kernel: string, dir: string, labs: string[], line: (l: string) => void): Promise<number> {
-  const argv = ["matrix-worker", "--out", dir, ...labs];
   if (kernel !== "host") {
+    const shared = join(ROOT, "results");
+    const inShare = !relative(shared, dir).startsWith("..");
+    const stage = inShare ? dir : join(shared, "matrix", `.stage-${kernel}-${process.pid}`);
+    mkdirSync(stage, { recursive: true });
     const { natlabInVm } = await import("../vm/labs.ts");
-    const r = await natlabInVm({ kernel, argv, onLine: line, onProgress: line });
-    line(`kernel ${r.kernel.version}: the worker exited with ${r.exitCode} after ${r.seconds.toFixed(0)}s in the VM`);
-    return r.exitCode;
+    try {
+      const argv = ["matrix-worker", "--out", stage, ...labs];
+      const r = await natlabInVm({ kernel, argv, onLine: line, onProgress: line });
+      line(`kernel ${r.kernel.version}: the worker exited with ${r.exitCode} after ${r.seconds.toFixed(0)}s in the VM`);
+      if (!inShare) rebaseColumn(stage, dir);
+      return r.exitCode;
+    } finally {
+      if (!inShare) rmSync(stage, { recursive: true, force: true });
+    }
   }
+  const argv = ["matrix-worker", "--out", dir, ...labs];
   return new Promise((done) => {
     const child = spawn(join(ROOT, "bin", "natlab"), argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
     let buffer = "";
@@ -92,6 +106,16 @@ async function runColumn(kernel: string, dir: string, labs: string[], line: (l: 
       done(code ?? (signal ? 128 : 1));
     });
   });
+}
+
+/** Copies a column from `from` to `to`, its links to lab results made relative to `to`. */
+function rebaseColumn(from: string, to: string): void {
+  const file = join(from, COLUMN_FILE);
+  if (!existsSync(file)) return;
+  const column = readColumn(file);
+  for (const cell of Object.values(column.labs)) if (cell.results) cell.results = relative(to, resolve(from, cell.results));
+  writeFileSync(join(to, COLUMN_FILE), `${JSON.stringify(column, null, 2)}\n`);
+  if (existsSync(join(from, COLUMN_TAP))) copyFileSync(join(from, COLUMN_TAP), join(to, COLUMN_TAP));
 }
 
 /** Runs `work` for every item, at most `jobs` at a time. */
