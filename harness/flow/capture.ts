@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { trackProcess } from "../exec/owner.ts";
 
 export interface Capture {
   ns: string;
@@ -18,12 +19,21 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-export function startCapture(ns: string, dev: string, file: string, direction: Capture["direction"] = "inout", timeoutSec = 5): Promise<Capture> {
+/**
+ * How long tcpdump may take to say it is listening. It takes milliseconds on
+ * a quiet machine; labs side by side (`natlab run -j`) on two busy cores have
+ * seen more than 5 s. The bound costs nothing when things are well.
+ */
+export const STARTUP_SEC = 30;
+
+export function startCapture(ns: string, dev: string, file: string, direction: Capture["direction"] = "inout", timeoutSec = STARTUP_SEC): Promise<Capture> {
   const argv = inNamespace(["tcpdump", "-i", dev, "-Q", direction, "-w", file, "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"], ns);
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env: toolEnv() });
   let stderr = "";
   let exited = false;
+  const forget = trackProcess(child.pid, `tcpdump on ${ns}:${dev}`);
   const done = new Promise<void>((resolve) => child.on("exit", () => {
+    forget();
     exited = true;
     resolve();
   }));
