@@ -14,8 +14,8 @@ bpftool iproute2 iputils-ping traceroute
 tcpdump tcpreplay tshark
 nftables conntrack ethtool
 socat iperf3 tayga
-busybox-static qemu-system-x86
-ruby
+busybox-static qemu-system-x86 debian-archive-keyring xz-utils zstd
+vagrant
 chromium
 "
 missing=""
