@@ -4,5 +4,6 @@
  * exports a Command, and adding it here.
  */
 import type { Command } from "./command.ts";
+import { translateCommand } from "./translate.ts";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [translateCommand];
