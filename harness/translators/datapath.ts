@@ -60,6 +60,9 @@ export interface DatapathContext {
   tmp: string;
 }
 
+/** Thrown by a driver's configure when the translator cannot take a prefix: the group's cases are n/a, with the message as the reason. */
+export class NotApplicableError extends Error {}
+
 /** What a translator adds to the common topology. */
 export interface DatapathDriver {
   /** After the veths exist and are up, before the first frame: tc, TUN, routes, the daemon. */
@@ -144,8 +147,15 @@ export async function runDatapath(driver: DatapathDriver, inputs: TranslatorInpu
     let n = 0;
     for (const g of groups(inputs)) {
       if (g.prefix !== configured) {
-        await driver.configure(ctx, g.prefix);
-        configured = g.prefix;
+        try {
+          await driver.configure(ctx, g.prefix);
+          configured = g.prefix;
+        } catch (e) {
+          if (!(e instanceof NotApplicableError)) throw e;
+          for (const i of g.at) outputs[i] = { verdict: "n/a", frames: [], back: [], reason: e.message };
+          configured = undefined;
+          continue;
+        }
       }
       opts.onProgress?.(`${g.section}, prefix ${g.prefix}: ${g.at.length} frames`);
       let todo = g.at;

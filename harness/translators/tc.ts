@@ -14,20 +14,25 @@
  * /sys/fs/bpf), and --configure CMD runs after loading and after each
  * prefix change, before the frames, with:
  *   NATLAB_PREFIX        the prefix to configure, e.g. 64:ff9b:1:fffe::/96
- *   NATLAB_MAPS          the pin directory: $NATLAB_MAPS/<section>/<map name>
+ *   NATLAB_MAPS          the pin directory: $NATLAB_MAPS/<6to4|4to6>/<map name>
  *   NATLAB_MAP_<SECTION>_<MAP>  each pinned map's path (names upper-cased, non-alphanumerics as _)
  *   NATLAB_NS            the translator's namespace (for ip netns exec)
+ * The hook exits 77 when the translator cannot take the prefix (a /64, say):
+ * that prefix's cases are "not applicable", with the hook's message as the
+ * reason. Any other failure stops the run.
  */
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { NAT64_OBJECT } from "../bpf/build.ts";
 import { attachedPrograms, type Hook, programInfo, writePrefix } from "../bpf/config.ts";
 import { run } from "../exec/command.ts";
-import { type DatapathContext, type DatapathDriver, GATEWAY, runDatapath } from "./datapath.ts";
+import { type DatapathContext, type DatapathDriver, GATEWAY, NotApplicableError, runDatapath } from "./datapath.ts";
 import type { Section, Translator, TranslatorSpec } from "./types.ts";
 
 /** Where each section is attached on t4. */
 const HOOK: Record<Section, Hook> = { "6to4": "egress", "4to6": "ingress" };
+/** The configure hook's exit status for "this translator cannot take the prefix" (automake's SKIP). */
+export const CONFIGURE_NOT_APPLICABLE = 77;
 /** Policy routing table for what arrives on t6. */
 const TABLE_FROM_V6 = "64";
 
@@ -68,6 +73,8 @@ export function routerNotApplicable(inp: { section: Section; frame: Buffer }, ho
 
 function tcDriver(object: string, sections: Record<Section, string>, configure: string | undefined, pin: boolean): DatapathDriver {
   const bpffs = (ctx: DatapathContext) => join(ctx.tmp, "bpffs");
+  // A fresh bpffs holds the kernel's own iterator files: the pins go in a directory of their own.
+  const pins = (ctx: DatapathContext) => join(bpffs(ctx), "maps");
   return {
     async setup(ctx) {
       const x = (argv: string[]) => run(argv, { ns: ctx.xlat });
@@ -85,9 +92,9 @@ function tcDriver(object: string, sections: Record<Section, string>, configure: 
           const [id] = await attachedPrograms(ctx.xlat, "t4", HOOK[s]);
           if (id === undefined) throw new Error(`tc attached no program from ${object} section ${sections[s]} on t4 ${HOOK[s]}`);
           const info = await programInfo(id);
-          mkdirSync(join(bpffs(ctx), s), { recursive: true });
+          mkdirSync(join(pins(ctx), s), { recursive: true });
           for (const [name, mapId] of Object.entries(info.maps)) {
-            await run(["bpftool", "map", "pin", "id", String(mapId), join(bpffs(ctx), s, name)]);
+            await run(["bpftool", "map", "pin", "id", String(mapId), join(pins(ctx), s, name)]);
           }
         }
       }
@@ -98,7 +105,10 @@ function tcDriver(object: string, sections: Record<Section, string>, configure: 
         return;
       }
       if (!configure) return;
-      const r = await run(["sh", "-c", configure], { allowFail: true, timeoutSec: 60, env: mapEnv(bpffs(ctx), prefix, ctx.xlat) });
+      const r = await run(["sh", "-c", configure], { allowFail: true, timeoutSec: 60, env: mapEnv(pins(ctx), prefix, ctx.xlat) });
+      if (r.exitCode === CONFIGURE_NOT_APPLICABLE) {
+        throw new NotApplicableError(`--configure: ${(r.stderr || r.stdout).trim() || `exit ${CONFIGURE_NOT_APPLICABLE}: cannot take prefix ${prefix}`}`);
+      }
       if (r.exitCode !== 0) {
         throw new Error(`--configure \`${configure}\` exited with ${r.exitCode} for prefix ${prefix}:\n  ${(r.stderr || r.stdout).trim()}`);
       }
