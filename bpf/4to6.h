@@ -140,8 +140,7 @@ SUBPROG int ip4_options(struct __sk_buff *skb, __u32 p, __u32 end)
 	return 0;
 }
 
-SEC("4to6")
-int nat64_4to6(struct __sk_buff *skb)
+static __always_inline int xlat_4to6(struct __sk_buff *skb)
 {
 	const struct nat64_config *c;
 	const struct iphdr *ip4; /* the packet's own: read in place until the header change */

@@ -128,8 +128,7 @@ static __always_inline void icmp4_check(struct out4 *o, struct icmpw *ic6, const
 #endif
 }
 
-SEC("6to4")
-int nat64_6to4(struct __sk_buff *skb)
+static __always_inline int xlat_6to4(struct __sk_buff *skb)
 {
 	const struct nat64_config *c;
 	const struct ipv6hdr *ip6; /* the packet's own: read in place until the header change */

@@ -16,6 +16,7 @@ nftables conntrack ethtool
 socat iperf3 tayga
 busybox-static qemu-system-x86
 ruby
+chromium
 "
 missing=""
 for p in $PKGS; do

@@ -8,6 +8,7 @@
  * off (`ethtool -K DEV tx off` on every veth end, restored after), several
  * repeats, the median reported.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
 import { vethEnds } from "../flow/topology.ts";
@@ -24,7 +25,7 @@ export interface Design {
   lab: string;
   /** the server as the client addresses it */
   target: string;
-  /** a step between (a) and (b), measured to see where the time goes (TCP 1 stream only) */
+  /** a step between (a) and (b), measured to see where the time goes (TCP, 1 and 4 streams) */
   diagnostic?: boolean;
 }
 
@@ -43,9 +44,19 @@ export const KINDS: { kind: Kind; title: string; unit: "Gbit/s" | "kpps" }[] = [
   { kind: "udp64", title: "UDP, 64-byte datagrams", unit: "kpps" },
 ];
 
+/** How one CPU spent a run, in shares of its time (from /proc/stat: the namespaces share the CPUs). */
+export interface CpuShare {
+  user: number;
+  system: number;
+  softirq: number;
+  idle: number;
+}
+
 export interface Sample {
   /** Gbit/s received (TCP) or thousand datagrams received per second (UDP) */
   value: number;
+  /** per CPU, during this run */
+  cpus?: CpuShare[];
   seconds: number;
   /** TCP: retransmitted segments (sender side) */
   retransmits?: number;
@@ -67,6 +78,8 @@ export interface Cell {
 export interface SizeProbe {
   design: DesignId;
   offloads: Offloads;
+  /** the run the sizes were taken in */
+  kind?: Kind;
   /** "router:eth0 in" (from the client), "server:eth0 in" (from the router) */
   where: string;
   frames: number;
@@ -116,7 +129,9 @@ export async function measureDesign(design: Design, opts: MacroOptions): Promise
           }
           result.cells.push({ design: design.id, kind: k.kind, offloads, unit: k.unit, samples, median: median(samples.map((s) => s.value)) });
         }
-        if (opts.probes) result.probes.push(...(await probeSizes(ctx, design, offloads, opts)));
+        if (opts.probes) {
+          for (const kind of opts.kinds.filter((k) => k !== "udp64")) result.probes.push(...(await probeSizes(ctx, design, offloads, kind, opts)));
+        }
       } finally {
         await setOffloads(ctx, "on");
       }
@@ -154,11 +169,31 @@ interface IperfEnd {
   sum?: { seconds: number; packets?: number; lost_packets?: number };
 }
 
+/** /proc/stat's per-CPU counters: user, nice, system, idle, iowait, irq, softirq, ... (USER_HZ ticks). */
+function cpuTicks(): number[][] {
+  return readFileSync("/proc/stat", "utf8")
+    .split("\n")
+    .filter((l) => /^cpu\d/.test(l))
+    .map((l) => l.trim().split(/\s+/).slice(1).map(Number));
+}
+
+/** How each CPU spent the time between two readings of cpuTicks(). */
+export function cpuShares(before: number[][], after: number[][]): CpuShare[] {
+  return after.map((a, i) => {
+    const d = a.map((v, k) => v - (before[i]?.[k] ?? 0));
+    const total = d.reduce((x, y) => x + y, 0) || 1;
+    const share = (v: number) => Math.round((1000 * v) / total) / 1000;
+    return { user: share(d[0] + d[1]), system: share(d[2] + d[5]), softirq: share(d[6]), idle: share(d[3] + d[4]) };
+  });
+}
+
 async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOptions, seconds?: number): Promise<Sample> {
   const argv = iperfArgs(target, kind, opts, seconds);
   const ns = ctx.nsOf("client");
   for (let attempt = 1; ; attempt++) {
+    const before = cpuTicks();
     const r = await run(argv, { ns, allowFail: true, timeoutSec: (seconds ?? opts.seconds) + 30 });
+    const cpus = cpuShares(before, cpuTicks());
     const j = parseJson(r.stdout) as { error?: string; end?: IperfEnd; server_output_json?: { end?: IperfEnd } } | undefined;
     // A long-lived server finishing the previous test answers "busy" for a moment.
     if ((j?.error ?? "").includes("busy") && attempt < 10) {
@@ -174,21 +209,21 @@ async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOpt
       const sent = sum?.packets ?? 0;
       const lost = sum?.lost_packets ?? 0;
       const secs = sum?.seconds || 1;
-      return { value: (sent - lost) / secs / 1000, seconds: secs, sent, lost };
+      return { value: (sent - lost) / secs / 1000, seconds: secs, sent, lost, cpus };
     }
     const rcv = j.end.sum_received;
     if (!rcv) throw new Error(`iperf3 ${kind} to ${target}: no sum_received in its JSON`);
-    return { value: rcv.bits_per_second / 1e9, seconds: rcv.seconds, retransmits: j.end.sum_sent?.retransmits };
+    return { value: rcv.bits_per_second / 1e9, seconds: rcv.seconds, retransmits: j.end.sum_sent?.retransmits, cpus };
   }
 }
 
 /**
  * Frame sizes on the way in to the router (from the client) and in to the
- * server (from the router) during a short 1-stream TCP run: frames above
+ * server (from the router) during a short TCP run of `kind`: frames above
  * 1514 bytes are GSO/GRO super-packets, so a link that shows only 1514 lost
  * them somewhere before it.
  */
-async function probeSizes(ctx: LabContext, design: Design, offloads: Offloads, opts: MacroOptions): Promise<SizeProbe[]> {
+async function probeSizes(ctx: LabContext, design: Design, offloads: Offloads, kind: Kind, opts: MacroOptions): Promise<SizeProbe[]> {
   const where = [
     { nsDev: "router:eth0", label: "router:eth0 in (from the client)" },
     { nsDev: "server:eth0", label: "server:eth0 in (from the router)" },
@@ -198,13 +233,14 @@ async function probeSizes(ctx: LabContext, design: Design, offloads: Offloads, o
     return run(["timeout", "8", "tcpdump", "-i", dev, "-Q", "in", "-l", "-nn", "-e", "-s", "96", "-c", "2000", "tcp"], { ns: ctx.nsOf(ns), allowFail: true, timeoutSec: 15 });
   });
   await new Promise((r) => setTimeout(r, 700)); // tcpdump opens its socket
-  await iperf(ctx, design.target, "tcp1", { ...opts, quick: false }, 2).catch(() => undefined);
+  await iperf(ctx, design.target, kind, { ...opts, quick: false }, 2).catch(() => undefined);
   const outs = await Promise.all(dumps);
   return outs.map((r, i) => {
     const lens = [...r.stdout.matchAll(/, length (\d+):/g)].map((m) => Number(m[1]));
     return {
       design: design.id,
       offloads,
+      kind,
       where: where[i].label,
       frames: lens.length,
       maxLen: lens.length ? Math.max(...lens) : 0,

@@ -1,60 +1,66 @@
 // SPDX-License-Identifier: MIT
 /*
- * bench-proof: the translator and the two floor programs timed on the same
- * frames, in the same process, by the same method, with proof that the timed
- * runs of the translator really translated.
+ * bench-proof: time translator builds with in-kernel repetition, and prove
+ * that every timed run translated.
  *
- *   bench-proof NAT64.o FLOOR.o IN.pcap [--prefix P/LEN] [--calls N] [--repeats R] [--sample K]
+ *   bench-proof IN.pcap OBJ.o [OBJ2.o ...] [--prefix P/LEN] [--rounds R] [--repeat N]
  *
- * Method: BPF_PROG_TEST_RUN with repeat 1, a fresh copy of the frame every
- * call (with `repeat N` the kernel reruns the program on the skb it already
- * translated, so only the first run would translate). The time of a call is
- * the kernel's own measurement around the program run (the syscall and the
- * skb allocation are outside it).
+ * Each object must carry the bench sections of bpf/bench.h. For every frame
+ * of IN.pcap the runner takes R rounds; in each round it calls, in turn,
+ * every object's `bench/6to4` or `bench/4to6` (by the frame's family) and then the first object's `bench/floor`,
+ * `bench/proto_rt` and `bench/ok`, each once with BPF_PROG_TEST_RUN and
+ * `repeat N`. The kernel reports the mean time of the N runs, in whole ns.
+ * The order of the programs is shuffled every round, so that neither the
+ * position in the round, nor the program before, nor drift on a busy
+ * machine favours one of them.
  *
- * For each frame, R repeats; in each repeat the three programs run N calls
- * each, taking turns call by call (so drift and other load on the machine
- * hit all three alike), and the median of each program's N calls is kept. Every K-th timed call (and the
- * last) of each program has its output checked:
- *   nat64        retval 0 (TC_ACT_OK), EtherType and IP version of the other
- *                family, a length 20 bytes away per IP header (40 for an
- *                ICMP error, whose quoted header is translated too)
- *   floor_proto  retval 0 and a frame 20 bytes longer (4to6) or shorter (6to4):
- *                the room was made or taken (the helper leaves the Ethernet
- *                header and the IP header bytes to the program)
- *   floor_ok     retval 0 and the frame unchanged
- * One JSON line per frame on stdout (see harness/bench/micro.ts).
+ * Proof, on every call: the frame that comes out is the frame that went in
+ * (bench.h puts it back after each run); and for the translator, the object's
+ * `bench_tally` map grew by N runs, N translations and N restores.
+ *
+ * One JSON line per frame on stdout: the ns of every call of every
+ * program, in round order; harness/bench/micro.ts does the statistics.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "nat64_stats.h"
 
-enum { NAT64, FLOOR_OK, FLOOR_PROTO, NPROG };
-static const char *prog_names[NPROG] = { "nat64", "floor_ok", "floor_proto" };
+#define MAX_OBJECTS 4
+#define MAX_ROUNDS 4096
+#define MAX_FRAME 65536
 
-struct tally {
-	uint32_t medians[64];
-	uint32_t min;
-	uint32_t checked, proven;
-	uint32_t retval, out_len, out_ethertype, out_version;
+enum { BENCH_RUNS, BENCH_TRANSLATED, BENCH_RESTORED, BENCH_TALLY_COUNT }; /* bpf/bench.h */
+
+#define MAX_FRAMES 32
+#define MAX_SLOTS (MAX_OBJECTS + 3)
+
+/* One program timed: an object's translator, or one of the first object's reference programs. */
+struct slot {
+	char label[16];       /* "xlat[0]", "floor", "proto_rt", "ok" */
+	int object;           /* index of the object it comes from */
+	const char *section;  /* NULL for the translator: bench/6to4 or bench/4to6 by the frame */
+	int content_changes;  /* proto_rt: the bytes of the room it makes are not put back */
+};
+
+struct frame {
+	uint32_t len;
+	unsigned char *data;
+	const char *dir; /* "6to4" or "4to6" */
+	uint32_t ns[MAX_SLOTS][MAX_ROUNDS];
+	uint32_t failed[MAX_SLOTS];
 };
 
 static void die(const char *msg, const char *arg)
 {
-	fprintf(stderr, "bench-proof: %s %s\n", msg, arg ? arg : "");
+	fprintf(stderr, "bench-proof: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
 	exit(1);
-}
-
-static int cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 static struct bpf_object *load(const char *path)
@@ -67,159 +73,217 @@ static struct bpf_object *load(const char *path)
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS);
 	if (bpf_object__load(obj))
-		die("the kernel refused", path);
+		die("the kernel refused (see the verifier log above):", path);
 	return obj;
 }
 
-static int prog_fd(struct bpf_object *obj, const char *sec)
+static int prog_fd(struct bpf_object *obj, const char *path, const char *sec)
 {
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, obj)
 		if (!strcmp(bpf_program__section_name(p), sec))
 			return bpf_program__fd(p);
-	die("no such section:", sec);
-	return -1;
+	fprintf(stderr, "bench-proof: %s has no section %s: it was built before the bench driver (bpf/bench.h); "
+			"rebuild it from its source with make -C bpf\n", path, sec);
+	exit(1);
 }
 
-static void set_prefix(struct bpf_object *obj, const char *prefix)
+static int map_fd(struct bpf_object *obj, const char *path, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	if (!m)
+		die("no map named in", path);
+	return bpf_map__fd(m);
+}
+
+static void set_prefix(struct bpf_object *obj, const char *path, const char *prefix)
 {
 	struct nat64_config c = { 0 };
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, "nat64_config");
 	const char *slash = strchr(prefix, '/');
 	char buf[64];
 	__u32 key = 0;
 
-	if (!slash || slash - prefix >= 64)
+	if (!slash || slash - prefix >= (long)sizeof(buf))
 		die("bad --prefix", prefix);
 	memcpy(buf, prefix, slash - prefix);
 	buf[slash - prefix] = 0;
 	if (inet_pton(AF_INET6, buf, c.prefix) != 1)
 		die("bad --prefix", prefix);
 	c.len = atoi(slash + 1);
-	if (!m || bpf_map_update_elem(bpf_map__fd(m), &key, &c, 0))
-		die("cannot write the prefix into nat64_config:", prefix);
+	if (bpf_map_update_elem(map_fd(obj, path, "nat64_config"), &key, &c, 0))
+		die("cannot write the prefix into nat64_config of", path);
 }
 
-/* Is this output what the program is for? (see the header comment) */
-static int proves(int prog, const unsigned char *in, uint32_t in_len, const unsigned char *out, uint32_t out_len,
-		  uint32_t retval, int is_v4, int icmp_error)
+/* The sum over CPUs of one bench_tally item: a run may move between CPUs. */
+static uint64_t tally(int fd, uint32_t item)
 {
-	uint16_t et = out_len >= 14 ? (out[12] << 8 | out[13]) : 0;
-	int version = out_len > 14 ? out[14] >> 4 : 0;
-	int32_t delta = (is_v4 ? 20 : -20) * (icmp_error ? 2 : 1);
+	static uint64_t v[1024];
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0;
 
-	if (retval != 0)
-		return 0;
-	switch (prog) {
-	case NAT64:
-		return et == (is_v4 ? 0x86dd : 0x0800) && version == (is_v4 ? 6 : 4) && (int32_t)(out_len - in_len) == delta;
-	case FLOOR_PROTO:
-		/* bpf_skb_change_proto only makes or takes the room; the Ethernet header is the program's to rewrite */
-		return (int32_t)(out_len - in_len) == (is_v4 ? 20 : -20);
-	default:
-		return out_len == in_len && !memcmp(in, out, in_len);
+	if (ncpu < 1 || ncpu > 1024 || bpf_map_lookup_elem(fd, &item, v))
+		die("cannot read bench_tally", NULL);
+	for (int i = 0; i < ncpu; i++)
+		sum += v[i];
+	return sum;
+}
+
+/*
+ * A new order of the programs for every round (Fisher-Yates with a fixed
+ * seed): neither the position in the round nor the program run just before
+ * (whose code and data are then in the caches) favours one of them.
+ */
+static void shuffle(int *order, int n, uint64_t *seed)
+{
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	for (int i = n - 1; i > 0; i--) {
+		*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL; /* Knuth's MMIX LCG */
+		int j = (int)((*seed >> 33) % (uint64_t)(i + 1));
+		int t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
 	}
 }
 
 int main(int argc, char **argv)
 {
-	const char *nat_path = NULL, *floor_path = NULL, *in_path = NULL, *prefix = NULL;
-	long calls = 20000, repeats = 5, sample = 97;
+	const char *in_path = NULL, *prefix = NULL, *paths[MAX_OBJECTS];
+	long rounds = 20, repeat = 300, batches = 20;
+	int nobj = 0, nframe = 0, nslot = 0;
+	uint64_t seed = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--prefix") && i + 1 < argc)
 			prefix = argv[++i];
-		else if (!strcmp(argv[i], "--calls") && i + 1 < argc)
-			calls = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
-			repeats = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--sample") && i + 1 < argc)
-			sample = atol(argv[++i]);
-		else if (!nat_path)
-			nat_path = argv[i];
-		else if (!floor_path)
-			floor_path = argv[i];
+		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+			repeat = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--batches") && i + 1 < argc)
+			batches = atol(argv[++i]);
 		else if (!in_path)
 			in_path = argv[i];
+		else if (nobj < MAX_OBJECTS)
+			paths[nobj++] = argv[i];
 		else
-			die("unexpected argument", argv[i]);
+			die("too many objects at", argv[i]);
 	}
-	if (!in_path || calls < 10 || repeats < 1 || repeats > 64 || sample < 1)
-		die("usage: bench-proof NAT64.o FLOOR.o IN.pcap [--prefix P/LEN] [--calls N>=10] [--repeats 1..64] [--sample K]",
-		    NULL);
+	if (!in_path || !nobj || rounds < 1 || batches < 1 || rounds * batches > MAX_ROUNDS || repeat < 1)
+		die("usage: bench-proof IN.pcap OBJ.o [OBJ2.o...] [--prefix P/LEN] [--batches B] [--rounds R] [--repeat N]"
+		    " (B * R <= 4096)", NULL);
 
-	struct bpf_object *nat = load(nat_path), *floor = load(floor_path);
-	if (prefix)
-		set_prefix(nat, prefix);
-	int fds[NPROG] = { -1, prog_fd(floor, "floor_ok"), prog_fd(floor, "floor_proto") };
+	static struct slot slots[MAX_SLOTS];
+	static struct frame frames[MAX_FRAMES];
+	static unsigned char out[MAX_FRAME + 4096];
+
+	for (int o = 0; o < nobj; o++) {
+		slots[nslot] = (struct slot){ .object = o };
+		snprintf(slots[nslot++].label, sizeof(slots[0].label), "xlat[%d]", o);
+	}
+	slots[nslot++] = (struct slot){ "floor", 0, "bench/floor" };
+	slots[nslot++] = (struct slot){ "proto_rt", 0, "bench/proto_rt", 1 };
+	slots[nslot++] = (struct slot){ "ok", 0, "bench/ok" };
 
 	FILE *f = fopen(in_path, "rb");
 	uint32_t gh[6], rh[4];
 	if (!f || fread(gh, 4, 6, f) != 6 || gh[0] != 0xa1b2c3d4)
 		die("not a little-endian classic pcap:", in_path);
-	static unsigned char frame[65536], out[65536 + 4096];
-	uint32_t *t[NPROG];
-	for (int p = 0; p < NPROG; p++)
-		if (!(t[p] = calloc(calls, sizeof(*t[p]))))
-			die("out of memory for --calls", NULL);
+	while (fread(rh, 4, 4, f) == 4) {
+		struct frame *fr = &frames[nframe];
 
-	for (int index = 0; fread(rh, 4, 4, f) == 4; index++) {
-		if (rh[2] > sizeof(frame) || rh[2] < 34 || fread(frame, 1, rh[2], f) != rh[2])
+		if (nframe == MAX_FRAMES)
+			die("too many frames in", in_path);
+		if (rh[2] > MAX_FRAME || rh[2] < 34 || !(fr->data = malloc(rh[2])) || fread(fr->data, 1, rh[2], f) != rh[2])
 			die("corrupt or short record in", in_path);
-		int is_v4 = frame[12] == 0x08 && frame[13] == 0x00;
-		/* ICMP type 3/11/12 (IPv4, protocol 1) or ICMPv6 type < 128 (IPv6, next header 58) */
-		int icmp_error = is_v4 ? frame[23] == 1 && (frame[34] == 3 || frame[34] == 11 || frame[34] == 12)
-				       : frame[20] == 58 && rh[2] > 54 && frame[54] < 128;
-		const char *sec = is_v4 ? "4to6" : "6to4";
-		struct tally tl[NPROG];
+		fr->len = rh[2];
+		fr->dir = fr->data[12] == 0x08 && fr->data[13] == 0x00 ? "4to6" : "6to4";
+		nframe++;
+	}
+	fclose(f);
 
-		memset(tl, 0, sizeof(tl));
-		fds[NAT64] = prog_fd(nat, sec);
-		for (long r = 0; r < repeats; r++) {
-			/* call by call in turn, so whatever else the machine does hits all three alike */
-			for (long i = 0; i < calls; i++) {
-				for (int p = 0; p < NPROG; p++) {
-					LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = rh[2], .data_out = out,
-						    .data_size_out = sizeof(out), .repeat = 1);
-					if (bpf_prog_test_run_opts(fds[p], &o))
-						die("BPF_PROG_TEST_RUN failed for", prog_names[p]);
-					t[p][i] = o.duration;
-					if (i % sample == 0 || i == calls - 1) {
-						struct tally *x = &tl[p];
-						x->checked++;
-						x->proven += proves(p, frame, rh[2], out, o.data_size_out, o.retval, is_v4, icmp_error);
-						x->retval = o.retval;
-						x->out_len = o.data_size_out;
-						x->out_ethertype = o.data_size_out >= 14 ? (out[12] << 8 | out[13]) : 0;
-						x->out_version = o.data_size_out > 14 ? out[14] >> 4 : 0;
-					}
+	/*
+	 * Every batch loads the objects anew: where the kernel puts a program's
+	 * code and its maps moves its cost by a few percent, the same object
+	 * against itself included, so the batches sample placements as the
+	 * rounds sample time.
+	 */
+	for (long b = 0; b < batches; b++) {
+		struct bpf_object *objs[MAX_OBJECTS];
+		int fd[MAX_SLOTS], tally_fd[MAX_OBJECTS];
+
+		/* every other batch loads them in reverse order: the first loaded is not always the same */
+		for (int n = 0; n < nobj; n++) {
+			int o = b % 2 ? nobj - 1 - n : n;
+
+			objs[o] = load(paths[o]);
+			if (prefix)
+				set_prefix(objs[o], paths[o], prefix);
+			tally_fd[o] = map_fd(objs[o], paths[o], "bench_tally");
+		}
+		for (int i = 0; i < nframe; i++) {
+			struct frame *fr = &frames[i];
+			char xlat_sec[16];
+
+			snprintf(xlat_sec, sizeof(xlat_sec), "bench/%s", fr->dir);
+			for (int k = 0; k < nslot; k++)
+				fd[k] = prog_fd(objs[slots[k].object], paths[slots[k].object],
+						slots[k].section ? slots[k].section : xlat_sec);
+			for (long r = 0; r < rounds; r++) {
+				int order[MAX_SLOTS];
+
+				shuffle(order, nslot, &seed);
+				for (int j = 0; j < nslot; j++) {
+					int k = order[j];
+					struct slot *s = &slots[k];
+					int tfd = s->section ? -1 : tally_fd[s->object];
+					uint64_t before[BENCH_TALLY_COUNT];
+					LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = fr->data, .data_size_in = fr->len,
+						    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+
+					for (int t = 0; tfd >= 0 && t < BENCH_TALLY_COUNT; t++)
+						before[t] = tally(tfd, t);
+					if (bpf_prog_test_run_opts(fd[k], &o))
+						die("BPF_PROG_TEST_RUN failed for", s->label);
+					fr->ns[k][b * rounds + r] = o.duration;
+					/* the frame must come out as it went in, or the next run timed something else */
+					int same = o.data_size_out == fr->len &&
+						   (s->content_changes || !memcmp(fr->data, out, fr->len));
+					int bad = o.retval != 0 || !same;
+
+					for (int t = 0; tfd >= 0 && t < BENCH_TALLY_COUNT; t++)
+						bad |= tally(tfd, t) - before[t] != (uint64_t)repeat;
+					if (bad && getenv("BENCH_DEBUG"))
+						fprintf(stderr, "%s frame %d: retval %u, %u -> %u bytes\n", s->label, i, o.retval,
+							fr->len, o.data_size_out);
+					fr->failed[k] += bad;
 				}
 			}
-			for (int p = 0; p < NPROG; p++) {
-				qsort(t[p], calls, sizeof(*t[p]), cmp);
-				tl[p].medians[r] = t[p][calls / 2];
-				if (r == 0 || t[p][0] < tl[p].min)
-					tl[p].min = t[p][0];
-			}
 		}
-		printf("{\"index\":%d,\"section\":\"%s\",\"in_len\":%u,\"calls\":%ld,\"repeats\":%ld", index, sec, rh[2], calls,
-		       repeats);
-		for (int p = 0; p < NPROG; p++) {
-			struct tally *x = &tl[p];
-			printf(",\"%s\":{\"medians_ns\":[", prog_names[p]);
-			for (long r = 0; r < repeats; r++)
-				printf("%s%u", r ? "," : "", x->medians[r]);
-			printf("],\"min_ns\":%u,\"checked\":%u,\"proven\":%u,\"retval\":%u,\"out_len\":%u,\"out_ethertype\":%u,"
-			       "\"out_version\":%u}",
-			       x->min, x->checked, x->proven, x->retval, x->out_len, x->out_ethertype, x->out_version);
-		}
-		printf("}\n");
-		fflush(stdout);
+		for (int o = 0; o < nobj; o++)
+			bpf_object__close(objs[o]);
+		fprintf(stderr, "bench-proof: batch %ld/%ld\n", b + 1, batches);
 	}
-	for (int p = 0; p < NPROG; p++)
-		free(t[p]);
-	bpf_object__close(nat);
-	bpf_object__close(floor);
+
+	for (int i = 0; i < nframe; i++) {
+		struct frame *fr = &frames[i];
+
+		printf("{\"index\":%d,\"section\":\"%s\",\"in_len\":%u,\"batches\":%ld,\"rounds\":%ld,\"repeat\":%ld,"
+		       "\"failed\":{", i, fr->dir, fr->len, batches, rounds, repeat);
+		for (int k = 0; k < nslot; k++)
+			printf("%s\"%s\":%u", k ? "," : "", slots[k].label, fr->failed[k]);
+		printf("},\"programs\":{");
+		for (int k = 0; k < nslot; k++) {
+			printf("%s\"%s\":[", k ? "," : "", slots[k].label);
+			for (long r = 0; r < batches * rounds; r++)
+				printf("%s%u", r ? "," : "", fr->ns[k][r]);
+			printf("]");
+		}
+		printf("}}\n");
+		free(fr->data);
+	}
 	return 0;
 }

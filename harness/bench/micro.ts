@@ -1,93 +1,58 @@
 /**
- * The translator's cost per packet under BPF_PROG_TEST_RUN, beside the two
- * floor programs of bpf/floor.c, with proof that every timed run measured
- * a translation (harness/bench/micro.c, built here to
- * results/bench/build/bench-proof).
+ * The translator's cost per packet: bpf/bench.h's driver, timed by the
+ * runner harness/bench/micro.c (built here to results/bench/build/
+ * bench-proof) with in-kernel repetition, every run proven a translation.
  *
- * The three programs take turns call by call in one process, so drift on a
- * busy machine lands in all three alike instead of in the net figures; each
- * case is repeated and the median of the repeats kept.
+ *   ns per translation = (bench/<dir> - bench/floor) + change_proto
+ *   change_proto       = (bench/proto_rt - bench/ok) / 2
+ *
+ * docs/bench.md explains the method and its resolution.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BPF_DIR, buildBpf, NAT64_OBJECT } from "../bpf/build.ts";
 import { run } from "../exec/command.ts";
-import { benchCases } from "./cases.ts";
-import { BPF_DIR, buildBpf, FLOOR_OBJECT, NAT64_OBJECT } from "../bpf/build.ts";
 import { build, writePcap } from "../packet/index.ts";
-import { median } from "./macro.ts";
+import { benchCases } from "./cases.ts";
+import { add, type Estimate, pairedDifference, scale } from "./stats.ts";
 
 export const METHOD =
-  "BPF_PROG_TEST_RUN with repeat 1 and a fresh copy of the frame every call (repeat N would rerun the program on the skb it already translated); " +
-  "the kernel's own per-run duration; the three programs taking turns call by call on the same frame; median of the calls in a repeat, median of the repeats";
+  "BPF_PROG_TEST_RUN with repeat N on bpf/bench.h's driver, which translates, checks and puts the frame back on every run; " +
+  "the driver, its floor (change_proto and the same restore), change_proto there and back, and TC_ACT_OK taking turns in a shuffled order every round; " +
+  "the objects loaded anew every batch; differences round by round, a trimmed mean per batch, a 95% t interval over the batches";
 
-export interface ProgramTiming {
-  /** median ns of each repeat */
-  mediansNs: number[];
-  /** median of mediansNs */
-  ns: number;
-  minNs: number;
-}
-
-/** What the sampled timed calls returned: the proof that they translated. */
-export interface Proof {
-  /** timed calls whose output was checked (every `sample`-th and the last of each repeat) */
-  checked: number;
-  /** of those, how many returned TC_ACT_OK with the other family's EtherType, IP version and length */
-  translated: number;
-  retval: number;
-  inLen: number;
-  outLen: number;
-  /** e.g. "0x0800" */
-  outEtherType: string;
-  outIpVersion: number;
+/** How much to measure: batches × rounds calls per program and case, each call `repeat` runs. */
+export interface Sampling {
+  batches: number;
+  rounds: number;
+  repeat: number;
 }
 
 export interface MicroRow {
   case: string;
   direction: "6to4" | "4to6";
   prefix: string;
-  nat64: ProgramTiming;
-  floorOk: ProgramTiming;
-  floorProto: ProgramTiming;
-  /** nat64 - floorOk (ns) */
-  net: number;
-  /** floorProto - floorOk (ns): what bpf_skb_change_proto alone costs */
-  protoNet: number;
-  /** net / protoNet */
+  /** ns per translation, with its 95% interval */
+  ns: Estimate;
+  /** ns of bpf_skb_change_proto alone (half a round trip) */
+  protoNs: Estimate;
+  /** ns / protoNs */
   ratio: number;
-  proof: Proof;
-  /** the floors' outputs were checked too (floor_ok unchanged, floor_proto resized) */
-  floorsProven: boolean;
+  /** calls proven: the frame came out as it went in, and the driver counted `repeat` translations */
+  proof: { calls: number; runsPerCall: number; failedCalls: 0 };
 }
 
-export interface MicroOptions {
-  root: string;
-  prefixes: string[];
-  calls: number;
-  repeats: number;
-  sample: number;
-  onProgress: (line: string) => void;
-  object?: string;
-}
-
-interface RunnerTally {
-  medians_ns: number[];
-  min_ns: number;
-  checked: number;
-  proven: number;
-  retval: number;
-  out_len: number;
-  out_ethertype: number;
-  out_version: number;
-}
-interface RunnerLine {
+/** One line of the runner's output (see micro.c). */
+export interface RunnerLine {
   index: number;
   section: "6to4" | "4to6";
   in_len: number;
-  nat64: RunnerTally;
-  floor_ok: RunnerTally;
-  floor_proto: RunnerTally;
+  batches: number;
+  rounds: number;
+  repeat: number;
+  failed: Record<string, number>;
+  programs: Record<string, number[]>;
 }
 
 /** Builds bench-proof when missing or older than its source. */
@@ -97,73 +62,100 @@ export async function buildRunner(root: string): Promise<string> {
   const bin = join(dir, "bench-proof");
   if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return bin;
   mkdirSync(dir, { recursive: true });
-  const r = await run(["gcc", "-O2", "-Wall", `-I${BPF_DIR}`, "-o", bin, src, "-lbpf", "-lelf", "-lz"], { allowFail: true, timeoutSec: 120 });
-  if (r.exitCode !== 0) throw new Error(`building ${bin} from ${src} failed:\n  ${(r.stderr || r.stdout).trim()}\nCheck that gcc and libbpf-dev are installed (sh scripts/setup.sh).`);
+  const argv = ["gcc", "-O2", "-Wall", `-I${BPF_DIR}`, "-o", bin, src, "-lbpf", "-lelf", "-lz"];
+  const r = await run(argv, { allowFail: true, timeoutSec: 120 });
+  if (r.exitCode !== 0) {
+    throw new Error(
+      `building ${bin} from ${src} failed:\n  ${(r.stderr || r.stdout).trim()}\n` +
+        "Check that gcc and libbpf-dev are installed (sh scripts/setup.sh).",
+    );
+  }
   return bin;
 }
 
-/** Builds bpf/ (floor.o; the translator too unless opts.object names another), then times every case. */
-export async function runMicro(opts: MicroOptions): Promise<MicroRow[]> {
-  await buildBpf();
-  const runner = await buildRunner(opts.root);
+/**
+ * Times the bench cases of one prefix through the runner: objects[0] gives the
+ * reference programs, every object its translator. The lines come back in case
+ * order, each with the case it times.
+ */
+export async function timeCases(
+  root: string,
+  objects: string[],
+  prefix: string,
+  sampling: Sampling,
+): Promise<{ name: string; line: RunnerLine }[]> {
+  const runner = await buildRunner(root);
   const dir = mkdtempSync(join(tmpdir(), "natlab-bench-"));
-  const rows: MicroRow[] = [];
   try {
-    for (const prefix of opts.prefixes) {
-      const cases = benchCases(prefix);
-      const pcap = join(dir, "cases.pcap");
-      writePcap(
-        pcap,
-        cases.map((c) => build(c.packet)),
-      );
-      opts.onProgress(`micro: ${cases.length} cases with prefix ${prefix}, ${opts.repeats} × ${opts.calls} calls per program`);
-      const argv = [runner, opts.object ?? NAT64_OBJECT, FLOOR_OBJECT, pcap, "--prefix", prefix, "--calls", String(opts.calls), "--repeats", String(opts.repeats), "--sample", String(opts.sample)];
-      const r = await run(argv, { timeoutSec: 900 });
-      const lines = r.stdout
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as RunnerLine);
-      for (const l of lines) {
-        const c = cases[l.index];
-        const t = (x: RunnerTally): ProgramTiming => ({ mediansNs: x.medians_ns, ns: median(x.medians_ns), minNs: x.min_ns });
-        const nat64 = t(l.nat64);
-        const floorOk = t(l.floor_ok);
-        const floorProto = t(l.floor_proto);
-        const net = nat64.ns - floorOk.ns;
-        const protoNet = floorProto.ns - floorOk.ns;
-        const row: MicroRow = {
-          case: c.name.replace(/^(6to4|4to6) /, ""),
-          direction: l.section,
-          prefix,
-          nat64,
-          floorOk,
-          floorProto,
-          net,
-          protoNet,
-          ratio: net / Math.max(1, protoNet),
-          proof: {
-            checked: l.nat64.checked,
-            translated: l.nat64.proven,
-            retval: l.nat64.retval,
-            inLen: l.in_len,
-            outLen: l.nat64.out_len,
-            outEtherType: `0x${l.nat64.out_ethertype.toString(16).padStart(4, "0")}`,
-            outIpVersion: l.nat64.out_version,
-          },
-          floorsProven: l.floor_ok.proven === l.floor_ok.checked && l.floor_proto.proven === l.floor_proto.checked,
-        };
-        if (row.proof.translated !== row.proof.checked) {
-          throw new Error(
-            `micro: ${c.name} (prefix ${prefix}): only ${row.proof.translated} of ${row.proof.checked} sampled timed calls translated ` +
-              `(last: retval ${row.proof.retval}, EtherType ${row.proof.outEtherType}, ${row.proof.inLen} -> ${row.proof.outLen} bytes); the timing would not be of a translation`,
-          );
-        }
-        rows.push(row);
-        opts.onProgress(`micro: ${l.section} ${row.case.padEnd(11)} ${prefix.padEnd(20)} net ${String(net).padStart(4)} ns, change_proto net ${String(protoNet).padStart(3)} ns, ratio ${row.ratio.toFixed(1)}`);
-      }
-    }
+    const cases = benchCases(prefix);
+    const pcap = join(dir, "cases.pcap");
+    writePcap(
+      pcap,
+      cases.map((c) => build(c.packet)),
+    );
+    const argv = [runner, pcap, ...objects, "--prefix", prefix];
+    argv.push("--batches", String(sampling.batches), "--rounds", String(sampling.rounds), "--repeat", String(sampling.repeat));
+    const r = await run(argv, { timeoutSec: 1800, allowFail: true });
+    if (r.exitCode !== 0) throw new Error(`natlab bench: the runner failed:\n  ${r.stderr.trim().split("\n").slice(-12).join("\n  ")}`);
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as RunnerLine);
+    return lines.map((line) => ({ name: cases[line.index].name.replace(/^(6to4|4to6) /, ""), line }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** change_proto alone: half of the there-and-back program over the empty one. */
+export function protoCost(line: RunnerLine): Estimate {
+  return scale(pairedDifference(line.programs.proto_rt, line.programs.ok, line.rounds), 0.5);
+}
+
+/** ns per translation of object `i`: what it costs over the floor, plus change_proto. */
+export function translationCost(line: RunnerLine, i: number): Estimate {
+  return add(pairedDifference(line.programs[`xlat[${i}]`], line.programs.floor, line.rounds), protoCost(line));
+}
+
+/** The proof of a case's calls, or an error naming the case when a call did not translate on every run. */
+export function proofOf(name: string, prefix: string, line: RunnerLine): MicroRow["proof"] {
+  const calls = line.batches * line.rounds;
+  if (Object.values(line.failed).some((n) => n > 0)) {
+    const which = Object.entries(line.failed)
+      .filter(([, n]) => n > 0)
+      .map(([p, n]) => `${p} ${n}/${calls}`)
+      .join(", ");
+    throw new Error(
+      `natlab bench: ${line.section} ${name} (prefix ${prefix}): calls whose output was not the input or whose runs did not all ` +
+        `translate: ${which}; the timing would not be of a translation (run the runner with BENCH_DEBUG=1 to see them)`,
+    );
+  }
+  return { calls, runsPerCall: line.repeat, failedCalls: 0 };
+}
+
+export interface MicroOptions extends Sampling {
+  root: string;
+  prefixes: string[];
+  onProgress: (line: string) => void;
+  object?: string;
+}
+
+/** Builds bpf/ (the translator unless opts.object names another), then times every case. */
+export async function runMicro(opts: MicroOptions): Promise<MicroRow[]> {
+  await buildBpf();
+  const rows: MicroRow[] = [];
+  for (const prefix of opts.prefixes) {
+    opts.onProgress(`micro: prefix ${prefix}, ${opts.batches} batches × ${opts.rounds} rounds × ${opts.repeat} runs per program and case`);
+    for (const { name, line } of await timeCases(opts.root, [opts.object ?? NAT64_OBJECT], prefix, opts)) {
+      const ns = translationCost(line, 0);
+      const protoNs = protoCost(line);
+      const row: MicroRow = { case: name, direction: line.section, prefix, ns, protoNs, ratio: ns.value / protoNs.value, proof: proofOf(name, prefix, line) };
+      rows.push(row);
+      const show = (e: Estimate) => `${e.value.toFixed(1)} ± ${((e.hi - e.lo) / 2).toFixed(1)}`;
+      opts.onProgress(
+        `micro: ${line.section} ${name.padEnd(11)} ${prefix.padEnd(20)} ${show(ns)} ns per translation, change_proto ${show(protoNs)} ns, ratio ${row.ratio.toFixed(2)}`,
+      );
+    }
   }
   return rows;
 }

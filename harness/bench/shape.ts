@@ -1,32 +1,28 @@
 /**
  * The shape of results/bench/bench.json (documented in docs/bench.md).
- * Additive changes only: readers may compare runs across versions.
+ * Additive changes only within a version; `version` says which shape a file has.
  */
 import { z } from "zod";
 
 const ns = z.number().describe("nanoseconds");
-const Timing = z.strictObject({ mediansNs: z.array(ns).min(1), ns, minNs: ns });
+const Estimate = z.strictObject({
+  value: ns.describe("the estimate"),
+  lo: ns.describe("lower end of its 95% confidence interval"),
+  hi: ns.describe("upper end of its 95% confidence interval"),
+});
 
 export const MicroRowShape = z.strictObject({
   case: z.string(),
   direction: z.enum(["6to4", "4to6"]),
   prefix: z.string(),
-  nat64: Timing,
-  floorOk: Timing,
-  floorProto: Timing,
-  net: ns.describe("nat64 - floorOk"),
-  protoNet: ns.describe("floorProto - floorOk: bpf_skb_change_proto alone"),
-  ratio: z.number().describe("net / protoNet"),
+  ns: Estimate.describe("ns per translation: (bench/<dir> - bench/floor) + protoNs"),
+  protoNs: Estimate.describe("bpf_skb_change_proto alone: (bench/proto_rt - bench/ok) / 2"),
+  ratio: z.number().describe("ns / protoNs"),
   proof: z.strictObject({
-    checked: z.number().int().positive(),
-    translated: z.number().int(),
-    retval: z.number().int(),
-    inLen: z.number().int(),
-    outLen: z.number().int(),
-    outEtherType: z.string().regex(/^0x[0-9a-f]{4}$/),
-    outIpVersion: z.number().int(),
+    calls: z.number().int().positive().describe("timed calls per program"),
+    runsPerCall: z.number().int().positive().describe("runs per call (BPF_PROG_TEST_RUN repeat), each one a translation"),
+    failedCalls: z.literal(0).describe("calls whose output differed from the input or whose runs did not all translate"),
   }),
-  floorsProven: z.boolean(),
 });
 
 const DesignId = z.enum(["a", "b", "c", "d", "e", "f"]);
@@ -43,6 +39,17 @@ export const CellShape = z.strictObject({
       z.strictObject({
         value: z.number(),
         seconds: z.number(),
+        cpus: z
+          .array(
+            z.strictObject({
+              user: z.number().describe("share of the CPU's time in user space (iperf3 itself)"),
+              system: z.number().describe("in the kernel, outside softirq (sending, socket work)"),
+              softirq: z.number().describe("in softirq (receiving, forwarding, tc, NAT)"),
+              idle: z.number(),
+            }),
+          )
+          .optional()
+          .describe("per CPU during the run, from /proc/stat"),
         retransmits: z.number().int().optional(),
         sent: z.number().int().optional(),
         lost: z.number().int().optional(),
@@ -55,6 +62,7 @@ export const CellShape = z.strictObject({
 export const ProbeShape = z.strictObject({
   design: DesignId,
   offloads: Offloads,
+  kind: Kind.optional().describe("the TCP run the sizes were taken in (tcp1 when absent)"),
   where: z.string(),
   frames: z.number().int(),
   maxLen: z.number().int(),
@@ -63,7 +71,7 @@ export const ProbeShape = z.strictObject({
 });
 
 export const BenchShape = z.strictObject({
-  version: z.literal(1),
+  version: z.literal(2).describe("2: micro figures with confidence intervals (in-kernel repetition); 1 had medians of single runs"),
   mode: z.enum(["full", "quick"]),
   command: z.string(),
   startedAt: z.string(),
@@ -74,9 +82,9 @@ export const BenchShape = z.strictObject({
   objectSha256: z.string().regex(/^[0-9a-f]{64}$/),
   micro: z.strictObject({
     method: z.string(),
-    calls: z.number().int(),
-    repeats: z.number().int(),
-    sample: z.number().int(),
+    batches: z.number().int().describe("times the objects were loaded anew"),
+    rounds: z.number().int().describe("calls per program and case in each batch"),
+    repeat: z.number().int().describe("runs per call"),
     rows: z.array(MicroRowShape),
   }),
   macro: z.strictObject({

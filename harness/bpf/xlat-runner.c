@@ -126,6 +126,9 @@ int main(int argc, char **argv)
 			p6 = prog;
 		if (!strcmp(bpf_program__section_name(prog), "4to6"))
 			p4 = prog;
+		/* only the two entry points: the bench driver's sections (bpf/bench.h) are not loaded for nothing */
+		if (prog != p6 && prog != p4)
+			bpf_program__set_autoload(prog, false);
 	}
 	if (!p6 || !p4)
 		die("%s has no sections 6to4 and 4to6", obj_path);

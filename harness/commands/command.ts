@@ -5,8 +5,8 @@
  * command exists in one place only.
  */
 
-/** A known error: printed as one line `natlab CMD: message`, no stack trace, exit status 2. */
-export class UsageError extends Error {}
+/** A known error: printed as one line `natlab CMD: message`, no stack trace, exit status 2 (see ../errors.ts). */
+export { UsageError } from "../errors.ts";
 
 export interface OptionSpec {
   /** Long name without the dashes: `filter` for `--filter`. */

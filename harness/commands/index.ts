@@ -3,7 +3,42 @@
  * lists them. Add a command by writing harness/commands/<name>.ts that
  * exports a Command, and adding it here.
  */
+import { bench } from "./bench.ts";
+import { benchCompare } from "./bench-compare.ts";
+import { bpfConfig } from "./bpf-config.ts";
+import { build } from "./build.ts";
+import { clean } from "./clean.ts";
 import type { Command } from "./command.ts";
+import { doctor } from "./doctor.ts";
+import { goldenBuild, goldenCheck, goldenCompare, goldenVerify } from "./golden.ts";
+import { help, readme } from "./help.ts";
+import { matrix, matrixWorker } from "./matrix.ts";
+import { run } from "./run.ts";
+import { schema } from "./schema.ts";
+import { script } from "./script.ts";
+import { stats } from "./stats.ts";
 import { translateCommand } from "./translate.ts";
+import { xlatCommand } from "./xlat.ts";
 
-export const commands: Command[] = [translateCommand];
+export const commands: Command[] = [
+  run,
+  script,
+  build,
+  doctor,
+  clean,
+  xlatCommand,
+  goldenBuild,
+  goldenCheck,
+  goldenVerify,
+  goldenCompare,
+  matrix,
+  bench,
+  benchCompare,
+  stats,
+  schema,
+  help,
+  matrixWorker,
+  bpfConfig,
+  translateCommand,
+  readme,
+];

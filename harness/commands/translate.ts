@@ -6,7 +6,8 @@
 import { readManifest, writeOutputs } from "../translators/jool/translator.ts";
 import { makeTranslator } from "../translators/index.ts";
 import { parseTranslator } from "../translators/types.ts";
-import { type Command, UsageError } from "./command.ts";
+import { UsageError } from "../errors.ts";
+import type { Command } from "./command.ts";
 
 export const translateCommand: Command = {
   name: "translate",

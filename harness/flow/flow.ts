@@ -13,7 +13,8 @@ import { type Frame, matchCapture, onlyCheck } from "../match/capture.ts";
 import { inspect, readPcap } from "../packet/index.ts";
 import { type Capture, startCapture } from "./capture.ts";
 import { inject } from "./inject.ts";
-import { flushConntrack, readConntrack, readCounters } from "./observe.ts";
+import { CSUM_ERROR_COUNTERS, flushConntrack, readConntrack, readCounters } from "./observe.ts";
+import { deltas, type ExpectDetail, expectDetail, type FlowDetail, moved } from "./detail.ts";
 import { withoutPartialSeeds } from "./partial.ts";
 import { runProgram } from "./programs.ts";
 import { OffloadSwitch } from "./offloads.ts";
@@ -50,6 +51,8 @@ export interface FlowOutcome {
   /** Readable failure text (diffs, counts, program output). */
   failures: string[];
   pcaps: string[];
+  /** Every frame and what it met, for the report (absent for a skipped or crashed flow). */
+  detail?: FlowDetail;
 }
 
 export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowContext): Promise<FlowOutcome> {
@@ -66,10 +69,12 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   // TX offloads for this run of the flow: on (the veth default) or off everywhere.
   await ctx.offloads.set(offloads);
   for (const c of flow.conntrack) await flushConntrack(ctx.nsOf(c.ns));
-  const counterNs = [...new Set(flow.kernelCounters.flatMap((k) => (k.ns === "all" ? Object.keys(ctx.lab.namespaces) : [k.ns])))];
+  // Every namespace's counters (the report shows checksum errors for all) and every translator's.
+  const counterNs = Object.keys(ctx.lab.namespaces);
   const countersBefore = new Map<string, Record<string, number>>();
-  for (const ns of counterNs) countersBefore.set(ns, await readCounters(ctx.nsOf(ns)));
-  const statsBefore = ctx.stats && flow.stats.length ? await ctx.stats.snapshot(flow.stats.map((s) => s.dev)) : undefined;
+  for (const ns of counterNs) countersBefore.set(ns, await readCounters(ctx.nsOf(ns)).catch(() => ({})));
+  const statsDevs = [...new Set([...flow.stats.map((s) => s.dev), ...ctx.lab.bpf.map((b) => b.dev)])];
+  const statsBefore = ctx.stats && statsDevs.length ? await ctx.stats.snapshot(statsDevs) : undefined;
 
   const captureOn = [...new Set([...flow.capture, ...flow.expect.map((e) => e.on)])];
   const captures: Capture[] = [];
@@ -101,29 +106,43 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   }
   const applies = (e: (typeof flow.expect)[number]) => e.offloads === undefined || e.offloads === offloads;
   const active = flow.expect.filter(applies);
+  const expects: ExpectDetail[] = [];
   flow.expect.forEach((e, i) => {
-    if (!applies(e)) return;
+    if (!applies(e)) {
+      expects.push(expectDetail(i, e, undefined, `only with offloads ${e.offloads}`));
+      return;
+    }
     const m = matchCapture(e, frames[e.on] ?? [], { noise: flow.noise });
+    expects.push(expectDetail(i, e, m));
     if (!m.ok) failures.push(formatFlowFailure({ index: i, expect: e, result: m, frames: frames[e.on] ?? [], pcap: ctx.results.pcap(variantName, e.on) }));
   });
+  const unexpected: FlowDetail["unexpected"] = [];
   if (flow.only) {
     const o = onlyCheck(active, frames, { noise: flow.noise });
+    unexpected.push(...o.unexpected.map((u) => ({ on: u.on, index: u.index })));
     if (!o.ok) failures.push(formatUnexpected(o.unexpected, Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(variantName, on)]))));
   }
+  const conntrack: FlowDetail["conntrack"] = {};
   for (const ns of new Set(flow.conntrack.map((c) => c.ns))) {
     const entries = await readConntrack(ctx.nsOf(ns));
+    conntrack[ns] = entries.map((e) => e.line);
     // Kept with the flow's captures: the lab's design, as the kernel's state shows it.
     writeFileSync(join(dir, `conntrack-${ns}.txt`), `${entries.map((e) => e.line).join("\n")}\n`);
     for (const c of flow.conntrack.filter((x) => x.ns === ns)) failures.push(...checkConntrack(c, entries));
   }
+  const countersAfter = new Map<string, Record<string, number>>();
+  for (const ns of counterNs) countersAfter.set(ns, await readCounters(ctx.nsOf(ns)).catch(() => ({})));
   for (const k of flow.kernelCounters) {
     const names = k.ns === "all" ? Object.keys(ctx.lab.namespaces) : [k.ns];
-    for (const ns of names) failures.push(...checkCounters(k, ns, countersBefore.get(ns) ?? {}, await readCounters(ctx.nsOf(ns))));
+    for (const ns of names) failures.push(...checkCounters(k, ns, countersBefore.get(ns) ?? {}, countersAfter.get(ns) ?? {}));
   }
+  const translator: FlowDetail["translator"] = {};
   if (ctx.stats && statsBefore) {
-    const after = await ctx.stats.snapshot(flow.stats.map((s) => s.dev));
+    const after = await ctx.stats.snapshot(statsDevs);
     for (const s of flow.stats) failures.push(...checkStats(s, statsBefore, after));
+    for (const dev of statsDevs) translator[dev] = moved(statsBefore[dev], after[dev]);
   }
+  const csumErrors = Object.fromEntries(counterNs.map((ns) => [ns, deltas(CSUM_ERROR_COUNTERS, countersBefore.get(ns), countersAfter.get(ns))]));
   return {
     name: variantName,
     status: failures.length ? "fail" : "pass",
@@ -131,6 +150,17 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
     summary,
     failures,
     pcaps: captures.map((c) => c.file),
+    detail: {
+      why: flow.why,
+      injectedOn: flow.inject?.dev,
+      offloads,
+      captures: captures.map((c, i) => ({ on: captureOn[i], pcap: c.file, frames: frames[captureOn[i]] ?? [] })),
+      expects,
+      unexpected,
+      conntrack,
+      csumErrors,
+      translator,
+    },
   };
 }
 

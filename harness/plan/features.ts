@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { UsageError } from "../errors.ts";
 
 export interface Features {
   /** `uname -r` */
@@ -96,13 +97,13 @@ export function chooseVariant(f: Features, requested?: Variant): Variant {
   if (requested !== "literal") {
     if (!f.clsact || !f.clsBpf) {
       const missing = [!f.clsact && "sch_ingress", !f.clsBpf && "cls_bpf"].filter(Boolean).join(", ");
-      throw new Error(`kernel ${f.kernel} lacks ${missing} (read from ${f.source}): the translator cannot be attached with tc`);
+      throw new UsageError(`kernel ${f.kernel} lacks ${missing} (read from ${f.source}): the translator cannot be attached with tc`);
     }
     return "clsact";
   }
   const missing = missingForLiteral(f);
   if (missing.length > 0) {
-    throw new Error(
+    throw new UsageError(
       `the literal variant needs ${missing.join(", ")}, which kernel ${f.kernel} lacks (read from ${f.source}); ` +
         "use the clsact variant, or boot a kernel that has them (e.g. Debian's linux-image-amd64 under qemu)",
     );

@@ -50,7 +50,7 @@ export function stepKeys(ns: string, argv: string[]): string[] {
 /** "20 tc -s filter show dev za": why a write-up step has no counterpart in the plan. */
 export function unmatchedReason(argv: string[]): string {
   if (argv.includes("show") || ["cat", "echo"].includes(argv[0])) {
-    return "looks at the running lab rather than building it (natlab stats shows the counters; results/<lab>/trace.txt keeps the bpf_printk output)";
+    return "looks at the running lab rather than building it (natlab stats shows the counters; results/<lab>/latest/trace.txt keeps the bpf_printk output)";
   }
   if (argv[0] === "tc") return "no BPF program is attached to that device here";
   return "no counterpart in this plan";

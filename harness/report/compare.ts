@@ -6,9 +6,9 @@
  * table of its own that conntrack never sees).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseConntrack } from "../flow/observe.ts";
-import { resultsLayout } from "./results.ts";
+import { layoutOf, type ResultsLayout } from "./results.ts";
 
 interface FlowTables {
   /** flow name -> "ns" -> compact entries */
@@ -21,8 +21,7 @@ function compact(line: string): string {
   return `${e.family} ${e.proto} ${e.orig.src} → ${e.orig.dst}, reply ${e.reply.src} → ${e.reply.dst}`;
 }
 
-function tables(root: string, lab: string): FlowTables {
-  const layout = resultsLayout(root, lab);
+function tables(layout: ResultsLayout): FlowTables {
   const summaryPath = layout.summary;
   if (!existsSync(summaryPath)) return {};
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as { flows: { name: string }[] };
@@ -42,10 +41,19 @@ function tables(root: string, lab: string): FlowTables {
 
 const cell = (lines: string[] | undefined) => (lines?.length ? lines.map((l) => `\`${l}\``).join("<br>") : "(no entry)");
 
-/** Writes results/<a>/compare-<b>.md; returns its path, or undefined when either lab has no results. */
-export function writeConntrackComparison(root: string, a: string, b: string): string | undefined {
-  const ta = tables(root, a);
-  const tb = tables(root, b);
+/** A run directory (results/<lab>/<run-id>) as a layout. */
+export function runLayout(dir: string): ResultsLayout {
+  return layoutOf(dirname(dir), basename(dir));
+}
+
+/**
+ * Writes compare-<b>.md into run `a`'s directory (results/<a>/<run-id>/), from
+ * the runs `a` and `b` of the two designs; returns its path, or undefined when
+ * the two runs have no flow in common.
+ */
+export function writeConntrackComparison(a: { lab: string; dir: string }, b: { lab: string; dir: string }): string | undefined {
+  const ta = tables(runLayout(a.dir));
+  const tb = tables(runLayout(b.dir));
   const flows = Object.keys(ta).filter((f) => f in tb);
   if (!flows.length) return undefined;
   const rows = flows.map((f) => {
@@ -54,16 +62,16 @@ export function writeConntrackComparison(root: string, a: string, b: string): st
     return `| ${f} | ${cell(Object.values(ta[f]).flat())} (${nsA}) | ${cell(Object.values(tb[f]).flat())} (${nsB}) |`;
   });
   const text = [
-    `# conntrack: ${a} beside ${b}`,
+    `# conntrack: ${a.lab} beside ${b.lab}`,
     "",
     "The entries each flow left in conntrack on the router, as `conntrack -L` shows them (compacted).",
     "",
-    `| flow | ${a} | ${b} |`,
+    `| flow | ${a.lab} | ${b.lab} |`,
     "| --- | --- | --- |",
     ...rows,
     "",
   ].join("\n");
-  const path = join(resultsLayout(root, a).dir, `compare-${b}.md`);
+  const path = join(a.dir, `compare-${b.lab}.md`);
   writeFileSync(path, text);
   return path;
 }

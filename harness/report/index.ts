@@ -2,5 +2,24 @@
 export { colorEnabled, paint, stripColor } from "./color.ts";
 export { ConsoleReporter, type FlowLine, formatFlowLine, formatLabStart, formatSummary, type LabStart, type Out, type RunSummary, seconds } from "./console.ts";
 export { junitFromTap } from "./junit.ts";
-export { devFile, type FlowStatus, type FlowSummary, inResults, type ResultsLayout, resultsDir, resultsLayout, slug, type Summary, summarize, writeReports } from "./results.ts";
+export {
+  DEFAULT_KEEP,
+  devFile,
+  finishRun,
+  type FlowStatus,
+  type FlowSummary,
+  inResults,
+  labResultsDir,
+  latestRun,
+  layoutOf,
+  listRuns,
+  parseKeep,
+  type ResultsLayout,
+  resultsDir,
+  resultsLayout,
+  slug,
+  type Summary,
+  summarize,
+  writeReports,
+} from "./results.ts";
 export { type TapResult, TapWriter } from "./tap.ts";

@@ -3,7 +3,8 @@
  *   load + validate (nothing is created before this passes)
  *   -> plan -> execute setup -> configure BPF -> start services
  *   -> each flow (once per offload setting) -> teardown (always)
- *   -> TAP, JUnit, summary.json, pcaps, trace, plan.sh in results/<lab>/.
+ *   -> TAP, JUnit, summary.json, pcaps, trace, plan.sh in results/<lab>/<run-id>/,
+ *      which then becomes results/<lab>/latest; runs beyond `keep` are pruned.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,8 +19,10 @@ import { planToScript } from "../plan/script.ts";
 import { type FlowOutcome, labOffloads, runFlow } from "../flow/flow.ts";
 import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
-import { inResults, resultsDir, summarize, writeReports } from "../report/results.ts";
+import { finishRun, inResults, parseKeep, resultsDir, summarize, writeReports } from "../report/results.ts";
 import { TapWriter } from "../report/tap.ts";
+import { writeIndex } from "../report/html/index-page.ts";
+import { writeHtmlReport } from "../report/html/page.ts";
 import { recordTrace } from "./trace.ts";
 import { bpfStatsReader } from "./stats.ts";
 
@@ -34,6 +37,8 @@ export interface LabRunOptions {
   prefix?: string;
   /** Called with progress lines for people. */
   progress: ProgressSink;
+  /** How many runs of the lab to keep in results/<lab>/ (default DEFAULT_KEEP). */
+  keep?: number;
 }
 
 export interface ProgressSink {
@@ -67,7 +72,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const variant = chooseVariant(features, opts.variant ?? defaultVariant(features, lab.literal !== undefined));
   const runId = newRunId();
   const plan = planLab(lab, { runId, features, root: opts.root, variant, labPath });
-  const results = await resultsDir(opts.root, lab.name);
+  const results = await resultsDir(opts.root, lab.name, runId);
   writeFileSync(results.plan, planToScript(plan));
   const flows = lab.flows.filter((f) => !opts.filter || f.name.includes(opts.filter));
   const variants = flows.reduce((n, f) => n + f.offloads.length, 0);
@@ -104,7 +109,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     else opts.progress.note(`lab ${lab.name} could not run: ${error}`);
   } finally {
     // The translator's counters as the lab leaves them: `natlab stats LAB` shows them after teardown.
-    await saveStats(lab, nsOf, join(results.dir, "stats.json")).catch(() => {});
+    await saveStats(lab, nsOf, results.stats).catch(() => {});
     for (const s of services.reverse()) await s.stop();
     await exec.teardown();
     await trace.stop(results.trace);
@@ -133,7 +138,13 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
       pcaps: o.pcaps.map((p) => inResults(results, p)),
     })),
   );
+  // The page for people first: summary.json, written last, marks the run finished.
+  await writeHtmlReport({ lab, plan, summary, outcomes, layout: results, error }).catch((err: Error) =>
+    opts.progress.note(`report.html could not be written: ${err.message}`),
+  );
   await writeReports(results, tap, summary);
+  finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
+  writeIndex(opts.root);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
 }

@@ -1,6 +1,6 @@
 /**
  * bpf_printk output: the translator's trace_pipe, read for the whole lab run
- * and kept in results/<lab>/trace.txt. tracefs is mounted on demand (NOTES.md:
+ * and kept in results/<lab>/<run-id>/trace.txt. tracefs is mounted on demand (NOTES.md:
  * it is not mounted at boot). trace_pipe is one per machine, so what a lab
  * records can include other programs' lines: the file says so.
  */
@@ -33,6 +33,14 @@ export interface TraceRecorder {
   stop(file: string): Promise<void>;
 }
 
+/** The one trace_pipe reader of this process, shared by the labs it runs at once (`natlab run -j`). */
+let shared: { text: string; users: number; stop: () => void } | undefined;
+
+/**
+ * trace_pipe hands each line to one reader only, so labs that run side by
+ * side in one process share a reader: each keeps the text from its own start
+ * on, and the last one to stop ends it.
+ */
 export async function recordTrace(): Promise<TraceRecorder> {
   if (!(await ensureTracefs())) {
     return {
@@ -41,17 +49,26 @@ export async function recordTrace(): Promise<TraceRecorder> {
       stop: async (file) => writeFileSync(file, "# tracefs is not available: no bpf_printk output recorded\n"),
     };
   }
-  const child = spawn("cat", [`${TRACEFS}/trace_pipe`], { stdio: ["ignore", "pipe", "ignore"] });
-  let text = "";
-  child.stdout.on("data", (d: Buffer) => (text += d.toString()));
-  const unregister = onCleanup("trace_pipe reader", () => void child.kill());
+  if (!shared) {
+    const child = spawn("cat", [`${TRACEFS}/trace_pipe`], { stdio: ["ignore", "pipe", "ignore"] });
+    const unregister = onCleanup("trace_pipe reader", () => void child.kill());
+    const reader = { text: "", users: 0, stop: () => (unregister(), child.kill()) };
+    child.stdout.on("data", (d: Buffer) => (reader.text += d.toString()));
+    shared = reader;
+  }
+  const reader = shared;
+  reader.users++;
+  const start = reader.text.length;
   return {
-    mark: () => text.length,
-    since: (mark: number) => nameDrops(text.slice(mark)),
+    mark: () => reader.text.length,
+    since: (mark: number) => nameDrops(reader.text.slice(mark)),
     async stop(file: string) {
-      unregister();
       await new Promise((r) => setTimeout(r, 100));
-      child.kill();
+      const text = reader.text.slice(start);
+      if (--reader.users === 0) {
+        reader.stop();
+        if (shared === reader) shared = undefined;
+      }
       const head = "# bpf_printk output (trace_pipe) during this lab run; trace_pipe is machine-wide\n";
       writeFileSync(file, head + (nameDrops(text) || "# (no bpf_printk output: the translator prints a line only when it drops a packet)\n"));
     },

@@ -3,7 +3,7 @@
  * (harness/vm/qemu.ts) and runs natlab inside it, on the same lab files, the
  * same planner and the same host executor code, against that kernel. The
  * project is the guest's read-only root; results/ is shared read-write at the
- * same path, so TAP, JUnit, pcaps and traces land in results/<lab>/ exactly
+ * same path, so TAP, JUnit, pcaps and traces land in results/<lab>/<run-id>/ exactly
  * as for a host run. One natlab process per VM runs every lab: under
  * emulation, node and tsx take seconds to start.
  */

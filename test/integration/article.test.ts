@@ -1,11 +1,11 @@
 /**
  * The write-up's lab, end to end, through the real CLI: every flow passes,
- * results land in results/article/, and nothing is left behind.
+ * results land in results/article/<run-id>/, and nothing is left behind.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
-import { natlab, natlabNamespaces as allNatlabNamespaces, ROOT, rootVeths } from "./helpers.ts";
+import { natlab, natlabNamespaces as allNatlabNamespaces, ROOT, rootVeths, runDirs } from "./helpers.ts";
 
 /** The article lab's namespaces (other labs may run beside this test). */
 const natlabNamespaces = () => allNatlabNamespaces().filter((n) => /^natlab-[0-9a-f]{6}-host$/.test(n));
@@ -19,8 +19,11 @@ test("labs/article.yaml passes and leaves no namespace or veth", async (t) => {
   t.deepEqual(natlabNamespaces(), before, "no natlab namespace is left after a passing run");
   t.deepEqual(rootVeths(["za", "zb"]), [], "no veth leaked into the root namespace");
 
-  const dir = join(ROOT, "results/article");
-  for (const f of ["report.tap", "junit.xml", "summary.json", "trace.txt", "plan.sh"]) t.true(existsSync(join(dir, f)), `results/article/${f} exists`);
+  const dir = runDirs(r.out).article;
+  t.regex(dir, /\/results\/article\/[0-9a-f]{6}$/, "the run has its own directory");
+  for (const f of ["report.tap", "junit.xml", "summary.json", "trace.txt", "plan.sh", "stats.json"]) t.true(existsSync(join(dir, f)), `${f} exists`);
+  t.is(JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")).runId, dir.split("/").pop(), "the directory is named by the run id");
+  t.true(existsSync(join(ROOT, "results/article/latest/summary.json")), "results/article/latest names a finished run");
   const tap = readFileSync(join(dir, "report.tap"), "utf8");
   t.regex(tap, /^1\.\.\d+$/m);
   t.notRegex(tap, /^not ok/m);

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
-import { natlab, ROOT } from "./helpers.ts";
+import { natlab, runDirs } from "./helpers.ts";
 
 async function vmUnavailable(): Promise<string | undefined> {
   if (!existsSync("/usr/bin/qemu-system-x86_64")) return "qemu-system-x86_64 is not installed (apt-get install -y qemu-system-x86)";
@@ -34,9 +34,10 @@ const title = "the article lab's literal variant passes in a Debian 6.1 VM";
   t.is(r.code, 0, "the literal article lab passes on 6.1");
   t.regex(r.out, /\[debian-6\.1\] lab article \(\d+ flows, kernel 6\.1\.[^,]+, variant literal\)/, "the console says which kernel and variant ran");
   t.regex(r.out, /article: \d+ passed, 0 failed/);
-  const summary = JSON.parse(readFileSync(join(ROOT, "results/article/summary.json"), "utf8"));
+  const dir = runDirs(r.out).article;
+  const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
   t.is(summary.variant, "literal");
-  t.regex(summary.kernel, /^6\.1\./, "results came back from the VM into results/article/");
-  const plan = readFileSync(join(ROOT, "results/article/plan.sh"), "utf8");
+  t.regex(summary.kernel, /^6\.1\./, "results came back from the VM into results/article/<run-id>/");
+  const plan = readFileSync(join(dir, "plan.sh"), "utf8");
   t.regex(plan, /matchall action bpf obj \S*nat64-pipe\.o sec 4to6 action csum ip4h tcp udp icmp/, "the write-up's step 12 ran as written");
 });

@@ -1,11 +1,11 @@
 /** natlab bench's pure parts: the bench.json shape, the tables and the chart, from a made-up run. */
 import test from "ava";
 import { esc, tickStep } from "../../harness/bench/chart.ts";
-import { median } from "../../harness/bench/macro.ts";
+import { cpuShares, median } from "../../harness/bench/macro.ts";
 import { benchMarkdown, benchSvg } from "../../harness/bench/report.ts";
 import { type Bench, BenchShape } from "../../harness/bench/shape.ts";
 
-const timing = (ns: number) => ({ mediansNs: [ns, ns + 2, ns - 2], ns, minNs: ns - 10 });
+const est = (value: number, half: number) => ({ value, lo: value - half, hi: value + half });
 const cell = (design: "a" | "b" | "c", kind: "tcp1" | "tcp4" | "udp64", median: number) => ({
   design,
   kind,
@@ -16,7 +16,7 @@ const cell = (design: "a" | "b" | "c", kind: "tcp1" | "tcp4" | "udp64", median: 
 });
 
 const bench: Bench = {
-  version: 1,
+  version: 2,
   mode: "full",
   command: "natlab bench",
   startedAt: "2026-01-01T00:00:00.000Z",
@@ -27,22 +27,18 @@ const bench: Bench = {
   objectSha256: "0".repeat(64),
   micro: {
     method: "test",
-    calls: 100,
-    repeats: 3,
-    sample: 7,
+    batches: 3,
+    rounds: 10,
+    repeat: 100,
     rows: [
       {
         case: "TCP SYN",
         direction: "6to4",
         prefix: "64:ff9b:1:fffe::/96",
-        nat64: timing(150),
-        floorOk: timing(50),
-        floorProto: timing(80),
-        net: 100,
-        protoNet: 30,
-        ratio: 100 / 30,
-        proof: { checked: 45, translated: 45, retval: 0, inLen: 90, outLen: 70, outEtherType: "0x0800", outIpVersion: 4 },
-        floorsProven: true,
+        ns: est(100, 2.5),
+        protoNs: est(40, 1),
+        ratio: 2.5,
+        proof: { calls: 30, runsPerCall: 100, failedCalls: 0 },
       },
     ],
   },
@@ -70,14 +66,14 @@ const bench: Bench = {
 test("a well-formed run passes the bench.json shape; a broken proof field does not", (t) => {
   t.notThrows(() => BenchShape.parse(bench));
   const bad = structuredClone(bench);
-  (bad.micro.rows[0].proof as { outEtherType: string }).outEtherType = "IPv4";
+  (bad.micro.rows[0].proof as { failedCalls: number }).failedCalls = 1;
   t.false(BenchShape.safeParse(bad).success);
 });
 
 test("bench.md has the tables, with ratios and the proof", (t) => {
   const md = benchMarkdown(bench);
-  t.regex(md, /\| 6to4 \| TCP SYN \| 64:ff9b:1:fffe::\/96 \| 150 \| 50 \| 80 \| 100 \| 30 \| 3\.3 \|/);
-  t.regex(md, /45\/45, retval 0, 0x0800 IPv4, 90→70 B/);
+  t.regex(md, /\| 6to4 \| TCP SYN \| 64:ff9b:1:fffe::\/96 \| 100\.0 \[97\.5, 102\.5\] \| 40\.0 \[39\.0, 41\.0\] \| 2\.50 \|/);
+  t.regex(md, /30 calls × 100 translations, 0 failed/);
   t.regex(md, /\| TCP, 1 stream \| on \| 20\.00 Gbit\/s \| 18\.00 Gbit\/s \| 0\.80 Gbit\/s \| 0\.90 \| 22\.5 \|/);
   t.regex(md, /90\.00 kpps \(10% lost\)/);
   t.regex(md, /\| \(b\) \/ \(a\) \| ≥ 0\.85 \| 0\.90 \| yes \|/);
@@ -104,4 +100,11 @@ test("text in the chart is escaped; medians of odd and even counts", (t) => {
   t.is(median([3, 1, 2]), 2);
   t.is(median([4, 1, 2, 3]), 2.5);
   t.is(median([]), 0);
+});
+
+test("CPU shares from two readings of /proc/stat", (t) => {
+  // user nice system idle iowait irq softirq
+  const before = [[100, 0, 50, 1000, 0, 0, 10]];
+  const after = [[160, 0, 70, 1010, 0, 0, 20]];
+  t.deepEqual(cpuShares(before, after), [{ user: 0.6, system: 0.2, softirq: 0.1, idle: 0.1 }]);
 });

@@ -2,11 +2,25 @@
  * harness/report: JUnit through tap-junit (run as a subprocess) and the
  * results directory.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readlinkSync, writeFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { devFile, junitFromTap, resultsDir, resultsLayout, slug, summarize, TapWriter, writeReports } from "../../harness/report/index.ts";
+import {
+  devFile,
+  finishRun,
+  junitFromTap,
+  latestRun,
+  listRuns,
+  parseKeep,
+  resultsDir,
+  resultsLayout,
+  slug,
+  summarize,
+  TapWriter,
+  writeReports,
+} from "../../harness/report/index.ts";
 
 /**
  * Well-formedness, enough for what tap-junit writes: balanced tags, quoted
@@ -94,28 +108,37 @@ test("slug and device file names", (t) => {
   t.is(devFile("router:eth1"), "router-eth1");
 });
 
-test("results layout: fixed names under results/<lab>/; odd lab names refused", (t) => {
-  const l = resultsLayout("/p", "article");
-  t.is(l.dir, "/p/results/article");
-  t.is(l.tap, "/p/results/article/report.tap");
-  t.is(l.junit, "/p/results/article/junit.xml");
-  t.is(l.summary, "/p/results/article/summary.json");
-  t.is(l.trace, "/p/results/article/trace.txt");
-  t.is(l.plan, "/p/results/article/plan.sh");
-  t.is(l.pcap("ping 6→4 (offloads on)", "router:eth1"), "/p/results/article/flows/ping-6-4-offloads-on/router-eth1.pcap");
-  for (const bad of ["../etc", "", "Article", "a/b"]) t.throws(() => resultsLayout("/p", bad), { message: /cannot name a results directory/ });
+test("results layout: fixed names under results/<lab>/<run-id>/; odd lab names and run ids refused", (t) => {
+  const l = resultsLayout("/p", "article", "a1b2c3");
+  t.is(l.labDir, "/p/results/article");
+  t.is(l.dir, "/p/results/article/a1b2c3");
+  t.is(l.tap, "/p/results/article/a1b2c3/report.tap");
+  t.is(l.junit, "/p/results/article/a1b2c3/junit.xml");
+  t.is(l.summary, "/p/results/article/a1b2c3/summary.json");
+  t.is(l.html, "/p/results/article/a1b2c3/report.html");
+  t.is(l.trace, "/p/results/article/a1b2c3/trace.txt");
+  t.is(l.plan, "/p/results/article/a1b2c3/plan.sh");
+  t.is(l.stats, "/p/results/article/a1b2c3/stats.json");
+  t.is(l.pcap("ping 6→4 (offloads on)", "router:eth1"), "/p/results/article/a1b2c3/flows/ping-6-4-offloads-on/router-eth1.pcap");
+  for (const bad of ["../etc", "", "Article", "a/b"]) t.throws(() => resultsLayout("/p", bad, "a1b2c3"), { message: /cannot name a results directory/ });
+  for (const bad of ["latest", "..", "a/b", ""]) t.throws(() => resultsLayout("/p", "article", bad), { message: /run id .* cannot name/ });
 });
 
-test("resultsDir removes the lab's previous results and nothing else; writeReports writes the three reports", async (t) => {
+test("resultsDir makes this run's directory and touches no other run; the flat layout of old is removed", async (t) => {
   const root = await mkdtemp(join(tmpdir(), "natlab-h6-"));
   try {
     await mkdir(join(root, "results", "article", "flows", "old"), { recursive: true });
-    await writeFile(join(root, "results", "article", "flows", "old", "x.pcap"), "old");
+    await writeFile(join(root, "results", "article", "summary.json"), "{}");
+    await mkdir(join(root, "results", "article", "0ld0ld"), { recursive: true });
+    await writeFile(join(root, "results", "article", "0ld0ld", "keep"), "keep");
     await mkdir(join(root, "results", "other"), { recursive: true });
     await writeFile(join(root, "results", "other", "keep"), "keep");
-    const layout = await resultsDir(root, "article");
-    await t.throwsAsync(stat(join(layout.dir, "flows", "old")));
+    const layout = await resultsDir(root, "article", "r1");
+    await t.throwsAsync(stat(join(layout.labDir, "flows")));
+    await t.throwsAsync(stat(join(layout.labDir, "summary.json")));
     t.true((await stat(join(layout.dir, "flows"))).isDirectory());
+    t.is(JSON.parse(await readFile(layout.run, "utf8")).runId, "r1");
+    t.is(await readFile(join(root, "results", "article", "0ld0ld", "keep"), "utf8"), "keep");
     t.is(await readFile(join(root, "results", "other", "keep"), "utf8"), "keep");
 
     const meta = { lab: "article", kernel: "6.18.44", variant: "clsact", runId: "r1", startedAt: "2026-11-26T22:00:00Z", durationMs: 1646 };
@@ -135,4 +158,42 @@ test("resultsDir removes the lab's previous results and nothing else; writeRepor
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+});
+
+test("finishRun points latest at the run and keeps the newest N; a run still going is never pruned", async (t) => {
+  const root = await mkdtemp(join(tmpdir(), "natlab-keep-"));
+  try {
+    const finished = async (id: string, minute: number) => {
+      const l = await resultsDir(root, "article", id, new Date(Date.UTC(2026, 11, 5, 9, minute)));
+      // A dead writer: pid 0 is never a process natlab could have started.
+      writeFileSync(l.run, JSON.stringify({ lab: "article", runId: id, startedAt: new Date(Date.UTC(2026, 11, 5, 9, minute)).toISOString(), pid: 0 }));
+      await writeFile(l.summary, "{}");
+      return l;
+    };
+    for (let i = 1; i <= 4; i++) await finished(`run${i}`, i);
+    // run0 started first and is still going (this process wrote it and it has no summary yet).
+    const going = await resultsDir(root, "article", "run0", new Date(Date.UTC(2026, 11, 5, 9, 0)));
+    const last = await finished("run5", 5);
+    const removed = finishRun(last, 2);
+    t.deepEqual(removed.map((d) => d.split("/").pop()).sort(), ["run1", "run2", "run3"]);
+    t.deepEqual((await readdir(last.labDir)).sort(), ["latest", "run0", "run4", "run5"]);
+    t.is(readlinkSync(join(last.labDir, "latest")), "run5", "latest is a relative link to the run");
+    t.is(latestRun(root, "article")?.dir, last.dir);
+    t.deepEqual(listRuns(last.labDir).map((r) => r.record.runId), ["run0", "run4", "run5"], "oldest first");
+    t.false(listRuns(last.labDir)[0].finished);
+    t.truthy(going);
+    // The run that was still going finishes: it becomes latest and prunes the older ones beyond 2.
+    await writeFile(going.summary, "{}");
+    finishRun(going, 2);
+    t.is(latestRun(root, "article")?.runId, "run0");
+    t.deepEqual((await readdir(last.labDir)).sort(), ["latest", "run0", "run5"], "run0 is kept as latest; run4 is the oldest beyond 2");
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("parseKeep: a whole number of runs, 1 or more", (t) => {
+  t.is(parseKeep(undefined), 10);
+  t.is(parseKeep("3"), 3);
+  for (const bad of ["0", "-1", "two", "1.5"]) t.throws(() => parseKeep(bad), { message: /number of runs to keep/ });
 });

@@ -2,28 +2,38 @@
  * `natlab stats [--ns NS --dev DEV] [--all]`: the counters of every
  * translator attached in running natlab namespaces (or one device's).
  * `natlab stats LAB...`: the counters a lab's last run left, per device
- * (results/<lab>/stats.json, written just before its teardown).
+ * (results/<lab>/latest/stats.json, written just before its teardown).
  */
-import { parseArgs } from "node:util";
+import { existsSync, readFileSync } from "node:fs";
+import { devicePrograms, programInfo } from "../bpf/config.ts";
+import { formatStats, readStats, type Stats } from "../bpf/stats.ts";
 import { run } from "../exec/command.ts";
 import { natlabNamespaces } from "../exec/netns.ts";
-import { devicePrograms, programInfo } from "./config.ts";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { loadLab } from "../lab/load.ts";
+import { labPath } from "../lab/names.ts";
+import { latestRun } from "../report/results.ts";
 import { ROOT } from "../root.ts";
-import { formatStats, readStats, type Stats } from "./stats.ts";
+import type { Command } from "./command.ts";
 
-export async function statsCommand(argv: string[]): Promise<number> {
-  let values: { ns?: string; dev?: string; all?: boolean };
-  try {
-    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { ns: { type: "string" }, dev: { type: "string" }, all: { type: "boolean" } } });
-    values = parsed.values;
-    if (parsed.positionals.length) return labStats(parsed.positionals, values.all ?? false);
-  } catch (e) {
-    process.stderr.write(`natlab stats: ${(e as Error).message}\nusage: natlab stats [--ns NS --dev DEV] [--all]\n`);
-    return 2;
-  }
+export const stats: Command = {
+  name: "stats",
+  args: "[LAB...]",
+  summary:
+    "the translator's counters (translated, passed, dropped by reason) in running labs, " +
+    "or as a lab's last run left them (LAB: a file or a name)",
+  options: [
+    { name: "ns", type: "string", value: "NS", description: "only this namespace (default: every natlab-* namespace)" },
+    { name: "dev", type: "string", value: "DEV", description: "only this device (default: every device but lo)" },
+    { name: "all", type: "boolean", description: "every counter, also those at zero" },
+  ],
+  run: ({ values, positionals }) =>
+    positionals.length
+      ? Promise.resolve(labStats(positionals, values.all === true))
+      : liveStats(values as { ns?: string; dev?: string; all?: boolean }),
+};
+
+/** Counters of the translators attached in running namespaces. */
+async function liveStats(values: { ns?: string; dev?: string; all?: boolean }): Promise<number> {
   try {
     const namespaces = values.ns ? [values.ns] : natlabNamespaces();
     let found = 0;
@@ -38,7 +48,10 @@ export async function statsCommand(argv: string[]): Promise<number> {
           console.log(formatStats(await readStats(p.maps.nat64_stats), { all: values.all }));
         }
     }
-    if (!found) console.log(values.ns ? `no translator attached in ${values.ns}` : "no translator attached in any natlab namespace");
+    if (!found)
+      console.log(
+        values.ns ? `no translator attached in ${values.ns}` : "no translator attached in any natlab namespace",
+      );
     return 0;
   } catch (e) {
     process.stderr.write(`natlab stats: ${(e as Error).message}\n`);
@@ -50,9 +63,9 @@ export async function statsCommand(argv: string[]): Promise<number> {
 function labStats(labs: string[], all: boolean): number {
   let missing = 0;
   for (const arg of labs) {
-    const name = arg.endsWith(".yaml") ? loadLab(arg).name : arg;
-    const file = join(ROOT, "results", name, "stats.json");
-    if (!existsSync(file)) {
+    const name = arg.endsWith(".yaml") || arg.includes("/") ? loadLab(labPath(arg, ROOT)).name : arg;
+    const file = latestRun(ROOT, name)?.stats;
+    if (!file || !existsSync(file)) {
       process.stderr.write(`natlab stats: no counters for lab ${name}: run it first (natlab run ${arg})\n`);
       missing++;
       continue;

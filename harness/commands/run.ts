@@ -1,0 +1,169 @@
+/**
+ * `natlab run [LAB...]`: build each lab in fresh namespaces, run its flows,
+ * tear down, report; on this kernel or, with --kernel, in a VM.
+ */
+import { basename, relative, resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import { labPaths } from "../lab/names.ts";
+import { colorEnabled } from "../report/color.ts";
+import { ConsoleReporter } from "../report/console.ts";
+import { ROOT } from "../root.ts";
+import type { ProgressSink } from "../run/lab.ts";
+import type { Command } from "./command.ts";
+import { runInKernel } from "./in-kernel.ts";
+
+/** The console reporter as the lab runner's progress sink. */
+function progressFor(reporter: ConsoleReporter): ProgressSink {
+  return {
+    labStart: (lab, info) =>
+      reporter.labStart({ lab: lab.name, flows: info.flows, kernel: info.kernel, variant: info.variant }),
+    setup: (done, total) => reporter.setup(done, total),
+    setupFailed: (step, total, message) =>
+      reporter.setupFailed(step, total, message.replace(/^setup step \d+\/\d+ failed: /, "")),
+    flow: (o) =>
+      reporter.flow({
+        name: o.name,
+        status: o.status,
+        durationMs: o.durationMs,
+        failure: o.failures.join("\n\n") || undefined,
+        skip: o.reason,
+      }),
+    labEnd: (lab, outcomes, ms, dir, error) =>
+      reporter.summary({
+        lab,
+        passed: outcomes.filter((o) => o.status === "pass").length,
+        failed: outcomes.filter((o) => o.status === "fail").length + (error ? 1 : 0),
+        skipped: outcomes.filter((o) => o.status === "skip").length,
+        durationMs: ms,
+        resultsDir: dir,
+      }),
+    note: (text) => process.stderr.write(`natlab: ${text}\n`),
+  };
+}
+
+/** A whole number option of 1 or more (`-j 3`, `--keep 5`), or undefined when absent. */
+function count(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < 1) {
+    throw new UsageError(`${name} takes a whole number of 1 or more, not ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+/** A lab's console output held back while other labs run beside it, printed whole when it ends. */
+class LabBlock {
+  private text = "";
+  readonly reporter: ConsoleReporter;
+  constructor() {
+    const env = colorEnabled() ? { ...process.env, FORCE_COLOR: "1" } : { ...process.env, NO_COLOR: "1" };
+    this.reporter = new ConsoleReporter({ write: (t: string) => (this.text += t), isTTY: false }, env);
+  }
+  flush(): void {
+    process.stdout.write(this.text);
+    this.text = "";
+  }
+}
+
+/** One line as a lab starts beside others (their lines come when each ends). */
+function status(what: string, running: Set<string>, done: number, total: number): void {
+  console.log(`natlab: ${what} (${done} of ${total} labs done; running ${[...running].join(", ")})`);
+}
+
+/** Reads --variant: clsact, literal or (absent) the lab's and kernel's default. */
+export function variantOption(v: unknown): "clsact" | "literal" | undefined {
+  if (v === undefined || v === "clsact" || v === "literal") return v;
+  throw new UsageError(`--variant is clsact or literal, not ${v}`);
+}
+
+export const run: Command = {
+  name: "run",
+  args: "[LAB...]",
+  summary:
+    "build each lab (a file or a name under labs/; default: every labs/*.yaml) in fresh namespaces, " +
+    "run its flows, tear down; results in results/<lab>/<run-id>/ with report.html, non-zero exit on any failure",
+  options: [
+    { name: "filter", type: "string", value: "TEXT", description: "only flows whose name contains TEXT" },
+    { name: "jobs", short: "j", type: "string", value: "N", description: "run up to N labs at once (default 1)" },
+    {
+      name: "keep",
+      type: "string",
+      value: "N",
+      description: "keep the N newest runs of each lab in results/<lab>/ (default NATLAB_KEEP_RUNS, or 10)",
+    },
+    {
+      name: "variant",
+      type: "string",
+      value: "V",
+      description:
+        "clsact, or literal (the write-up's prio/matchall/act_bpf/act_csum); default: literal where possible",
+    },
+    { name: "object", type: "string", value: "O.o", description: "another translator build for every BPF attachment" },
+    { name: "prefix", type: "string", value: "P/LEN", description: "another NAT64 prefix for every BPF attachment" },
+    {
+      name: "kernel",
+      type: "string",
+      value: "NAME",
+      default: "host",
+      description: "run in a VM booted from NAME: debian-6.1 or a Debian kernel package (linux-image-...)",
+    },
+  ],
+  root: true,
+  async run({ values, positionals, argv }) {
+    const variant = variantOption(values.variant);
+    const jobs = count(values.jobs, "--jobs") ?? 1;
+    const keep = count(values.keep, "--keep");
+    const files = labPaths(positionals, ROOT);
+    // Validate every lab before building any: a typo in the last file should not cost the first lab's run.
+    const { loadLab } = await import("../lab/load.ts");
+    for (const f of files) loadLab(f);
+    const kernel = String(values.kernel);
+    if (kernel !== "host") {
+      const passOn = argv.filter(
+        (a, i) =>
+          !positionals.includes(a) && a !== "--kernel" && argv[i - 1] !== "--kernel" && !a.startsWith("--kernel="),
+      );
+      return runInKernel(kernel, ["run", ...passOn, ...files.map((f) => resolve(f))]);
+    }
+    const { runLab } = await import("../run/lab.ts");
+    const { mapLimit } = await import("../run/pool.ts");
+    const together = Math.min(jobs, files.length);
+    const running = new Set<string>();
+    let done = 0;
+    // One lab at a time prints as it goes; labs side by side each print their block when they end.
+    const results = await mapLimit(files, together, async (f) => {
+      const block = together > 1 ? new LabBlock() : undefined;
+      const name = basename(f, ".yaml");
+      running.add(name);
+      if (block) status(`started ${name}`, running, done, files.length);
+      const r = await runLab(f, {
+        root: ROOT,
+        variant,
+        filter: values.filter as string | undefined,
+        object: values.object as string | undefined,
+        prefix: values.prefix as string | undefined,
+        keep,
+        progress: progressFor(block ? block.reporter : new ConsoleReporter()),
+      });
+      running.delete(name);
+      done++;
+      block?.flush();
+      return r;
+    });
+    const failed = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0), 0);
+    const passed = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "pass").length, 0);
+    const skipped = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "skip").length, 0);
+    // Labs that name a design to compare with: both designs' conntrack tables, side by side.
+    const { writeConntrackComparison } = await import("../report/compare.ts");
+    const { latestRun } = await import("../report/results.ts");
+    for (const r of results) {
+      if (!r.compareWith) continue;
+      // The other design's run from this invocation, or else its latest run.
+      const other = results.find((o) => o.lab === r.compareWith)?.resultsDir ?? latestRun(ROOT, r.compareWith)?.dir;
+      if (!other) continue;
+      const path = writeConntrackComparison({ lab: r.lab, dir: r.resultsDir }, { lab: r.compareWith, dir: other });
+      if (path) console.log(`conntrack side by side: ${relative(process.cwd(), path)}`);
+    }
+    if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+    return failed > 0 ? 1 : 0;
+  },
+};

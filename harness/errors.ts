@@ -1,0 +1,9 @@
+/**
+ * The error a user can fix. natlab prints it as one line,
+ * `natlab CMD: what went wrong, what to do`, with no stack trace, and exits
+ * with status 2. Anything else that escapes a command is a bug in natlab and
+ * prints its stack. Pure code may throw it: it imports nothing.
+ */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
