@@ -76,6 +76,12 @@ export interface DatapathDriver {
 export interface DatapathOptions {
   /** Frames per second tcpreplay sends (markers included); lower under emulation. */
   pps?: number;
+  /**
+   * Send one frame, wait for its marker, then the next: for a translator
+   * whose path is slower than the kernel's own forwarding (a daemon behind a
+   * TUN device), so an untranslated frame routed on cannot overtake it.
+   */
+  lockstep?: boolean;
   /** Seconds to wait for the last marker after the last frame was sent. */
   settleSec?: number;
   onProgress?: (message: string) => void;
@@ -235,8 +241,21 @@ async function sendGroup(ctx: DatapathContext, section: Section, prefix: string,
     caps.push(await startCapture(ctx.peer, fwdDev, files.fwd, "in"));
     caps.push(await startCapture(ctx.peer, inDev, files.back, "in"));
     const pps = opts.pps ?? DEFAULT_PPS;
-    await run(["taskset", "-c", "0", "tcpreplay", "-q", `--pps=${pps}`, "-i", inDev, sendFile], { ns: ctx.peer, timeoutSec: 60 + seq.length / pps });
-    await waitForMarker(files.fwd, frames.length - 1, opts.settleSec ?? 10);
+    const replay = (file: string, frames: number) =>
+      run(["taskset", "-c", "0", "tcpreplay", "-q", `--pps=${pps}`, "-i", inDev, file], { ns: ctx.peer, timeoutSec: 60 + frames / pps });
+    if (!opts.lockstep) {
+      await replay(sendFile, seq.length);
+      await waitForMarker(files.fwd, frames.length - 1, opts.settleSec ?? 10);
+    } else {
+      // One frame and its marker at a time: nothing sent overtakes what is still being translated.
+      for (let i = 0; i < frames.length; i++) {
+        const one = join(ctx.tmp, `send-${tag}-${i}.pcap`);
+        writePcap(one, [seq[2 * i], seq[2 * i + 1]].map((data, k) => ({ ts: k / 1000, data })));
+        await replay(one, 2);
+        // A marker that never comes: the rest would wait as long each; they are sent again or reported.
+        if (!(await waitForMarker(files.fwd, i, opts.settleSec ?? 10))) break;
+      }
+    }
   } finally {
     for (const c of caps) await c.stop();
   }
@@ -255,13 +274,14 @@ function readCapture(file: string): { ts: number; data: Buffer }[] {
   }
 }
 
-/** Poll the forward capture until marker `last` is in it, or the bound runs out (then return: the split says what is missing). */
-async function waitForMarker(file: string, last: number, boundSec: number): Promise<void> {
+/** Poll the forward capture until marker `last` is in it (true), or the bound runs out (false: the split says what is missing). */
+async function waitForMarker(file: string, last: number, boundSec: number): Promise<boolean> {
   const until = performance.now() + boundSec * 1000;
   while (performance.now() < until) {
-    if (readCapture(file).some((f) => markerNumber(f.data) === last)) return;
-    await new Promise((r) => setTimeout(r, 50));
+    if (readCapture(file).some((f) => markerNumber(f.data) === last)) return true;
+    await new Promise((r) => setTimeout(r, 20));
   }
+  return false;
 }
 
 /**

@@ -31,12 +31,6 @@ export const TAYGA_PREFIX_ALIAS: Record<string, string> = { "64:ff9b:1:fffe::/96
 const TAYGA_IPV4 = "192.0.0.170";
 const TABLE_INTO_TUN = "64";
 const TUN = "nat64";
-/**
- * Frames per second into TAYGA: slow enough that a frame the kernel routes
- * on untranslated (a "pass" case) never overtakes one still in TAYGA's
- * userspace queue, which would put it between the wrong markers.
- */
-const TAYGA_PPS = 200;
 
 export function taygaTranslator(spec: TranslatorSpec): Translator {
   return {
@@ -44,7 +38,7 @@ export function taygaTranslator(spec: TranslatorSpec): Translator {
     title: "TAYGA 0.9.2 (Debian) in a namespace, TUN device nat64, policy routes into it",
     rules: { ttlDecrement: { "6to4": 3, "4to6": 3 }, compareEthernet: false, passMeaning: "not-translated" },
     notApplicable: (inp) => routerNotApplicable(inp, 3),
-    run: async (inputs, onProgress) => unalias(await runDatapath(taygaDriver(), inputs.map(alias), { onProgress, pps: TAYGA_PPS })),
+    run: async (inputs, onProgress) => unalias(await runDatapath(taygaDriver(), inputs.map(alias), { onProgress, lockstep: true })),
   };
 }
 

@@ -53,8 +53,8 @@ export function tcTranslator(spec: TranslatorSpec): Translator {
 /**
  * Cases a router cannot run, whatever translates on it: a TTL or hop limit
  * that the forwarding path expires before any translator sees the packet;
- * a multicast destination (forwarded only by a multicast router); a frame
- * shorter than an IP header (the kernel's receive path drops it first).
+ * a multicast destination, IP or Ethernet (forwarded only by a multicast
+ * router); a broadcast that is not IP.
  */
 export function routerNotApplicable(inp: { section: Section; frame: Buffer }, hops: number): string | undefined {
   const f = inp.frame;
@@ -68,6 +68,7 @@ export function routerNotApplicable(inp: { section: Section; frame: Buffer }, ho
     if ((f[14 + 16] & 0xf0) === 0xe0) return "IPv4 multicast destination: a router forwards it only with multicast routing";
   }
   if ((f[0] & 1) === 1 && type !== 0x86dd && type !== 0x0800) return "a broadcast frame that is not IP: nothing a router forwards";
+  if ((f[0] & 1) === 1) return "an Ethernet group destination: a router forwards only frames addressed to it (labs/multicast.yaml runs this end to end)";
   return undefined;
 }
 
