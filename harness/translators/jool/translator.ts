@@ -85,7 +85,15 @@ async function runInGuest(inputs: TranslatorInput[], onProgress: (m: string) => 
       "",
     ].join("\n");
     onProgress(`booting ${kernel.version} under qemu with Jool ${mods.joolVersion} (${inputs.length} frames)`);
-    const r = await runInVm({ kernel, command, shareDir: share, timeoutSec: 900, onProgress });
+    let pending = "";
+    // The guest's progress lines ("natlab translate: ...") as they come, the boot's noise left out.
+    const onOutput = (text: string) => {
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const l of lines) if (l.startsWith("natlab translate: ")) onProgress(`in the VM: ${l.slice(18)}`);
+    };
+    const r = await runInVm({ kernel, command, shareDir: share, timeoutSec: 900, onProgress, onOutput });
     if (r.exitCode !== 0) throw new Error(`natlab translate --translator jool failed in the VM (exit ${r.exitCode}):\n${r.output.trim().split("\n").slice(-15).join("\n")}`);
     return readOutputs(out);
   } finally {
