@@ -49,6 +49,8 @@ const MARKER_V4_SRC = "198.51.100.250";
 const MARKER_V4_DST = "192.0.2.250";
 const MARKER_PORT = 40064;
 const MARKER_TEXT = "natlab-marker-";
+/** The bound on a capture's start (tcpdump's "listening on"). */
+const CAPTURE_START_SEC = 120;
 /** Frames per second (markers included) unless the translator asks for fewer. */
 const DEFAULT_PPS = 1000;
 
@@ -238,8 +240,9 @@ async function sendGroup(ctx: DatapathContext, section: Section, prefix: string,
   const files = { fwd: join(ctx.tmp, `fwd-${tag}.pcap`), back: join(ctx.tmp, `back-${tag}.pcap`) };
   const caps: Capture[] = [];
   try {
-    caps.push(await startCapture(ctx.peer, fwdDev, files.fwd, "in"));
-    caps.push(await startCapture(ctx.peer, inDev, files.back, "in"));
+    // tcpdump starts in well under a second here, but in tens of seconds under emulation on a loaded host.
+    caps.push(await startCapture(ctx.peer, fwdDev, files.fwd, "in", CAPTURE_START_SEC));
+    caps.push(await startCapture(ctx.peer, inDev, files.back, "in", CAPTURE_START_SEC));
     const pps = opts.pps ?? DEFAULT_PPS;
     const replay = (file: string, frames: number) =>
       run(["taskset", "-c", "0", "tcpreplay", "-q", `--pps=${pps}`, "-i", inDev, file], { ns: ctx.peer, timeoutSec: 60 + frames / pps });
