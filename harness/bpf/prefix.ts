@@ -67,7 +67,7 @@ export function extractIpv4(prefix: Prefix | string, ipv6: string): string | und
 }
 
 /**
- * The value of the nat64_config map (bpf/nat64_stats.h, struct nat64_config):
+ * The value of the nat64_config map (bpf/nat64_abi.h, struct nat64_config):
  * 16 prefix bytes, the length, 3 zero bytes. All zero selects the default.
  */
 export function configValue(prefix: Prefix | string): Uint8Array {

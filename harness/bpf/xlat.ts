@@ -1,6 +1,6 @@
 /**
  * Running frames through the translator without a lab: the C runner
- * (harness/bpf/xlat-runner.c, built to bpf/build/xlat-runner) loads the
+ * (bpf/tools/xlat-runner.c, built to bpf/build/xlat-runner) loads the
  * object once and gives every frame of a pcap to BPF_PROG_TEST_RUN.
  *
  * One XlatResult per input frame, in order:

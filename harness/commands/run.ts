@@ -5,7 +5,7 @@
 import { basename, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { labPaths } from "../lab/names.ts";
-import { colorEnabled } from "../report/color.ts";
+import { colorEnabled } from "../text/color.ts";
 import { ConsoleReporter } from "../report/console.ts";
 import { ROOT } from "../root.ts";
 import type { ProgressSink } from "../run/lab.ts";
@@ -163,7 +163,9 @@ export const run: Command = {
       const path = writeConntrackComparison({ lab: r.lab, dir: r.resultsDir }, { lab: r.compareWith, dir: other });
       if (path) console.log(`conntrack side by side: ${relative(process.cwd(), path)}`);
     }
-    if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+    const { writeIndex } = await import("../report/html/index-page.ts");
+    const index = writeIndex(ROOT, results.map((r) => r.resultsDir));
+    if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped; ${relative(process.cwd(), index)}`);
     return failed > 0 ? 1 : 0;
   },
 };

@@ -7,7 +7,26 @@
  * the author meant (the one whose key they wrote) and report only its issues.
  */
 import type { z } from "zod";
+import * as layers from "../packet/layers.ts";
 import { type DataPath, formatPath, type Problem, valueAt } from "./where.ts";
+
+/** Each packet layer's field names, for "`hlim` is a field of ipv6". */
+const LAYER_FIELDS: Record<string, string[]> = Object.fromEntries(
+  Object.entries({
+    eth: layers.Eth,
+    ipv4: layers.Ipv4,
+    ipv6: layers.Ipv6,
+    hbh: layers.Ipv6Opts,
+    dstopts: layers.Ipv6Opts,
+    routing: layers.Ipv6Routing,
+    frag: layers.Ipv6Frag,
+    tcp: layers.Tcp,
+    udp: layers.Udp,
+    icmp: layers.Icmp,
+    icmpv6: layers.Icmp,
+    payload: layers.Payload,
+  }).map(([name, schema]) => [name, Object.keys(schema.shape)]),
+);
 
 type Issue = z.core.$ZodIssue;
 // zod 4 keeps its schema structure in `_zod.def`; the public types do not expose all of it.
@@ -146,7 +165,7 @@ export function problemsFromIssue(root: Schema, data: unknown, issue: Issue, pre
       return issue.keys.map((key) => ({
         path: [...path, key],
         at: "key" as const,
-        message: `unknown field \`${key}\` in ${what}${suggest(key, allowed)} (allowed: ${allowed.join(", ")})`,
+        message: (typeof path[path.length - 2] === "number" ? otherLayerField(String(what), key, allowed) : undefined) ?? `unknown field \`${key}\` in ${what}${suggest(key, allowed)} (allowed: ${allowed.join(", ")})`,
       }));
     }
     case "invalid_type": {
@@ -165,8 +184,10 @@ export function problemsFromIssue(root: Schema, data: unknown, issue: Issue, pre
       const pattern = issue.format === "regex" && "pattern" in issue ? `text matching ${issue.pattern}` : `a ${issue.format}`;
       return [{ path, message: `expected ${custom ? issue.message : pattern}, got ${describeValue(value)}` }];
     }
-    case "invalid_value":
-      return [{ path, message: `expected one of ${issue.values.join(", ")}, got ${describeValue(value)}` }];
+    case "invalid_value": {
+      const near = typeof value === "string" ? suggest(value, issue.values.map(String)) : "";
+      return [{ path, message: `expected one of ${issue.values.join(", ")}, got ${describeValue(value)}${near}` }];
+    }
     case "too_small":
     case "too_big": {
       const small = issue.code === "too_small";
@@ -189,10 +210,44 @@ export function problemsFromIssue(root: Schema, data: unknown, issue: Issue, pre
   }
 }
 
-/** "did you mean `ttl`?" for a near miss (one or two letters off). */
-function suggest(key: string, allowed: string[]): string {
-  const near = allowed.find((a) => editDistance(a, key) <= Math.min(2, Math.floor(a.length / 2)));
+/** "; did you mean `ttl`?" for a near miss (one or two letters off, or two letters swapped). */
+export function suggest(key: string, allowed: string[]): string {
+  const near = nearest(key, allowed);
   return near ? `; did you mean \`${near}\`?` : "";
+}
+
+/** The allowed word closest to `key`, when it is close enough to be a typo of it. */
+export function nearest(key: string, allowed: string[]): string | undefined {
+  const swapped = (a: string) => a.length === key.length && [...a].filter((ch, i) => ch !== key[i]).length === 2 && [...a].sort().join() === [...key].sort().join();
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const a of allowed) {
+    const d = swapped(a) ? 1 : editDistance(a, key);
+    if (d <= Math.min(2, Math.floor(a.length / 2)) && d < bestDistance) {
+      best = a;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** The same idea under another name in the other IP version (hlim in ipv4 is its ttl). */
+const COUNTERPART: Record<string, string> = { hlim: "ttl", ttl: "hlim", tc: "tos", tos: "tc", nh: "proto", proto: "nh", plen: "len" };
+
+/**
+ * A field written in the wrong layer (`hlim` in ipv4, `flags` in udp): say
+ * which layer it belongs to, and the field this layer has for it, if any.
+ */
+function otherLayerField(layer: string, key: string, allowed: string[]): string | undefined {
+  if (!(layer in LAYER_FIELDS)) return undefined;
+  const owners = Object.entries(LAYER_FIELDS)
+    .filter(([name, fields]) => name !== layer && fields.includes(key))
+    .map(([name]) => name);
+  if (owners.length === 0) return undefined;
+  const same = COUNTERPART[key] && allowed.includes(COUNTERPART[key]) ? COUNTERPART[key] : nearest(key, allowed);
+  const hint = same ? `; did you mean \`${same}\`?` : "";
+  const owner = owners.length > 1 ? `${owners.slice(0, -1).join(", ")} and ${owners[owners.length - 1]}` : owners[0];
+  return `\`${key}\` is a field of ${owner}, not of ${layer}${hint} (${layer} has: ${allowed.join(", ")})`;
 }
 
 function editDistance(a: string, b: string): number {
@@ -259,10 +314,11 @@ function unionProblems(root: Schema, data: unknown, issue: z.core.$ZodIssueInval
   }
   if (options.length > 0 && options.every((o) => def(unwrap(o)).type === "object")) {
     const got = isObject(value) ? Object.keys(value).map((k) => `\`${k}\``).join(", ") : undefined;
+    const near = isObject(value) && Object.keys(value).length === 1 ? suggest(Object.keys(value)[0], objectKeys) : "";
     if (isLayer) {
-      return [{ path, message: got ? `unknown layer ${got}: a layer is one of ${objectKeys.join(", ")}` : `expected a layer like \`ipv4: {...}\`; layers are ${objectKeys.join(", ")}; got ${describeValue(value)}` }];
+      return [{ path, message: got ? `unknown layer ${got}: a layer is one of ${objectKeys.join(", ")}${near}` : `expected a layer like \`ipv4: {...}\`; layers are ${objectKeys.join(", ")}; got ${describeValue(value)}` }];
     }
-    return [{ path, message: `expected exactly one of ${objectKeys.map((k) => `\`${k}\``).join(", ")}, got ${got ?? describeValue(value)}` }];
+    return [{ path, message: `expected exactly one of ${objectKeys.map((k) => `\`${k}\``).join(", ")}, got ${got ?? describeValue(value)}${near}` }];
   }
   if (options.length > 0) {
     return [{ path, message: `expected ${options.map(describeSchema).join(", or ")}; got ${describeValue(value)}` }];

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import { checkLab } from "./check.ts";
 import { problemsFromIssue } from "./issues.ts";
+import { checkLabFiles, type ObjectOverride } from "./objects.ts";
 import { Lab } from "./schema.ts";
 import { formatPath, type Position, positionOf, type Problem, sourceAt } from "./where.ts";
 
@@ -40,8 +41,16 @@ export function labFile(lab: Lab): string | undefined {
   return sources.get(lab);
 }
 
+export interface LoadOptions {
+  /**
+   * Also check the files the lab names (BPF objects and their sections,
+   * nftables files), as a run needs them: objects are found from `root`.
+   */
+  files?: { root: string } & ObjectOverride;
+}
+
 /** Reads, validates and completes a lab file. Throws LabError listing every problem. */
-export function loadLab(file: string): Lab {
+export function loadLab(file: string, opts: LoadOptions = {}): Lab {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -49,13 +58,13 @@ export function loadLab(file: string): Lab {
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((err as Error).message);
     throw new LabError(file, [{ file, line: 1, col: 1, path: "", message: `cannot read the lab file: ${why}` }]);
   }
-  const lab = parseLab(text, file);
+  const lab = parseLab(text, file, opts);
   sources.set(lab, file);
   return lab;
 }
 
-/** The pure part of loadLab: `file` is used only in messages. */
-export function parseLab(text: string, file: string): Lab {
+/** The pure part of loadLab (unless `opts.files` asks to look at files): `file` is used only in messages. */
+export function parseLab(text: string, file: string, opts: LoadOptions = {}): Lab {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, keepSourceTokens: true, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -70,6 +79,10 @@ export function parseLab(text: string, file: string): Lab {
     );
   }
   const data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  if (doc.contents === null) {
+    const message = "the lab file is empty: a lab needs at least `name` and `namespaces` (see labs/README.md)";
+    throw new LabError(file, [{ file, line: 1, col: 1, path: "", message }]);
+  }
   const located = (problems: Problem[]): LabProblem[] =>
     problems
       .map((p) => ({ file, ...positionOf(doc, lc, p.path, p.at), path: formatPath(p.path), message: hint(doc, p) }))
@@ -78,11 +91,27 @@ export function parseLab(text: string, file: string): Lab {
   const parsed = Lab.safeParse(data);
   if (!parsed.success) {
     const root = Lab as unknown as Parameters<typeof problemsFromIssue>[0];
-    throw new LabError(file, located(parsed.error.issues.flatMap((i) => problemsFromIssue(root, data, i))));
+    throw new LabError(file, located(withoutEchoes(parsed.error.issues.flatMap((i) => problemsFromIssue(root, data, i)))));
   }
   const problems = checkLab(parsed.data);
+  // Files are looked at only for a lab that is otherwise right: a misspelt key gives one message, not three.
+  if (problems.length === 0 && opts.files) problems.push(...checkLabFiles(parsed.data, file, opts.files.root, opts.files));
   if (problems.length > 0) throw new LabError(file, located(problems));
   return withDefaults(parsed.data);
+}
+
+/**
+ * `sectoin: 4to6` gives two problems: `sectoin` is unknown, and `section` is
+ * missing. The first already says "did you mean `section`?": keep only it.
+ */
+function withoutEchoes(problems: Problem[]): Problem[] {
+  const meant = new Set(
+    problems.flatMap((p) => {
+      const m = /did you mean `([^`]+)`\?/.exec(p.message);
+      return m && p.at === "key" ? [formatPath([...p.path.slice(0, -1), m[1]])] : [];
+    }),
+  );
+  return problems.filter((p) => !(p.message.startsWith("missing field") && meant.has(formatPath(p.path))));
 }
 
 /** A number where the file has `aa:bb:...` is YAML 1.1 reading it in base 60: say to quote it. */

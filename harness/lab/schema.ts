@@ -21,6 +21,8 @@ const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "an address with pref
 const ip = z.string().regex(/^[0-9a-fA-F:.]+$/, "an IPv4 or IPv6 address");
 const onOff = z.union([z.boolean(), z.enum(["on", "off"])]).transform((v) => v === true || v === "on");
 const duration = z.number().positive().describe("seconds");
+/** How many: 3 (exactly), or a comparison. */
+const countText = z.string().regex(/^(>=|<=|==|>|<)?\d+$/, 'a count like 3, ">=1", "==0" or "<=3"');
 
 /** Offloads set with `ethtool -K`: feature name -> on/off, e.g. {tx: off, tso: off}. */
 const Offloads = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), onOff);
@@ -48,7 +50,7 @@ export const Route = z.strictObject({
   via: ip.optional(),
   dev: devName.optional(),
   src: ip.optional(),
-  mtu: z.number().int().optional(),
+  mtu: z.number().int().min(68).max(65535).optional(),
   family: z.enum(["4", "6"]).optional().describe("needed only for `to: default`; otherwise read from the address"),
 });
 
@@ -88,7 +90,7 @@ export const Namespace = z.strictObject({
         name: devName,
         type: z.enum(["dummy", "tun"]),
         addresses: z.array(cidr).default([]),
-        mtu: z.number().int().optional(),
+        mtu: z.number().int().min(68).max(65535).optional(),
       }),
     )
     .default([]),
@@ -107,7 +109,7 @@ export const Expect = z.strictObject({
   on: nsDev,
   packet: Packet.describe("a partial packet: named fields must match, others are ignored"),
   count: z
-    .union([z.number().int().min(0), z.string().regex(/^(>=|<=|==|>|<)?\d+$/)])
+    .union([z.number().int().min(0), countText])
     .default(">=1")
     .describe("how many captured frames must match: 3, '>=1', '==0'"),
   checksums: z.enum(["valid", "any"]).default("any").describe("valid: every checksum in the matched frames must verify"),
@@ -155,7 +157,7 @@ export const CounterExpect = z.strictObject({
 /** Translator counters (natlab stats), by name: must be at least `min` after the flow. */
 export const StatsExpect = z.strictObject({
   dev: nsDev,
-  counters: z.record(z.string(), z.union([z.number().int(), z.string().regex(/^(>=|<=|==|>|<)?\d+$/)])),
+  counters: z.record(z.string(), z.union([z.number().int(), countText])),
 });
 
 export const Flow = z

@@ -7,8 +7,8 @@
 import type { Lab } from "../lab/schema.ts";
 import { devicePrograms, programInfo } from "../bpf/config.ts";
 import { readStats } from "../bpf/stats.ts";
-import type { StatsReader } from "../flow/checks.ts";
-import { splitNsDev } from "../flow/topology.ts";
+import { splitNsDev } from "../lab/topology.ts";
+import type { StatsReader } from "../match/state.ts";
 
 /**
  * The programs on a device stay the same for the whole run, so their stats

@@ -52,7 +52,14 @@ export async function recordTrace(): Promise<TraceRecorder> {
   if (!shared) {
     const child = spawn("cat", [`${TRACEFS}/trace_pipe`], { stdio: ["ignore", "pipe", "ignore"] });
     const unregister = onCleanup("trace_pipe reader", () => void child.kill());
-    const reader = { text: "", users: 0, stop: () => (unregister(), child.kill()) };
+    const reader = {
+      text: "",
+      users: 0,
+      stop: () => {
+        unregister();
+        child.kill();
+      },
+    };
     child.stdout.on("data", (d: Buffer) => (reader.text += d.toString()));
     shared = reader;
   }

@@ -41,6 +41,8 @@ test("packetKey follows a packet across RFC 7915: an echo keeps its key from IPv
   const syn6: Packet = [{ eth: {} }, { ipv6: { src: "2001:db8::1", dst: "64:ff9b:1:fffe::c0a8:202" } }, { tcp: { sport: 1, dport: 2, seq: 9, flags: "S" } }];
   const syn4: Packet = [{ eth: {} }, { ipv4: { src: "198.51.100.1", dst: "192.168.2.2" } }, { tcp: { sport: 3, dport: 2, seq: 9, flags: "S" } }];
   t.is(packetKey(wire(syn6)), packetKey(wire(syn4)), "ports may change (NAT), the sequence number does not");
+  const probe = (dport: number): Packet => [{ eth: {} }, { ipv4: { src: "198.51.100.1", dst: "203.0.113.1", ttl: 1 } }, { udp: { sport: 5, dport } }, { payload: { size: 32 } }];
+  t.not(packetKey(wire(probe(33435))), packetKey(wire(probe(33436))), "traceroute's probes carry one payload to different ports");
 });
 
 test("predecessors: the same packet on another lane within a second; never on its own lane", (t) => {

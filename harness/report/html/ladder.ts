@@ -72,8 +72,8 @@ export function ipVersion(p: Packet): 4 | 6 | 0 {
 /**
  * What stays the same when a packet crosses a translator or NAT66: the
  * transport header's sequence numbers and flags, an echo's id and sequence,
- * and the payload. Addresses, ports (NAT may change them) and the IP version
- * are left out. undefined for frames with nothing to follow (ARP, quoted-only).
+ * a UDP destination port, and the payload. Addresses, source ports (NAT may
+ * change them) and the IP version are left out. undefined for frames with nothing to follow (ARP, quoted-only).
  */
 export function packetKey(p: Packet): string | undefined {
   const names = p.map(layerName);
@@ -86,7 +86,8 @@ export function packetKey(p: Packet): string | undefined {
     case "tcp":
       return `tcp ${f.seq} ${f.ack} ${f.flags} ${data}`;
     case "udp":
-      return `udp ${data}`;
+      // Probes with one payload (traceroute's) differ in their destination port, which NAT leaves alone.
+      return `udp ${f.dport} ${data}`;
     default: {
       const v6 = names[l4] === "icmpv6";
       const type = Number(f.type);
