@@ -15,7 +15,7 @@ import type { StatsReader } from "../match/state.ts";
  * maps are looked up once per device; a snapshot then reads only the maps
  * (every flow takes two, for the report's counters).
  */
-export function bpfStatsReader(_lab: Lab, nsOf: (ns: string) => string): StatsReader {
+export function bpfStatsReader(_lab: Lab | undefined, nsOf: (ns: string) => string): StatsReader {
   const mapsOf = new Map<string, Promise<number[]>>();
   const statsMaps = async (nsDev: string) => {
     const { ns, dev } = splitNsDev(nsDev);

@@ -25,7 +25,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { embedIpv4 } from "../bpf/prefix.ts";
+import { embedIpv4 } from "../packet/prefix.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 import { run } from "../exec/command.ts";
 import { removeNamespace } from "../exec/netns.ts";

@@ -18,7 +18,7 @@
  * 64:ff9b::/96; no case uses that prefix.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { parsePrefix } from "../bpf/prefix.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 import { inNamespace, run, toolEnv } from "../exec/command.ts";
 import { type DatapathContext, type DatapathDriver, GATEWAY, runDatapath, writeRunFile } from "./datapath.ts";

@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { run } from "../../exec/command.ts";
 import { ROOT } from "../../root.ts";
-import { shQuote } from "../../plan/script.ts";
+import { shQuote } from "../../text/shell.ts";
 import { prepareKernel } from "../../vm/kernels.ts";
 import { runInVm } from "../../vm/qemu.ts";
 import { type DatapathDriver, GATEWAY, runDatapath } from "../datapath.ts";
