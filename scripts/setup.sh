@@ -15,8 +15,8 @@ tcpdump tcpreplay tshark
 nftables conntrack ethtool
 socat iperf3 tayga
 jool-tools
-busybox-static qemu-system-x86
-ruby
+busybox-static qemu-system-x86 debian-archive-keyring xz-utils zstd
+vagrant
 chromium
 "
 missing=""
