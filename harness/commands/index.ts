@@ -14,7 +14,7 @@ import { down } from "./down.ts";
 import { exec } from "./exec.ts";
 import { flows } from "./flows.ts";
 import { fuzzCommand } from "./fuzz.ts";
-import { goldenBuild, goldenCheck, goldenVerify } from "./golden.ts";
+import { goldenBuild, goldenCheck, goldenCompare, goldenVerify } from "./golden.ts";
 import { help, readme } from "./help.ts";
 import { ls } from "./ls.ts";
 import { matrix, matrixWorker } from "./matrix.ts";
@@ -24,6 +24,7 @@ import { script } from "./script.ts";
 import { shell } from "./shell.ts";
 import { stats } from "./stats.ts";
 import { step } from "./step.ts";
+import { translateCommand } from "./translate.ts";
 import { up } from "./up.ts";
 import { xlatCommand } from "./xlat.ts";
 
@@ -44,6 +45,7 @@ export const commands: Command[] = [
   goldenBuild,
   goldenCheck,
   goldenVerify,
+  goldenCompare,
   fuzzCommand,
   matrix,
   bench,
@@ -53,5 +55,6 @@ export const commands: Command[] = [
   help,
   matrixWorker,
   bpfConfig,
+  translateCommand,
   readme,
 ];
