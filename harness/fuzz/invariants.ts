@@ -297,13 +297,16 @@ export function checkFrame(input: Buffer, outcome: FrameOutcome, prefix: Prefix,
   // Checksums, role by role; not where the input's own lengths make "right" ambiguous.
   const vin = checksumVerdictsOf(input, din, { quotedL4: true });
   const vout = checksumVerdictsOf(out, dout, { quotedL4: true });
-  for (const v of vout) {
+  // Only the outer IPv4 header and the quoted one are the translator's: an IPv4 packet tunnelled inside is payload.
+  const outerIpv4 = (vs: Verdict[], family: 4 | 6) =>
+    family === 4 ? vs.filter((v) => roleOf(v) === "ip header").slice(0, 1) : [];
+  for (const v of [...outerIpv4(vout, fout), ...vout.filter((x) => roleOf(x) === "quoted ip header")]) {
     if (roleOf(v) === "ip header" && !v.ok)
       add("ipv4 header checksum wrong", `0x${v.actual.toString(16)}, right 0x${v.expected.toString(16)}`);
     if (roleOf(v) === "quoted ip header" && !v.ok && fout === 4)
       add("quoted ipv4 header checksum wrong", `0x${v.actual.toString(16)}, right 0x${v.expected.toString(16)}`);
   }
-  const badIn = vin.find((v) => roleOf(v) === "ip header" && !v.ok);
+  const badIn = outerIpv4(vin, fin).find((v) => !v.ok);
   if (badIn)
     add(
       "corrupt ipv4 header translated",
