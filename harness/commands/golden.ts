@@ -4,6 +4,7 @@
  */
 
 import { relative } from "node:path";
+import { ensureBuilt } from "../bpf/fresh.ts";
 import { UsageError } from "../errors.ts";
 import { FIXTURES_DIR, filterCases, loadCases } from "../golden/cases.ts";
 import { checkCases, formatResults, readIfExists } from "../golden/check.ts";
@@ -41,6 +42,7 @@ export const goldenCheck: Command = {
   root: true,
   async run({ values }) {
     const filter = values.filter as string | undefined;
+    if (values.object === undefined) await ensureBuilt((t) => process.stderr.write(`natlab: ${t}\n`));
     const all = loadCases();
     const stale = staleFixtures(all, FIXTURES_DIR, readIfExists);
     if (stale.length) {

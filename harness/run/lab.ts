@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { run } from "../exec/command.ts";
 import { HostExecutor, StepFailed } from "../exec/host.ts";
 import { loadLab } from "../lab/load.ts";
 import type { Lab } from "../lab/schema.ts";
@@ -35,6 +36,8 @@ export interface LabRunOptions {
   object?: string;
   /** Replace every BPF attachment's prefix. */
   prefix?: string;
+  /** Run each flow this many times in the same namespaces (`--repeat N`); outcomes are named "FLOW [k/N]". */
+  repeat?: number;
   /** Called with progress lines for people. */
   progress: ProgressSink;
   /** How many runs of the lab to keep in results/<lab>/ (default DEFAULT_KEEP). */
@@ -75,7 +78,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const results = await resultsDir(opts.root, lab.name, runId);
   writeFileSync(results.plan, planToScript(plan));
   const flows = lab.flows.filter((f) => !opts.filter || f.name.includes(opts.filter));
-  const variants = flows.reduce((n, f) => n + f.offloads.length, 0);
+  const variants = flows.reduce((n, f) => n + f.offloads.length, 0) * (opts.repeat ?? 1);
   opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: variants });
 
   const nsOf = (labNs: string) => plan.namespaces[labNs] ?? labNs;
@@ -90,17 +93,23 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
     for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
     const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf), offloads: labOffloads(lab, nsOf) };
+    const repeat = opts.repeat ?? 1;
     for (const flow of flows) {
       for (const offloads of flow.offloads) {
+       for (let k = 1; k <= repeat; k++) {
         opts.progress.flowStart?.(flow.name);
+        // A repeated flow starts from the lab's state, not from what its last run left cached (a learnt PMTU).
+        if (k > 1) await flushRouteCaches(Object.values(plan.namespaces));
         const mark = trace.mark();
-        const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
+        const one = repeat > 1 ? { ...flow, name: `${flow.name} [${k}/${repeat}]` } : flow;
+        const outcome = await runFlow(one, offloads, ctx).catch((err: Error) => crashed(one.name, offloads, flow.offloads.length, err));
         // A failed flow carries the translator's bpf_printk lines from its own time window.
         await new Promise((r) => setTimeout(r, outcome.status === "fail" ? 100 : 0));
         const lines = trace.since(mark).trim();
         if (outcome.status === "fail" && lines) outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
         outcomes.push(outcome);
         opts.progress.flow(outcome);
+       }
       }
     }
   } catch (err) {
@@ -122,8 +131,13 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
       ok: o.status !== "fail",
       skip: o.status === "skip" ? (o.reason ?? "skipped") : undefined,
       durationMs: o.durationMs,
-      comment: o.summary || o.name,
-      diagnostics: o.failures.length ? { message: o.failures.join("\n\n"), pcaps: o.pcaps.map((p) => inResults(results, p)) } : undefined,
+      // What each expectation matched goes with a pass too (JUnit's system-out carries the comment).
+      comment: [o.summary || o.name, ...(o.checks ?? [])].join("; "),
+      diagnostics: o.failures.length
+        ? { message: o.failures.join("\n\n"), pcaps: o.pcaps.map((p) => inResults(results, p)) }
+        : o.status === "pass" && o.checks?.length
+          ? { checked: o.checks }
+          : undefined,
     });
   }
   if (error) tap.add({ name: `lab ${lab.name} setup`, ok: false, durationMs: 0, diagnostics: error });
@@ -136,7 +150,10 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
       failure: o.failures.length ? o.failures.join("\n\n") : undefined,
       skip: o.status === "skip" ? o.reason : undefined,
       pcaps: o.pcaps.map((p) => inResults(results, p)),
-    })),
+    })).concat(
+      // A lab that could not be built is one failure, here as in TAP and JUnit.
+      error ? [{ name: `lab ${lab.name} setup`, status: "fail" as const, durationMs: 0, failure: error, skip: undefined, pcaps: [] }] : [],
+    ),
   );
   // The page for people first: summary.json, written last, marks the run finished.
   await writeHtmlReport({ lab, plan, summary, outcomes, layout: results, error }).catch((err: Error) =>
@@ -147,6 +164,13 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   writeIndex(opts.root);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
   return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
+}
+
+/** `ip route flush cache` in each namespace, both families: PMTU and redirect exceptions learnt by an earlier flow run. */
+async function flushRouteCaches(namespaces: string[]): Promise<void> {
+  for (const ns of namespaces) {
+    for (const family of ["-4", "-6"]) await run(["ip", family, "route", "flush", "cache"], { ns, allowFail: true });
+  }
 }
 
 async function saveStats(lab: Lab, nsOf: (ns: string) => string, file: string): Promise<void> {
