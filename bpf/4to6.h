@@ -1,108 +1,111 @@
-/* SPDX-License-Identifier: MIT */
-/* IPv4 -> IPv6 (RFC 7915 section 4). Included by nat64.c. */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * IPv4 -> IPv6 (RFC 7915 section 4). Included by nat64.c.
+ *
+ * xlat_4to6 (the 4to6 entry point, and bench.h's driver) runs these stages in order, one function each:
+ *   classify  IPv4 at all, and the prefix to embed into   xlat_4to6() itself
+ *   check     header, lengths, checksum, options          check_ip4()
+ *   build     the IPv6 header and Fragment header         build_ip6()
+ *   fix L4    TCP/UDP checksum plan; ICMP type, quoted
+ *             packet and checksum                         l4_4to6()
+ *   rewrite   the packet changes, only now                rewrite_4to6()
+ * A stage returns 0 to carry on or a drop reason; nothing in the packet
+ * changes before the last one.
+ */
 
 #define D4 NAT64_DIR_4TO6
 
-
-struct quoted4 {
-	struct nat64_config c;
-	struct iphdr qip; /* in: the quoted IPv4 header's first 20 bytes (quoted_ip4) */
-	__u32 q, end;     /* in: where the quoted packet starts and the message ends */
-	__u32 l4;         /* out: offset of the quoted L4 header in the original packet */
-	__u32 qhl;        /* quoted IPv4 header length */
-	__u32 qtot;       /* quoted total length */
-	int qf;           /* 8 if the quoted packet gets a Fragment header */
-	int woff;         /* checksum word offset in the quoted L4 header, -1 none */
-	__be32 word;      /* the new word */
-	__u64 sum;
+/* What the stages of nat64_4to6 learn about a packet, for the stages after them. */
+struct xlat4 {
+	__u32 hlen;       /* IPv4 header length, options included */
+	__u32 end;        /* frame offset where the IPv4 packet ends */
+	__u32 l4_off;     /* frame offset of the L4 header (or of a later fragment's data) */
+	__u32 l4_len;     /* IPv6 payload after the IPv6 and Fragment headers */
+	__u32 frag_len;   /* sizeof(struct frag6) if the packet is a fragment, else 0 */
+	int first;        /* the first (or only) fragment: the L4 header is in it */
+	int fragmented;
+	int mcast;        /* an IPv4 multicast destination */
+	int kind;         /* NAT64_XLAT_*: the counter of a translated packet */
+	int quoted;       /* an ICMP error whose quoted packet is translated too */
+	enum l4_fix fix;  /* how the TCP/UDP checksum is brought up to date */
+	__u32 csum_off;   /* L4_FIX_PSEUDO: the checksum's offset in the L4 header */
+	__u64 csum_flags; /* L4_FIX_PSEUDO: for bpf_l4_csum_replace */
+	__u32 diff;       /* L4_FIX_PSEUDO: the pseudo-header difference */
+	__u16 udp_check;  /* L4_FIX_WRITE: the computed UDP checksum */
 };
 
-/* The first 20 bytes of the quoted IPv4 header into r->qip, checked; 0 or -1. */
-static __always_inline int quoted_ip4(struct __sk_buff *skb, struct quoted4 *r)
+/* The quoted packet of an ICMPv4 error, and what translating it gives. */
+struct quoted4 {
+	struct nat64_config cfg;
+	struct iphdr ip;  /* in: the quoted IPv4 header's first 20 bytes (quoted_ip4) */
+	__u32 start, end; /* in: where the quoted packet starts and the message ends */
+	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
+	__u32 hlen;       /* quoted IPv4 header length */
+	__u32 tot_len;    /* quoted Total Length, as the quote says */
+	__u32 frag_len;   /* sizeof(struct frag6) if the quoted packet gets a Fragment header, else 0 */
+	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
+	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__be32 word;      /* has_word: the new word */
+	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
+};
+
+/* The first 20 bytes of the quoted IPv4 header into q->ip, checked; 0 or -1. */
+static __always_inline int quoted_ip4(struct __sk_buff *skb, struct quoted4 *q)
 {
-	if (r->q + 20 > r->end || bpf_skb_load_bytes(skb, r->q, &r->qip, 20))
-		return -1;
-	r->qhl = r->qip.ihl * 4;
-	r->qtot = bpf_ntohs(r->qip.tot_len);
-	if (r->qip.version != 4 || r->qhl < 20 || r->q + r->qhl > r->end || r->qtot < r->qhl)
-		return -1;
+	if (q->start + IP4_HLEN > q->end || bpf_skb_load_bytes(skb, q->start, &q->ip, IP4_HLEN))
+		return -1; /* the quote is shorter than an IPv4 header */
+	q->hlen = q->ip.ihl * 4;
+	q->tot_len = bpf_ntohs(q->ip.tot_len);
+	if (q->ip.version != 4 || q->hlen < IP4_HLEN || q->start + q->hlen > q->end || q->tot_len < q->hlen)
+		return -1; /* not an IPv4 header, or one whose lengths contradict the quote */
 	return 0;
 }
 
 /*
  * The quoted packet of an ICMP error (RFC 7915 4.3): IPv4 header -> IPv6
- * (o->qip6, o->qfrag), its L4 checksum word fixed (r->word); r->sum gathers
- * the change of every byte the outer checksum covers. 0, or -1 to drop.
+ * (out->qip6, out->qfrag), its L4 checksum word fixed (q->word); q->sum
+ * gathers the change of every byte the outer checksum covers. 0, or -1 to
+ * drop.
  */
-SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *r, struct out6 *o)
+SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *q, struct out6 *out)
 {
 	struct scratch *opts = scratch_get();
 	const struct iphdr *qip;
-	__be32 oldw;
-	__u32 n;
-	__u16 fo;
+	__be32 old_word;
+	__u64 pseudo;
+	__u32 opt_len;
 
-	if (!r || !o || !opts)
-		return -1;
-	qip = &r->qip;
-	fo = bpf_ntohs(qip->frag_off);
-	r->qf = ip6_from_ip4(&o->qip6, &o->qfrag, qip, &r->c, r->qtot - r->qhl);
-	r->sum = sum16(&o->qip6, 40, sub16(qip, 20, r->sum));
-	if (r->qf)
-		r->sum = sum16(&o->qfrag, 8, r->sum);
-	if (r->qhl > 20) { /* quoted options are not translated: their bytes leave the sum */
-		n = BOUNDED(r->qhl - 20, 64);
-		if (bpf_skb_load_bytes(skb, r->q + 20, opts->b, n))
-			return -1;
-		r->sum += (__u32)bpf_csum_diff((__be32 *)opts->b, n, 0, 0, 0);
+	if (!q || !out || !opts)
+		return -1; /* the verifier's NULL checks: never taken */
+	qip = &q->ip;
+	q->frag_len = ip6_from_ip4(&out->qip6, &out->qfrag, qip, &q->cfg, q->tot_len - q->hlen);
+	q->sum = sum16(&out->qip6, IP6_HLEN, sub16(qip, IP4_HLEN, q->sum));
+	if (q->frag_len)
+		q->sum = sum16(&out->qfrag, sizeof(struct frag6), q->sum);
+	if (q->hlen > IP4_HLEN) { /* quoted options are not translated: their bytes leave the sum */
+		opt_len = BOUNDED(q->hlen - IP4_HLEN, SCRATCH);
+		if (bpf_skb_load_bytes(skb, q->start + IP4_HLEN, opts->b, opt_len))
+			return -1; /* beyond the frame: quoted_ip4 checked they are in the message */
+		q->sum += (__u32)bpf_csum_diff((__be32 *)opts->b, opt_len, 0, 0, 0);
 	}
-	r->l4 = r->q + r->qhl;
-	r->woff = -1;
-	if (fo & IP_OFFMASK) /* a later fragment quoted: no L4 header to fix */
-		return 0;
-	r->woff = csum_word(qip->protocol);
-	if (r->woff < 0)
-		return 0;
-	if (r->l4 + r->woff + 4 > r->end || bpf_skb_load_bytes(skb, r->l4 + r->woff, &oldw, 4)) {
-		r->woff = -1; /* truncated before the checksum: nothing to fix */
-		return 0;
-	}
-	r->word = oldw;
-	if (qip->protocol == IPPROTO_ICMP) {
-		/* only an echo can be quoted: 8/0 -> 128/129, plus the ICMPv6 pseudo-header */
-		struct icmpw *w = (struct icmpw *)&r->word;
-		__be32 ph[2] = { bpf_htonl(r->qtot - r->qhl), bpf_htonl(IPPROTO_ICMPV6) };
-		__u16 check = w->zero;
-		__u64 ds;
-
-		if (w->type != 8 && w->type != 0)
-			return -1;
-		ds = sum16(&o->qip6.saddr, 32, 0);
-		ds = sum16(ph, 8, ds);
-		ds += (__u16)~(__u16)w->type;
-		w->type = w->type == 8 ? 128 : 129;
-		ds += w->type;
-#ifndef NAT64_NO_L4_CSUM_FIX
-		w->zero = csum_update(check, fold64(ds));
-#else
-		(void)check;
-#endif
-	} else {
-		__u16 *check = qip->protocol == IPPROTO_TCP ? (__u16 *)&r->word : (__u16 *)&r->word + 1;
-		__u16 ds = fold64(sum16(&o->qip6.saddr, 32, sub16(&qip->saddr, 8, 0)));
-
-#ifndef NAT64_NO_L4_CSUM_FIX
-		if (*check || qip->protocol == IPPROTO_TCP) {
-			*check = csum_update(*check, ds);
-			if (qip->protocol == IPPROTO_UDP && *check == 0)
-				*check = 0xffff;
-		}
-#else
-		(void)check;
-		(void)ds;
-#endif
-	}
-	r->sum = sum16(&r->word, 4, sub16(&oldw, 4, r->sum));
+	q->l4_off = q->start + q->hlen;
+	q->has_word = 0;
+	if (bpf_ntohs(qip->frag_off) & IP_OFFSET)
+		return 0; /* a later fragment quoted: no L4 header to fix */
+	if (csum_word(qip->protocol, &q->word_off))
+		return 0; /* a protocol whose checksum we do not know: its bytes are copied */
+	if (q->l4_off + q->word_off + sizeof(old_word) > q->end ||
+	    bpf_skb_load_bytes(skb, q->l4_off + q->word_off, &old_word, sizeof(old_word)))
+		return 0; /* the quote is cut before the checksum: nothing to fix */
+	q->word = old_word;
+	if (qip->protocol == IPPROTO_ICMP)
+		pseudo = icmp6_pseudo(&out->qip6.saddr, q->tot_len - q->hlen, 1, 0);
+	else
+		pseudo = sum16(&out->qip6.saddr, 2 * sizeof(struct in6_addr), sub16(&qip->saddr, 2 * sizeof(__be32), 0));
+	if (quoted_csum_fix(&q->word, qip->protocol, pseudo, 1))
+		return -1; /* a quoted ICMP message that is not an echo */
+	q->has_word = 1;
+	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
 	return 0;
 }
 
@@ -111,248 +114,339 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *r, struct out6 *o
  * unexpired Loose or Strict Source Route option MUST be dropped. 0 or a
  * drop reason.
  */
-SUBPROG int ip4_options(struct __sk_buff *skb, __u32 p, __u32 end)
+SUBPROG int ip4_options(struct __sk_buff *skb, __u32 off, __u32 end)
 {
-	__u8 o[3];
+	__u8 opt[3]; /* type, length, pointer */
 
-	for (int i = 0; i < 40; i++) {
-		if (p >= end)
+	for (int i = 0; i < IP4_OPT_MAX; i++) {
+		if (off >= end)
 			break;
-		if (bpf_skb_load_bytes(skb, p, o, 1))
-			return NAT64_DROP_TRUNCATED;
-		if (o[0] == 0) /* end of options */
+		if (bpf_skb_load_bytes(skb, off, opt, 1))
+			return NAT64_DROP_TRUNCATED; /* cannot happen: the header is in the frame */
+		if (opt[0] == IPOPT_END)
 			break;
-		if (o[0] == 1) { /* no-op */
-			p++;
+		if (opt[0] == IPOPT_NOOP) {
+			off++;
 			continue;
 		}
-		if (p + 2 > end || bpf_skb_load_bytes(skb, p, o, 2) || o[1] < 2 || p + o[1] > end)
-			return NAT64_DROP_BAD_HEADER;
-		if (o[0] == IPOPT_LSRR || o[0] == IPOPT_SSRR) {
+		if (off + 2 > end || bpf_skb_load_bytes(skb, off, opt, 2) || opt[1] < 2 || off + opt[1] > end)
+			return NAT64_DROP_BAD_HEADER; /* an option whose length runs past the header */
+		if (opt[0] == IPOPT_LSRR || opt[0] == IPOPT_SSRR) {
 			/* unexpired: the pointer still lies inside the route data */
-			if (o[1] < 3 || bpf_skb_load_bytes(skb, p + 2, &o[2], 1))
-				return NAT64_DROP_BAD_HEADER;
-			if (o[2] <= o[1])
-				return NAT64_DROP_SRC_ROUTE;
+			if (opt[1] < 3 || bpf_skb_load_bytes(skb, off + 2, &opt[2], 1))
+				return NAT64_DROP_BAD_HEADER; /* a source route without its pointer */
+			if (opt[2] <= opt[1])
+				return NAT64_DROP_SRC_ROUTE; /* RFC 7915 4.1: MUST be dropped */
 		}
-		p += o[1];
+		off += opt[1];
 	}
+	return 0;
+}
+
+/*
+ * Check: the IPv4 header is whole, its lengths fit the frame, its checksum
+ * (options included) is right, and it carries no unexpired source route
+ * (RFC 7915 4.1). A damaged header is not translated.
+ */
+static __always_inline int check_ip4(struct __sk_buff *skb, const struct iphdr *ip4, struct scratch *sc,
+				     struct xlat4 *x)
+{
+	__u32 tot_len = bpf_ntohs(ip4->tot_len), opt_len;
+	__u64 sum;
+	int drop;
+
+	x->hlen = ip4->ihl * 4;
+	if (ip4->version != 4 || x->hlen < IP4_HLEN || tot_len < x->hlen)
+		return NAT64_DROP_BAD_HEADER; /* not a well-formed IPv4 header */
+	x->end = ETH_HLEN + tot_len;
+	if (x->end > skb->len)
+		return NAT64_DROP_TRUNCATED; /* the packet claims more bytes than the frame has */
+	sum = sum16(ip4, IP4_HLEN, 0);
+	if (x->hlen > IP4_HLEN) {
+		opt_len = BOUNDED(x->hlen - IP4_HLEN, SCRATCH);
+		if (bpf_skb_load_bytes(skb, IP4_OFF, sc->b, opt_len))
+			return NAT64_DROP_TRUNCATED; /* options beyond the frame */
+		sum += (__u32)bpf_csum_diff(0, 0, (__be32 *)sc->b, opt_len, 0);
+		drop = ip4_options(skb, IP4_OFF, ETH_HLEN + x->hlen);
+		if (drop)
+			return drop; /* a source route or a malformed option */
+	}
+	if (fold64(sum) != CSUM_ALL_ONES)
+		return NAT64_DROP_BAD_HEADER; /* a wrong header checksum: the header is damaged */
+	return 0;
+}
+
+/*
+ * Build: the IPv6 header, and the Fragment header of a fragment, in the
+ * scratch (out); an IPv4 multicast destination also gets its Ethernet
+ * address, 33:33 + the low 32 bits (RFC 2464 7).
+ */
+static __always_inline void build_ip6(const struct iphdr *ip4, const struct nat64_config *cfg, struct out6 *out,
+				      struct xlat4 *x)
+{
+	__u16 frag_off = bpf_ntohs(ip4->frag_off);
+
+	x->l4_off = ETH_HLEN + x->hlen;
+	x->l4_len = x->end - x->l4_off;
+	x->fragmented = (frag_off & (IP_MF | IP_OFFSET)) != 0;
+	x->first = (frag_off & IP_OFFSET) == 0;
+	out->eth.h_proto = bpf_htons(ETH_P_IPV6);
+	x->frag_len = ip6_from_ip4(&out->ip6, &out->l4.frag, ip4, cfg, x->l4_len);
+	/* multicast 224.0.0.0/4 -> prefix::224.x.y.z */
+	x->mcast = IN_MULTICAST(bpf_ntohl(ip4->daddr));
+	if (x->mcast) {
+		out->eth.h_dest[0] = 0x33;
+		out->eth.h_dest[1] = 0x33;
+		__builtin_memcpy(&out->eth.h_dest[2], &out->ip6.daddr.s6_addr32[3], sizeof(__be32));
+	}
+}
+
+/* TCP: the pseudo-header changes (RFC 7915 4.5). */
+static __always_inline int tcp_4to6(struct xlat4 *x)
+{
+	x->kind = NAT64_XLAT_TCP;
+	if (x->first && x->l4_len < sizeof(struct tcphdr))
+		return NAT64_DROP_TRUNCATED; /* the TCP header is cut */
+	x->fix = L4_FIX_PSEUDO;
+	x->csum_off = offsetof(struct tcphdr, check);
+	return 0;
+}
+
+/*
+ * UDP: the pseudo-header changes; a datagram without checksum (0) gets one
+ * computed, since IPv6 requires it (RFC 7915 4.5).
+ */
+static __always_inline int udp_4to6(struct __sk_buff *skb, struct scratch *sc, struct out6 *out, struct xlat4 *x)
+{
+	__be16 check = 0, udp_len;
+	__u32 len;
+
+	x->kind = NAT64_XLAT_UDP;
+	x->fix = L4_FIX_PSEUDO;
+	x->csum_off = offsetof(struct udphdr, check);
+	x->csum_flags |= BPF_F_MARK_MANGLED_0;
+	if (!x->first)
+		return 0; /* a later fragment: its UDP header went with the first */
+	if (x->l4_len < sizeof(struct udphdr) ||
+	    pkt_read(skb, x->l4_off + offsetof(struct udphdr, check), &check, sizeof(check)))
+		return NAT64_DROP_TRUNCATED; /* the UDP header is cut */
+	if (check != 0)
+		return 0; /* a checksum to update: the pseudo-header difference does it */
+	if (x->fragmented)
+		return NAT64_DROP_UDP_ZERO_FRAG; /* RFC 7915 4.5: a fragment cannot be summed whole: drop */
+	if (bpf_skb_load_bytes(skb, x->l4_off + offsetof(struct udphdr, len), &udp_len, sizeof(udp_len)))
+		return NAT64_DROP_TRUNCATED; /* cannot happen: the header was read above */
+	len = bpf_ntohs(udp_len);
+	if (len < sizeof(struct udphdr) || len > x->l4_len)
+		return NAT64_DROP_TRUNCATED; /* the UDP length runs past the packet */
+	x->fix = L4_FIX_WRITE;
+#ifndef NAT64_NO_L4_CSUM_FIX
+	if (sum_bytes(skb, x->l4_off, len))
+		return NAT64_DROP_HELPER; /* the datagram could not be read */
+	{
+		__be32 ph[2] = { bpf_htonl(len), bpf_htonl(IPPROTO_UDP) };
+		__u64 sum = sum16(&out->ip6.saddr, 2 * sizeof(struct in6_addr), sc->sum);
+
+		x->udp_check = ~fold64(sum16(ph, sizeof(ph), sum));
+		if (x->udp_check == 0)
+			x->udp_check = CSUM_MANGLED_0;
+	}
+#endif
+	return 0;
+}
+
+/*
+ * RFC 4884 length attribute: 4-byte words of the original datagram in
+ * ICMPv4 (byte 5), 8-byte words in ICMPv6 (byte 4). Kept only where the
+ * translated datagram still fills whole 8-byte words.
+ */
+static __always_inline void rfc4884_len_4to6(const struct icmpw *ic4, struct out6 *out, const struct quoted4 *q)
+{
+	__u32 len;
+
+	if (out->l4.icmp.type != ICMPV6_DEST_UNREACH && out->l4.icmp.type != ICMPV6_TIME_EXCEED)
+		return; /* only these two carry the attribute (RFC 4884 4.6) */
+	if (!ic4->rest.b[1])
+		return; /* no extension: no length */
+	len = (__u32)ic4->rest.b[1] * 4 + IP6_HLEN + q->frag_len - q->hlen;
+	if (len % 8 == 0)
+		out->l4.icmp.rest.b[0] = len / 8;
+}
+
+/*
+ * An ICMPv4 error (RFC 7915 4.2, 4.3): type and code mapped, and the quoted
+ * packet translated (q). `sum` gets the change its translation makes to the
+ * bytes the checksum covers.
+ */
+static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct nat64_config *cfg,
+					   const struct icmpw *ic4, struct out6 *out, struct xlat4 *x,
+					   struct quoted4 *q, __u64 *sum)
+{
+	q->start = x->l4_off + sizeof(struct icmphdr);
+	q->end = x->end;
+	if (quoted_ip4(skb, q))
+		return NAT64_DROP_INNER; /* the quote holds no usable IPv4 header */
+	if (icmp4_to_6(ic4, &out->l4.icmp, q->tot_len) == ICMP_DROP)
+		return NAT64_DROP_ICMP_TYPE; /* a code with no ICMPv6 counterpart (RFC 7915 4.2) */
+	x->kind = NAT64_XLAT_ICMP_ERR;
+	if (!QUOTED_XLAT)
+		return 0; /* knock-out build: the quote is copied as it is */
+	q->cfg = *cfg;
+	q->sum = 0;
+	if (quoted_4to6(skb, q, out))
+		return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
+	*sum = q->sum;
+	x->l4_len = x->l4_len - q->hlen + IP6_HLEN + q->frag_len;
+	if (x->l4_len > IP_LEN_MAX)
+		return NAT64_DROP_BAD_HEADER; /* too long for the Payload Length */
+	rfc4884_len_4to6(ic4, out, q);
+	out->ip6.payload_len = bpf_htons(x->l4_len);
+	x->quoted = 1;
+	return 0;
+}
+
+/*
+ * ICMPv4 -> ICMPv6 (RFC 7915 4.2): echo or error; the checksum gains the
+ * ICMPv6 pseudo-header and every change below it, all incremental.
+ */
+static __always_inline int icmp_4to6(struct __sk_buff *skb, const struct nat64_config *cfg, struct out6 *out,
+				     struct xlat4 *x, struct quoted4 *q)
+{
+	struct icmpw ic4;
+	__u64 sum = 0;
+	__u16 check;
+	int drop;
+
+	if (x->fragmented)
+		return NAT64_DROP_ICMP_FRAG; /* the ICMPv6 checksum needs the whole message's length and bytes */
+	if (x->l4_len < sizeof(struct icmphdr) || pkt_read(skb, x->l4_off, &ic4, sizeof(ic4)))
+		return NAT64_DROP_TRUNCATED; /* the ICMP header is cut */
+	x->kind = NAT64_XLAT_ICMP;
+	if (icmp4_is_error(ic4.type)) {
+		drop = icmp_error_4to6(skb, cfg, &ic4, out, x, q, &sum);
+		if (drop)
+			return drop; /* its type, code or quote cannot be translated */
+	} else if (icmp4_to_6(&ic4, &out->l4.icmp, 0) != ICMP_INFO) {
+		return NAT64_DROP_ICMP_TYPE; /* no ICMPv6 counterpart (RFC 7915 4.2) */
+	}
+	check = ic4.zero;
+	ic4.zero = 0;
+	sum = icmp6_pseudo(&out->ip6.saddr, x->l4_len, 1, sum);
+	sum = sum16(&out->l4.icmp, sizeof(ic4), sub16(&ic4, sizeof(ic4), sum));
+	out->l4.icmp.zero = check;
+#ifndef NAT64_NO_L4_CSUM_FIX
+	out->l4.icmp.zero = csum_update(check, fold64(sum));
+#endif
+	return 0;
+}
+
+/* Fix L4: what each protocol needs, decided and computed before the packet changes. */
+static __always_inline int l4_4to6(struct __sk_buff *skb, const struct iphdr *ip4, const struct nat64_config *cfg,
+				   struct scratch *sc, struct out6 *out, struct xlat4 *x, struct quoted4 *q)
+{
+	int drop = 0;
+
+	switch (ip4->protocol) {
+	case IPPROTO_IGMP:
+		return NAT64_DROP_IGMP; /* RFC 7915 4.2: single-hop: SHOULD be silently dropped, not made MLD */
+	case IPPROTO_TCP:
+		drop = tcp_4to6(x);
+		break;
+	case IPPROTO_UDP:
+		drop = udp_4to6(skb, sc, out, x);
+		break;
+	case IPPROTO_ICMP:
+		drop = icmp_4to6(skb, cfg, out, x, q);
+		break;
+	}
+	if (drop)
+		return drop; /* a cut, untranslatable or unsummable L4 header */
+	if (!x->first)
+		x->fix = L4_FIX_NONE; /* a later fragment carries no L4 header */
+	if (x->fix == L4_FIX_PSEUDO) /* TCP/UDP pseudo-header: IPv4 addresses out, IPv6 in */
+		x->diff = pseudo_diff(cfg, &ip4->saddr, &out->ip6.saddr, 1);
+	return 0;
+}
+
+/*
+ * Rewrite: the IPv4 header (and the quoted one) become IPv6, then the L4
+ * checksum. bpf_skb_adjust_room opens or closes room at the end of the
+ * IPv4 header, bpf_skb_change_proto then adds IP_HLEN_DIFF bytes in front.
+ */
+static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out, const struct xlat4 *x,
+					const struct quoted4 *q)
+{
+	__u32 old_l4 = x->l4_off, new_l4 = IP6_OFF + x->frag_len;
+	int room, err;
+
+	if (x->quoted) {
+		/* [eth][ip4+opts][icmp][qip4+opts][L4] -> [eth][ip6][icmp6][qip6][qfrag][L4] */
+		old_l4 = q->l4_off;
+		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
+	}
+	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
+	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
+		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */
+	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
+		return NAT64_DROP_HELPER; /* the kernel could not change the protocol */
+	if (x->quoted && q->frag_len)
+		err = pkt_write_head(skb, &out->eth, WRITE_LEN(struct out6, qfrag), x->mcast);
+	else if (x->quoted)
+		err = pkt_write_head(skb, &out->eth, WRITE_LEN(struct out6, qip6), x->mcast);
+	else if (x->frag_len || x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR) /* an error: knock-out */
+		err = pkt_write_head(skb, &out->eth, WRITE_LEN(struct out6, l4), x->mcast);
+	else
+		err = pkt_write_head(skb, &out->eth, WRITE_LEN(struct out6, ip6), x->mcast);
+	if (err)
+		return NAT64_DROP_HELPER; /* the new headers could not be written */
+	if (x->quoted) {
+		if (q->has_word && bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, sizeof(q->word), 0))
+			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
+		return 0;
+	}
+#ifndef NAT64_NO_L4_CSUM_FIX
+	if (x->fix == L4_FIX_WRITE &&
+	    bpf_skb_store_bytes(skb, new_l4 + offsetof(struct udphdr, check), &x->udp_check, sizeof(x->udp_check), 0))
+		return NAT64_DROP_HELPER; /* the UDP checksum could not be written */
+	/* a checksum-neutral prefix (docs/translator.md) changes nothing: skip the helper */
+	if (x->fix == L4_FIX_PSEUDO && x->diff != 0 && x->diff != CSUM_ALL_ONES &&
+	    bpf_l4_csum_replace(skb, new_l4 + x->csum_off, 0, x->diff, x->csum_flags))
+		return NAT64_DROP_HELPER; /* the L4 checksum could not be updated */
+#endif
 	return 0;
 }
 
 static __always_inline int xlat_4to6(struct __sk_buff *skb)
 {
-	const struct nat64_config *c;
+	const struct nat64_config *cfg;
 	const struct iphdr *ip4; /* the packet's own: read in place until the header change */
 	struct scratch *sc;
-	void *p;
-	struct out6 *o;
-	struct icmpw ic4;
+	struct xlat4 x = { .kind = NAT64_XLAT_OTHER, .fix = L4_FIX_NONE, .csum_flags = BPF_F_PSEUDO_HDR };
 	struct quoted4 q; /* set in the ICMP error path only: no per-packet zeroing */
-	__u32 hl, tot, end, l4off, l4len, diff = 0, n;
-	__u64 sum;
-	__u16 fo, ucheck = 0;
-	int r, f, kind = NAT64_XLAT_OTHER, first, fragmented, csum_off = -1, mcast;
-	__u64 csum_flags = BPF_F_PSEUDO_HDR;
+	void *head;
+	int drop;
 
 	if (skb->protocol != bpf_htons(ETH_P_IP))
-		return PASS(D4, PASS_NOT_IP);
+		return PASS(D4, PASS_NOT_IP); /* not IPv4: not for this hook */
 	sc = scratch_get();
 	if (!sc)
-		return DROP(D4, DROP_HELPER);
-	c = config(sc);
-	if (!c)
-		return PASS(D4, PASS_BAD_CONFIG);
-	o = &sc->o6;
-	p = pkt_head(skb, ETH_LEN + 20);
-	if (!p)
-		return DROP(D4, DROP_TRUNCATED);
-	ip4 = p + ETH_LEN;
-	hl = ip4->ihl * 4;
-	tot = bpf_ntohs(ip4->tot_len);
-	if (ip4->version != 4 || hl < 20 || tot < hl)
-		return DROP(D4, DROP_BAD_HEADER);
-	end = ETH_LEN + tot;
-	if (end > skb->len)
-		return DROP(D4, DROP_TRUNCATED);
-	/* the header checksum, options included: a damaged header is not translated */
-	sum = sum16(ip4, 20, 0);
-	if (hl > 20) {
-		n = BOUNDED(hl - 20, 64);
-		if (bpf_skb_load_bytes(skb, IP4_OFF, sc->b, n))
-			return DROP(D4, DROP_TRUNCATED);
-		sum += (__u32)bpf_csum_diff(0, 0, (__be32 *)sc->b, n, 0);
-		r = ip4_options(skb, IP4_OFF, ETH_LEN + hl);
-		if (r)
-			return count(D4, r, TC_ACT_SHOT);
-	}
-	if (fold64(sum) != 0xffff)
-		return DROP(D4, DROP_BAD_HEADER);
-
-	l4off = ETH_LEN + hl;
-	l4len = tot - hl;
-	fo = bpf_ntohs(ip4->frag_off);
-	fragmented = (fo & (IP_MF | IP_OFFMASK)) != 0;
-	first = (fo & IP_OFFMASK) == 0;
-
-	o->eth.h_proto = bpf_htons(ETH_P_IPV6);
-	f = ip6_from_ip4(&o->ip6, &o->l4.frag, ip4, c, l4len);
-	/* multicast 224.0.0.0/4 -> prefix::224.x.y.z; Ethernet 33:33 + the low 32 bits (RFC 2464 7) */
-	mcast = (bpf_ntohl(ip4->daddr) >> 28) == 0xe;
-	if (mcast) {
-		o->eth.h_dest[0] = 0x33; o->eth.h_dest[1] = 0x33;
-		__builtin_memcpy(&o->eth.h_dest[2], &o->ip6.daddr.s6_addr[12], 4);
-	}
-
-	switch (ip4->protocol) {
-	case IPPROTO_IGMP:
-		/* RFC 7915 4.2: IGMP is single-hop: SHOULD be silently dropped, not translated to MLD */
-		return DROP(D4, DROP_IGMP);
-	case IPPROTO_TCP:
-		kind = NAT64_XLAT_TCP;
-		if (first && l4len < 20)
-			return DROP(D4, DROP_TRUNCATED);
-		csum_off = 16;
-		break;
-	case IPPROTO_UDP:
-		kind = NAT64_XLAT_UDP;
-		csum_off = 6;
-		csum_flags |= BPF_F_MARK_MANGLED_0;
-		if (!first)
-			break;
-		if (l4len < 8 || pkt_read(skb, l4off + 6, &ucheck, 2))
-			return DROP(D4, DROP_TRUNCATED);
-		if (ucheck == 0) {
-			/* RFC 7915 4.5: IPv6 needs a UDP checksum. Compute it for a whole
-			 * datagram; a fragment can't be summed: drop it (the default). */
-			__be16 ulen;
-
-			if (fragmented)
-				return DROP(D4, DROP_UDP_ZERO_FRAG);
-			if (bpf_skb_load_bytes(skb, l4off + 4, &ulen, 2))
-				return DROP(D4, DROP_TRUNCATED);
-			n = bpf_ntohs(ulen);
-			if (n < 8 || n > l4len)
-				return DROP(D4, DROP_TRUNCATED);
-#ifndef NAT64_NO_L4_CSUM_FIX
-			if (sum_bytes(skb, l4off, n))
-				return DROP(D4, DROP_HELPER);
-			{
-				__be32 ph[2] = { bpf_htonl(n), bpf_htonl(IPPROTO_UDP) };
-
-				sum = sum16(&o->ip6.saddr, 32, sc->sum);
-				sum = sum16(ph, 8, sum);
-				ucheck = ~fold64(sum);
-				if (ucheck == 0)
-					ucheck = 0xffff;
-			}
-#endif
-			csum_off = -2; /* written whole below */
-		}
-		break;
-	case IPPROTO_ICMP:
-		/* the ICMPv6 checksum needs the whole message's length and bytes */
-		if (fragmented)
-			return DROP(D4, DROP_ICMP_FRAG);
-		if (l4len < 8 || pkt_read(skb, l4off, &ic4, 8))
-			return DROP(D4, DROP_TRUNCATED);
-		kind = NAT64_XLAT_ICMP;
-		if (ic4.type == 3 || ic4.type == 11 || ic4.type == 12) { /* the errors RFC 7915 4.2 translates */
-			q.q = l4off + 8;
-			q.end = end;
-			if (quoted_ip4(skb, &q))
-				return DROP(D4, DROP_INNER);
-			r = icmp4_to_6(&ic4, &o->l4.icmp, q.qtot);
-			if (r == ICMP_DROP)
-				return DROP(D4, DROP_ICMP_TYPE);
-			kind = NAT64_XLAT_ICMP_ERR;
-			sum = 0;
-			if (!QUOTED_XLAT)
-				goto outer_csum;
-			q.c = *c;
-			q.sum = 0;
-			if (quoted_4to6(skb, &q, o))
-				return DROP(D4, DROP_INNER);
-			sum = q.sum;
-			l4len = l4len - q.qhl + 40 + q.qf;
-			if (l4len > 0xffff)
-				return DROP(D4, DROP_BAD_HEADER);
-			/* RFC 4884 length: 4-byte words -> 8-byte words, kept if still exact */
-			if ((o->l4.icmp.type == 1 || o->l4.icmp.type == 3) && ic4.rest.b[1]) {
-				__u32 qb = (__u32)ic4.rest.b[1] * 4 + 40 + q.qf - q.qhl;
-
-				if ((qb & 7) == 0)
-					o->l4.icmp.rest.b[0] = qb / 8;
-			}
-			o->ip6.payload_len = bpf_htons(l4len);
-		} else {
-			if (icmp4_to_6(&ic4, &o->l4.icmp, 0) != ICMP_INFO)
-				return DROP(D4, DROP_ICMP_TYPE);
-			sum = 0;
-		}
-	outer_csum:
-		{
-			/* RFC 7915 4.2: ICMPv6 adds a pseudo-header to the checksum */
-			__be32 ph[2] = { bpf_htonl(l4len), bpf_htonl(IPPROTO_ICMPV6) };
-			__u16 check = ic4.zero;
-
-			ic4.zero = 0;
-			sum = sum16(&o->ip6.saddr, 32, sum);
-			sum = sum16(ph, 8, sum);
-			sum = sum16(&o->l4.icmp, 8, sub16(&ic4, 8, sum));
-			o->l4.icmp.zero = check;
-#ifndef NAT64_NO_L4_CSUM_FIX
-			o->l4.icmp.zero = csum_update(check, fold64(sum));
-#endif
-		}
-		break;
-	}
-	if (!first)
-		csum_off = -1; /* a later fragment carries no L4 header */
-	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv4 addresses out, IPv6 in */
-		diff = pseudo_diff(c, &ip4->saddr, &o->ip6.saddr, 1);
-
-	if (QUOTED_XLAT && kind == NAT64_XLAT_ICMP_ERR) {
-		/* [eth][ip4+opts][icmp][qip4+opts][L4] -> [eth][ip6][icmp6][qip6][qfrag][L4] */
-		r = (IP6_OFF - 20 + 8 + 40) + q.qf - (int)q.l4;
-		if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
-			return DROP(D4, DROP_HELPER);
-		if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
-			return DROP(D4, DROP_HELPER);
-		if (q.qf) {
-			if (pkt_write_head(skb, &o->eth, 2 + 40 + 8 + 40 + 8, mcast))
-				return DROP(D4, DROP_HELPER);
-		} else if (pkt_write_head(skb, &o->eth, 2 + 40 + 8 + 40, mcast)) {
-			return DROP(D4, DROP_HELPER);
-		}
-		if (q.woff >= 0 &&
-		    bpf_skb_store_bytes(skb, (IP6_OFF + 8 + 40) + (q.qf & 8) + (q.woff & 0x1f), &q.word, 4, 0))
-			return DROP(D4, DROP_HELPER);
-		return count(D4, kind, XLAT_DONE);
-	}
-
-	/* drop the options, make room for a Fragment header */
-	r = (IP4_OFF + f) - (int)l4off;
-	if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
-		return DROP(D4, DROP_HELPER);
-	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
-		return DROP(D4, DROP_HELPER);
-	if (f || kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) { /* an error only in NAT64_NO_QUOTED_XLAT */
-		if (pkt_write_head(skb, &o->eth, 2 + 40 + 8, mcast))
-			return DROP(D4, DROP_HELPER);
-	} else if (pkt_write_head(skb, &o->eth, 2 + 40, mcast)) {
-		return DROP(D4, DROP_HELPER);
-	}
-#ifndef NAT64_NO_L4_CSUM_FIX
-	if (csum_off == -2 && bpf_skb_store_bytes(skb, IP6_OFF + 6, &ucheck, 2, 0))
-		return DROP(D4, DROP_HELPER);
-	/* a checksum-neutral prefix changes nothing: skip the helper */
-	if (csum_off >= 0 && diff != 0 && diff != 0xffff &&
-	    bpf_l4_csum_replace(skb, IP6_OFF + (f & 8) + (csum_off & 0x1f), 0, diff, csum_flags))
-		return DROP(D4, DROP_HELPER);
-#else
-	(void)diff;
-	(void)csum_flags;
-#endif
-	return count(D4, kind, XLAT_DONE);
+		return DROP(D4, DROP_HELPER); /* the per-CPU scratch always exists: never taken */
+	cfg = config(sc);
+	if (!cfg)
+		return PASS(D4, PASS_BAD_CONFIG); /* the map holds an invalid prefix length: translate nothing */
+	head = pkt_head(skb, IP4_OFF);
+	if (!head)
+		return DROP(D4, DROP_TRUNCATED); /* shorter than an IPv4 header */
+	ip4 = head + ETH_HLEN;
+	drop = check_ip4(skb, ip4, sc, &x);
+	if (drop)
+		return drop_for(D4, drop); /* damaged, or a source route (RFC 7915 4.1) */
+	build_ip6(ip4, cfg, &sc->o6, &x);
+	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, &q);
+	if (drop)
+		return drop_for(D4, drop); /* an L4 part we cannot translate whole */
+	drop = rewrite_4to6(skb, &sc->o6, &x, &q);
+	if (drop)
+		return drop_for(D4, drop); /* a kernel helper failed: dropped, never sent half-translated */
+	return count(D4, x.kind, XLAT_DONE);
 }

@@ -1,107 +1,107 @@
-/* SPDX-License-Identifier: MIT */
-/* IPv6 -> IPv4 (RFC 7915 section 5). Included by nat64.c. */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
+/*
+ * IPv6 -> IPv4 (RFC 7915 section 5). Included by nat64.c.
+ *
+ * xlat_6to4 (the 6to4 entry point, and bench.h's driver) runs these stages in order, one function each:
+ *   classify  IPv6 at all, both addresses in the prefix  xlat_6to4() itself
+ *   check     lengths, extension headers                 check_ip6()
+ *   fix L4    TCP/UDP checksum plan; ICMPv6 type/code    l4_6to4()
+ *   build     the quoted packet of an error, the IPv4
+ *             header, the ICMP checksum                  build_ip4()
+ *   rewrite   the packet changes, only now               rewrite_6to4()
+ * A stage returns 0 to carry on or a drop reason; nothing in the packet
+ * changes before the last one.
+ */
 
 #define D6 NAT64_DIR_6TO4
 
+/* What the stages of nat64_6to4 learn about a packet, for the stages after them. */
+struct xlat6 {
+	__be32 saddr, daddr; /* the IPv4 addresses embedded in the IPv6 ones */
+	__u32 end;           /* frame offset where the IPv6 packet ends */
+	struct walk6 w;      /* the upper layer after the extension headers */
+	__u32 l4_len;        /* bytes from the upper-layer header (or fragment data) to the end */
+	int first;           /* the first (or only) fragment: the L4 header is in it */
+	int mcast;           /* an IPv4 multicast destination */
+	int kind;            /* NAT64_XLAT_*: the counter of a translated packet */
+	int quoted;          /* an ICMPv6 error whose quoted packet is translated too */
+	enum l4_fix fix;     /* how the TCP/UDP checksum is brought up to date */
+	__u32 csum_off;      /* L4_FIX_PSEUDO: the checksum's offset in the L4 header */
+	__u64 csum_flags;    /* L4_FIX_PSEUDO: for bpf_l4_csum_replace */
+	__u32 diff;          /* L4_FIX_PSEUDO: the pseudo-header difference */
+	struct icmpw ic6;    /* an ICMPv6 message's first 8 bytes */
+};
 
 /*
- * The quoted packet of an ICMPv6 error (RFC 7915 5.3), at r->q up to r->end:
- * its IPv6 header becomes IPv4 (o->qip), the checksum word of its L4 header
- * is fixed (r->word, at r->woff, -1 if none), and r->sum gathers the change
- * of every byte the outer ICMP checksum covers. 0, or -1 to drop.
+ * The quoted packet of an ICMPv6 error (RFC 7915 5.3), at q->start up to
+ * q->end: its IPv6 header becomes IPv4 (out->qip), the checksum word of its
+ * L4 header is fixed (q->word at q->word_off, if has_word), and q->sum
+ * gathers the change of every byte the outer ICMP checksum covers.
  */
 struct quoted6 {
-	struct nat64_config c;
-	__u32 q, end; /* in: where the quoted packet starts and the message ends */
-	__u32 l4;     /* out: offset of the quoted L4 header in the original packet */
-	__u32 qext;   /* bytes of quoted extension headers */
-	int woff;     /* checksum word offset in the quoted L4 header, -1 none */
-	__be32 word;  /* the new word */
+	struct nat64_config cfg;
+	__u32 start, end; /* in: where the quoted packet starts and the message ends */
+	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
+	__u32 ext_len;    /* bytes of quoted extension headers */
+	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
+	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__be32 word;      /* has_word: the new word */
 	__u64 sum;
 };
 
-SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *r, struct out4 *o)
+/* 0, or -1 to drop. */
+SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *out)
 {
 	struct scratch *ext = scratch_get();
 	struct ipv6hdr qip6;
 	struct walk6 qw;
-	__be32 s, d, oldw;
-	__u32 qplen, n, q;
+	__be32 saddr, daddr, old_word;
+	__u32 plen, ext_len;
+	__u64 pseudo;
 
-	if (!r || !o || !ext)
-		return -1;
-	q = r->q;
-	if (q + 40 > r->end || bpf_skb_load_bytes(skb, q, &qip6, 40))
-		return -1;
+	if (!q || !out || !ext)
+		return -1; /* the verifier's NULL checks: never taken */
+	if (q->start + IP6_HLEN > q->end || bpf_skb_load_bytes(skb, q->start, &qip6, IP6_HLEN))
+		return -1; /* the quote is shorter than an IPv6 header */
 	if (qip6.version != 6)
-		return -1;
+		return -1; /* not an IPv6 header */
 	/* the quoted packet went the other way: its addresses must be in the prefix too */
-	if (prefix_extract(&r->c, &qip6.saddr, &s) || prefix_extract(&r->c, &qip6.daddr, &d))
-		return -1;
-	if (walk6(skb, q + 40, qip6.nexthdr, r->end, &qw))
-		return -1;
-	r->qext = qw.off - (q + 40);
-	qplen = bpf_ntohs(qip6.payload_len);
-	if (r->qext > MAX_QEXT || qplen < r->qext)
-		return -1;
-	if (ip4_from_ip6(&o->qip, &qip6, &qw, qplen - r->qext, s, d, NULL))
-		return -1;
+	if (prefix_extract(&q->cfg, &qip6.saddr, &saddr) || prefix_extract(&q->cfg, &qip6.daddr, &daddr))
+		return -1; /* an address outside the prefix has no IPv4 form */
+	if (walk6(skb, q->start + IP6_HLEN, qip6.nexthdr, q->end, &qw))
+		return -1; /* quoted extension headers we cannot walk or translate */
+	q->ext_len = qw.off - (q->start + IP6_HLEN);
+	plen = bpf_ntohs(qip6.payload_len);
+	if (q->ext_len > MAX_QEXT || plen < q->ext_len)
+		return -1; /* too many quoted extension headers, or a Payload Length they contradict */
+	if (ip4_from_ip6(&out->qip, &qip6, &qw, plen - q->ext_len, saddr, daddr, NULL))
+		return -1; /* too long for an IPv4 Total Length */
 	/* the ICMP checksum loses the quoted IPv6 header and extensions, gains the IPv4 header */
-	r->sum = sum16(&o->qip, 20, sub16(&qip6, 40, r->sum));
-	if (r->qext) {
-		n = BOUNDED(r->qext, MAX_QEXT);
-		if (bpf_skb_load_bytes(skb, q + 40, ext->b, n))
-			return -1;
-		r->sum += (__u32)bpf_csum_diff((__be32 *)ext->b, n, 0, 0, 0);
+	q->sum = sum16(&out->qip, IP4_HLEN, sub16(&qip6, IP6_HLEN, q->sum));
+	if (q->ext_len) {
+		ext_len = BOUNDED(q->ext_len, MAX_QEXT);
+		if (bpf_skb_load_bytes(skb, q->start + IP6_HLEN, ext->b, ext_len))
+			return -1; /* cannot happen: walk6 read them */
+		q->sum += (__u32)bpf_csum_diff((__be32 *)ext->b, ext_len, 0, 0, 0);
 	}
-	r->l4 = qw.off;
-	r->woff = -1;
-	if (qw.frag && qw.foff) /* a later fragment quoted: no L4 header to fix */
-		return 0;
-	r->woff = csum_word(qw.proto);
-	if (r->woff < 0)
-		return 0;
-	if (qw.off + r->woff + 4 > r->end || bpf_skb_load_bytes(skb, qw.off + r->woff, &oldw, 4)) {
-		r->woff = -1; /* truncated before the checksum: nothing to fix */
-		return 0;
-	}
-	r->word = oldw;
-	if (qw.proto == IPPROTO_ICMPV6) {
-		/* only an echo can be quoted (no error about an error): 128/129 -> 8/0, minus the pseudo-header */
-		struct icmpw *w = (struct icmpw *)&r->word;
-		__be32 ph[2] = { bpf_htonl(qplen - r->qext), bpf_htonl(IPPROTO_ICMPV6) };
-		__u16 check = w->zero;
-		__u64 ds;
-
-		if (w->type != 128 && w->type != 129)
-			return -1;
-		ds = sub16(&qip6.saddr, 32, 0);
-		ds = sub16(ph, 8, ds);
-		ds += (__u16)~(__u16)w->type;
-		w->type = w->type == 128 ? 8 : 0;
-		ds += w->type;
-#ifndef NAT64_NO_L4_CSUM_FIX
-		w->zero = csum_update(check, fold64(ds));
-#else
-		(void)check;
-#endif
-	} else {
-		/* TCP/UDP: the pseudo-header loses the IPv6 addresses and gains the IPv4 ones */
-		__u16 *check = qw.proto == IPPROTO_TCP ? (__u16 *)&r->word : (__u16 *)&r->word + 1;
-		__u16 ds = fold64(sum16(&o->qip.saddr, 8, sub16(&qip6.saddr, 32, 0)));
-
-#ifndef NAT64_NO_L4_CSUM_FIX
-		if (*check || qw.proto == IPPROTO_TCP) {
-			*check = csum_update(*check, ds);
-			if (qw.proto == IPPROTO_UDP && *check == 0)
-				*check = 0xffff;
-		}
-#else
-		(void)check;
-		(void)ds;
-#endif
-	}
-	r->sum = sum16(&r->word, 4, sub16(&oldw, 4, r->sum));
+	q->l4_off = qw.off;
+	q->has_word = 0;
+	if (qw.frag && qw.foff)
+		return 0; /* a later fragment quoted: no L4 header to fix */
+	if (csum_word(qw.proto, &q->word_off))
+		return 0; /* a protocol whose checksum we do not know: its bytes are copied */
+	if (qw.off + q->word_off + sizeof(old_word) > q->end ||
+	    bpf_skb_load_bytes(skb, qw.off + q->word_off, &old_word, sizeof(old_word)))
+		return 0; /* the quote is cut before the checksum: nothing to fix */
+	q->word = old_word;
+	if (qw.proto == IPPROTO_ICMPV6) /* the ICMPv6 pseudo-header leaves the quoted echo's checksum */
+		pseudo = icmp6_pseudo(&qip6.saddr, plen - q->ext_len, 0, 0);
+	else /* TCP/UDP: the pseudo-header loses the IPv6 addresses and gains the IPv4 ones */
+		pseudo = sum16(&out->qip.saddr, 2 * sizeof(__be32), sub16(&qip6.saddr, 2 * sizeof(struct in6_addr), 0));
+	if (quoted_csum_fix(&q->word, qw.proto, pseudo, 0))
+		return -1; /* a quoted ICMPv6 message that is not an echo */
+	q->has_word = 1;
+	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
 	return 0;
 }
 
@@ -112,175 +112,234 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *r, struct out4 *o
  * `sum` carries changes made deeper in the message (a translated quoted
  * packet); 0 for echo.
  */
-static __always_inline void icmp4_check(struct out4 *o, struct icmpw *ic6, const struct ipv6hdr *ip6,
+static __always_inline void icmp4_check(struct out4 *out, struct icmpw *ic6, const struct ipv6hdr *ip6,
 					__u32 len, __u64 sum)
 {
-	__be32 ph[2] = { bpf_htonl(len), bpf_htonl(IPPROTO_ICMPV6) };
 	__u16 check = ic6->zero;
 
 	ic6->zero = 0;
-	sum = sub16(&ip6->saddr, 32, sum);
-	sum = sub16(ph, 8, sum);
-	sum = sum16(&o->icmp, 8, sub16(ic6, 8, sum));
-	o->icmp.zero = check;
+	sum = icmp6_pseudo(&ip6->saddr, len, 0, sum);
+	sum = sum16(&out->icmp, sizeof(out->icmp), sub16(ic6, sizeof(*ic6), sum));
+	out->icmp.zero = check;
 #ifndef NAT64_NO_L4_CSUM_FIX
-	o->icmp.zero = csum_update(check, fold64(sum));
+	out->icmp.zero = csum_update(check, fold64(sum));
 #endif
+}
+
+/*
+ * Check: the Payload Length fits the frame, and the extension headers are
+ * ones RFC 7915 5.1 translates (walk6).
+ */
+static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr *ip6, struct xlat6 *x)
+{
+	__u32 plen = bpf_ntohs(ip6->payload_len);
+	int drop;
+
+	if (plen == 0)
+		return NAT64_DROP_BAD_HEADER; /* a jumbogram (RFC 2675) has no IPv4 form */
+	x->end = IP6_OFF + plen;
+	if (x->end > skb->len)
+		return NAT64_DROP_TRUNCATED; /* the packet claims more bytes than the frame has */
+	if (is_ext(ip6->nexthdr)) {
+		drop = walk6(skb, IP6_OFF, ip6->nexthdr, x->end, &x->w);
+		if (drop)
+			return drop; /* a header RFC 7915 5.1 does not translate, or a chain we cannot walk */
+	} else { /* no extension headers: no walk (a subprogram call) */
+		x->w.off = IP6_OFF;
+		x->w.proto = ip6->nexthdr;
+		x->w.frag = 0;
+		x->w.mf = 0;
+		x->w.foff = 0;
+		x->w.id = 0;
+	}
+	x->l4_len = x->end - x->w.off;
+	x->first = !x->w.frag || x->w.foff == 0;
+	return 0;
+}
+
+/* Fix L4: what each protocol needs, decided before the packet changes; ICMPv6 type and code mapped. */
+static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, struct xlat6 *x)
+{
+	int class;
+
+	switch (x->w.proto) {
+	case IPPROTO_TCP:
+		x->kind = NAT64_XLAT_TCP;
+		if (x->first && x->l4_len < sizeof(struct tcphdr))
+			return NAT64_DROP_TRUNCATED; /* the TCP header is cut */
+		x->fix = L4_FIX_PSEUDO;
+		x->csum_off = offsetof(struct tcphdr, check);
+		break;
+	case IPPROTO_UDP:
+		x->kind = NAT64_XLAT_UDP;
+		if (x->first && x->l4_len < sizeof(struct udphdr))
+			return NAT64_DROP_TRUNCATED; /* the UDP header is cut */
+		/* a zero UDP checksum is invalid in IPv6 (RFC 8200 8.1): it stays 0, "none" in IPv4 */
+		x->fix = L4_FIX_PSEUDO;
+		x->csum_off = offsetof(struct udphdr, check);
+		x->csum_flags |= BPF_F_MARK_MANGLED_0;
+		break;
+	case IPPROTO_ICMPV6:
+		if (x->w.frag)
+			return NAT64_DROP_ICMP_FRAG; /* the ICMPv6 checksum covers the whole message: a fragment cannot be fixed */
+		if (x->l4_len < sizeof(struct icmp6hdr) || pkt_read(skb, x->w.off, &x->ic6, sizeof(x->ic6)))
+			return NAT64_DROP_TRUNCATED; /* the ICMPv6 header is cut */
+		class = icmp6_to_4(&x->ic6, &out->icmp);
+		if (class == ICMP_DROP)
+			return NAT64_DROP_ICMP_TYPE; /* no ICMPv4 counterpart (RFC 7915 5.2): single-hop or unknown */
+		x->kind = class == ICMP_INFO ? NAT64_XLAT_ICMP : NAT64_XLAT_ICMP_ERR;
+		x->quoted = QUOTED_XLAT && class == ICMP_ERROR;
+		break;
+	}
+	if (!x->first)
+		x->fix = L4_FIX_NONE; /* a later fragment carries no L4 header */
+	return 0;
+}
+
+/*
+ * RFC 4884 length attribute: 8-byte words of the original datagram in
+ * ICMPv6 (byte 4), 4-byte words in ICMPv4 (byte 5). Kept only where the
+ * translated datagram is still at least the 128 bytes RFC 4884 asks for.
+ */
+static __always_inline void rfc4884_len_6to4(const struct icmpw *ic6, struct out4 *out, const struct quoted6 *q)
+{
+	__u32 len = (__u32)ic6->rest.b[0] * 8, shrink = IP_HLEN_DIFF + q->ext_len;
+
+	if (ic6->type != ICMPV6_DEST_UNREACH && ic6->type != ICMPV6_TIME_EXCEED)
+		return; /* only these two carry the attribute (RFC 4884 4.6) */
+	if (!len || out->icmp.type == ICMP_PARAMETERPROB)
+		return; /* no extension; or a Parameter Problem (from ICMPv6 4/1), whose byte 5 is the pointer's */
+	if (len > shrink && len - shrink >= ICMP_EXT_ORIG_DGRAM_MIN)
+		out->icmp.rest.b[1] = (len - shrink) / 4;
+}
+
+/*
+ * Build: an ICMPv6 error's quoted packet translated (q), then the IPv4
+ * header (RFC 7915 5.1) and the ICMP checksum, in the scratch (out).
+ */
+static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr *ip6, const struct nat64_config *cfg,
+				     struct scratch *sc, struct out4 *out, struct xlat6 *x, struct quoted6 *q)
+{
+	__u32 icmp_len = x->l4_len; /* the ICMPv6 message's length, for its pseudo-header */
+	__u64 sum = 0;
+
+	if (x->quoted) {
+		q->cfg = *cfg;
+		q->start = x->w.off + sizeof(struct icmp6hdr);
+		q->end = x->end;
+		q->sum = 0;
+		if (quoted_6to4(skb, q, out))
+			return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
+		sum = q->sum;
+		rfc4884_len_6to4(&x->ic6, out, q);
+		x->l4_len -= IP_HLEN_DIFF + q->ext_len;
+	}
+	if (ip4_from_ip6(&out->ip, ip6, &x->w, x->l4_len, x->saddr, x->daddr, sc))
+		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
+	if (x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR) /* an unquoted error: knock-out build */
+		icmp4_check(out, &x->ic6, ip6, icmp_len, sum);
+	if (x->fix == L4_FIX_PSEUDO) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol agree) */
+		x->diff = pseudo_diff(cfg, &out->ip.saddr, &ip6->saddr, 0);
+	return 0;
+}
+
+/*
+ * Rewrite: the IPv6 header (and the quoted one) become IPv4, then the L4
+ * checksum. bpf_skb_adjust_room opens or closes room at the end of the
+ * IPv6 header, bpf_skb_change_proto then takes IP_HLEN_DIFF bytes from the
+ * front.
+ */
+static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out, const struct xlat6 *x,
+					const struct quoted6 *q)
+{
+	__u32 old_l4 = x->w.off, new_l4 = IP4_OFF; /* the extension headers go */
+	int room, err;
+
+	if (x->quoted) {
+		/* [eth][ip6][ext][icmp6][qip6][qext][L4] -> [eth][ip4][icmp][qip4][L4] */
+		old_l4 = q->l4_off;
+		new_l4 = IP4_OFF + sizeof(struct icmphdr) + IP4_HLEN;
+	}
+	room = (int)new_l4 + IP_HLEN_DIFF - (int)old_l4;
+	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
+		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */
+	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
+		return NAT64_DROP_HELPER; /* the kernel could not change the protocol */
+	if (x->quoted)
+		err = pkt_write_head(skb, &out->eth, WRITE_LEN(struct out4, qip), x->mcast);
+	else if (x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR)
+		err = pkt_write_head(skb, &out->eth, WRITE_LEN(struct out4, icmp), x->mcast);
+	else
+		err = pkt_write_head(skb, &out->eth, WRITE_LEN(struct out4, ip), x->mcast);
+	if (err)
+		return NAT64_DROP_HELPER; /* the new headers could not be written */
+	if (x->quoted) {
+		if (q->has_word && bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, sizeof(q->word), 0))
+			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
+		return 0;
+	}
+#ifndef NAT64_NO_L4_CSUM_FIX
+	/* a checksum-neutral prefix (docs/translator.md) changes nothing: skip the helper */
+	if (x->fix == L4_FIX_PSEUDO && x->diff != 0 && x->diff != CSUM_ALL_ONES &&
+	    bpf_l4_csum_replace(skb, new_l4 + x->csum_off, 0, x->diff, x->csum_flags))
+		return NAT64_DROP_HELPER; /* the L4 checksum could not be updated */
+#endif
+	return 0;
 }
 
 static __always_inline int xlat_6to4(struct __sk_buff *skb)
 {
-	const struct nat64_config *c;
+	const struct nat64_config *cfg;
 	const struct ipv6hdr *ip6; /* the packet's own: read in place until the header change */
 	struct scratch *sc;
-	void *p;
-	struct out4 *o;
-	struct walk6 w;
-	struct icmpw ic6;
+	struct out4 *out;
+	struct xlat6 x = { .kind = NAT64_XLAT_OTHER, .fix = L4_FIX_NONE, .csum_flags = BPF_F_PSEUDO_HDR };
 	struct quoted6 q; /* set in the ICMP error path only: no per-packet zeroing */
-	__be32 s, d;
-	__u32 plen, end, l4len, diff = 0;
-	int r, kind = NAT64_XLAT_OTHER, first, csum_off = -1, mcast;
-	__u64 csum_flags = BPF_F_PSEUDO_HDR;
+	void *head;
+	int drop;
 
 	if (skb->protocol != bpf_htons(ETH_P_IPV6))
-		return PASS(D6, PASS_NOT_IP);
+		return PASS(D6, PASS_NOT_IP); /* not IPv6: not for this hook */
 	sc = scratch_get();
 	if (!sc)
-		return DROP(D6, DROP_HELPER);
-	c = config(sc);
-	if (!c)
-		return PASS(D6, PASS_BAD_CONFIG);
-	o = &sc->o4;
-	p = pkt_head(skb, ETH_LEN + 40);
-	if (!p)
-		return DROP(D6, DROP_TRUNCATED);
-	ip6 = p + ETH_LEN;
+		return DROP(D6, DROP_HELPER); /* the per-CPU scratch always exists: never taken */
+	cfg = config(sc);
+	if (!cfg)
+		return PASS(D6, PASS_BAD_CONFIG); /* the map holds an invalid prefix length: translate nothing */
+	out = &sc->o4;
+	head = pkt_head(skb, IP6_OFF);
+	if (!head)
+		return DROP(D6, DROP_TRUNCATED); /* shorter than an IPv6 header */
+	ip6 = head + ETH_HLEN;
 	if (ip6->version != 6)
-		return DROP(D6, DROP_BAD_HEADER);
-	if (prefix_extract(c, &ip6->saddr, &s) || prefix_extract(c, &ip6->daddr, &d))
-		return PASS(D6, PASS_NOT_PREFIX);
-	plen = bpf_ntohs(ip6->payload_len);
-	if (plen == 0) /* a jumbogram (RFC 2675) has no IPv4 form */
-		return DROP(D6, DROP_BAD_HEADER);
-	end = IP6_OFF + plen;
-	if (end > skb->len)
-		return DROP(D6, DROP_TRUNCATED);
-	if (is_ext(ip6->nexthdr)) {
-		r = walk6(skb, IP6_OFF, ip6->nexthdr, end, &w);
-		if (r)
-			return count(D6, r, TC_ACT_SHOT);
-	} else { /* no extension headers: no walk (a subprogram call) */
-		w.off = IP6_OFF;
-		w.proto = ip6->nexthdr;
-		w.frag = 0;
-		w.mf = 0;
-		w.foff = 0;
-		w.id = 0;
-	}
-	l4len = end - w.off;
-	first = !w.frag || w.foff == 0;
+		return DROP(D6, DROP_BAD_HEADER); /* EtherType IPv6, yet not version 6 */
+	if (prefix_extract(cfg, &ip6->saddr, &x.saddr) || prefix_extract(cfg, &ip6->daddr, &x.daddr))
+		return PASS(D6, PASS_NOT_PREFIX); /* an address outside the prefix: not for the translator */
+	drop = check_ip6(skb, ip6, &x);
+	if (drop)
+		return drop_for(D6, drop); /* damaged, or a header RFC 7915 5.1 does not translate */
 
-	o->eth.h_proto = bpf_htons(ETH_P_IP);
+	out->eth.h_proto = bpf_htons(ETH_P_IP);
 	/* IPv4 multicast (224.0.0.0/4): Ethernet 01:00:5e + the low 23 bits (RFC 1112 6.4) */
-	mcast = (bpf_ntohl(d) >> 28) == 0xe;
-	if (mcast) {
-		const __u8 *v = (const __u8 *)&d;
-		o->eth.h_dest[0] = 0x01; o->eth.h_dest[1] = 0x00; o->eth.h_dest[2] = 0x5e;
-		o->eth.h_dest[3] = v[1] & 0x7f; o->eth.h_dest[4] = v[2]; o->eth.h_dest[5] = v[3];
+	x.mcast = IN_MULTICAST(bpf_ntohl(x.daddr));
+	if (x.mcast) {
+		const __u8 *v4 = (const __u8 *)&x.daddr;
+
+		out->eth.h_dest[0] = 0x01;
+		out->eth.h_dest[1] = 0x00;
+		out->eth.h_dest[2] = 0x5e;
+		out->eth.h_dest[3] = v4[1] & 0x7f;
+		out->eth.h_dest[4] = v4[2];
+		out->eth.h_dest[5] = v4[3];
 	}
-
-	switch (w.proto) {
-	case IPPROTO_TCP:
-		kind = NAT64_XLAT_TCP;
-		if (first && l4len < 20)
-			return DROP(D6, DROP_TRUNCATED);
-		csum_off = 16;
-		break;
-	case IPPROTO_UDP:
-		kind = NAT64_XLAT_UDP;
-		if (first && l4len < 8)
-			return DROP(D6, DROP_TRUNCATED);
-		/* a zero UDP checksum is invalid in IPv6 (RFC 8200 8.1): it stays 0, "none" in IPv4 */
-		csum_off = 6;
-		csum_flags |= BPF_F_MARK_MANGLED_0;
-		break;
-	case IPPROTO_ICMPV6:
-		/* the ICMPv6 checksum covers the whole message: a fragment cannot be fixed */
-		if (w.frag)
-			return DROP(D6, DROP_ICMP_FRAG);
-		if (l4len < 8 || pkt_read(skb, w.off, &ic6, 8))
-			return DROP(D6, DROP_TRUNCATED);
-		r = icmp6_to_4(&ic6, &o->icmp);
-		if (r == ICMP_DROP)
-			return DROP(D6, DROP_ICMP_TYPE);
-		kind = r == ICMP_INFO ? NAT64_XLAT_ICMP : NAT64_XLAT_ICMP_ERR;
-		break;
-	}
-	if (!first)
-		csum_off = -1; /* a later fragment carries no L4 header */
-
-	if (QUOTED_XLAT && kind == NAT64_XLAT_ICMP_ERR) {
-		__u64 sum;
-
-		q.c = *c;
-		q.q = w.off + 8;
-		q.end = end;
-		q.sum = 0;
-		if (quoted_6to4(skb, &q, o))
-			return DROP(D6, DROP_INNER);
-		sum = q.sum;
-		/* RFC 4884 length: 8-byte words of the quoted packet -> 4-byte words, kept if still exact */
-		if ((ic6.type == 1 || ic6.type == 3) && ic6.rest.b[0] && o->icmp.type != 12) {
-			__u32 qb = (__u32)ic6.rest.b[0] * 8, shrink = 20 + q.qext;
-
-			if (qb > shrink && qb - shrink >= 128)
-				o->icmp.rest.b[1] = (qb - shrink) / 4;
-		}
-		l4len -= 20 + q.qext;
-		if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, sc))
-			return DROP(D6, DROP_BAD_HEADER);
-		icmp4_check(o, &ic6, ip6, l4len + 20 + q.qext, sum);
-		/* [eth][ip6][ext][icmp6][qip6][qext][L4] -> [eth][ip4][icmp][qip4][L4] */
-		r = (IP4_OFF + 20 + 8 + 20) - (int)q.l4;
-		if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
-			return DROP(D6, DROP_HELPER);
-		if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
-			return DROP(D6, DROP_HELPER);
-		if (pkt_write_head(skb, &o->eth, 2 + 20 + 8 + 20, mcast))
-			return DROP(D6, DROP_HELPER);
-		if (q.woff >= 0 &&
-		    bpf_skb_store_bytes(skb, (IP4_OFF + 8 + 20) + (q.woff & 0x1f), &q.word, 4, 0))
-			return DROP(D6, DROP_HELPER);
-		return count(D6, kind, XLAT_DONE);
-	}
-
-	if (ip4_from_ip6(&o->ip, ip6, &w, l4len, s, d, sc))
-		return DROP(D6, DROP_BAD_HEADER);
-	if (kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) /* an error only in NAT64_NO_QUOTED_XLAT */
-		icmp4_check(o, &ic6, ip6, l4len, 0);
-	if (csum_off >= 0) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol sum the same) */
-		diff = pseudo_diff(c, &o->ip.saddr, &ip6->saddr, 0);
-
-	r = IP4_OFF + 20 - (int)w.off; /* drop the extension headers */
-	if (r && bpf_skb_adjust_room(skb, r, BPF_ADJ_ROOM_NET, 0))
-		return DROP(D6, DROP_HELPER);
-	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
-		return DROP(D6, DROP_HELPER);
-	if (kind == NAT64_XLAT_ICMP || kind == NAT64_XLAT_ICMP_ERR) {
-		if (pkt_write_head(skb, &o->eth, 2 + 20 + 8, mcast))
-			return DROP(D6, DROP_HELPER);
-	} else if (pkt_write_head(skb, &o->eth, 2 + 20, mcast)) {
-		return DROP(D6, DROP_HELPER);
-	}
-#ifndef NAT64_NO_L4_CSUM_FIX
-	/* a checksum-neutral prefix (NOTES: 64:ff9b:1:fffe::/96) changes nothing: skip the helper */
-	if (csum_off >= 0 && diff != 0 && diff != 0xffff &&
-	    bpf_l4_csum_replace(skb, IP4_OFF + (csum_off & 0x1f), 0, diff, csum_flags))
-		return DROP(D6, DROP_HELPER);
-#else
-	(void)diff;
-	(void)csum_flags;
-#endif
-	return count(D6, kind, XLAT_DONE);
+	drop = l4_6to4(skb, out, &x);
+	if (drop)
+		return drop_for(D6, drop); /* an L4 header we cannot translate whole */
+	drop = build_ip4(skb, ip6, cfg, sc, out, &x, &q);
+	if (drop)
+		return drop_for(D6, drop); /* the quoted packet or the new header cannot be built */
+	drop = rewrite_6to4(skb, out, &x, &q);
+	if (drop)
+		return drop_for(D6, drop); /* a kernel helper failed: dropped, never sent half-translated */
+	return count(D6, x.kind, XLAT_DONE);
 }

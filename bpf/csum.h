@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * One's complement arithmetic (RFC 1071). Every value stays in memory byte
  * order, as read from the packet: the one's complement sum of 16-bit words
@@ -26,6 +26,12 @@ static __always_inline __u16 csum_fold(__u32 s)
 	s = (s & 0xffff) + (s >> 16);
 	return (__u16)s;
 }
+
+/* A sum over data that includes its own checksum, when that checksum is right (RFC 1071). */
+#define CSUM_ALL_ONES 0xffff
+
+/* A UDP checksum that computes to 0 is sent as all ones: 0 means "none" (RFC 768); the kernel's name. */
+#define CSUM_MANGLED_0 0xffff
 
 /* A checksum field after the data it covers changed by `diff` (RFC 1624 eqn 3). */
 static __always_inline __u16 csum_update(__u16 check, __u32 diff)

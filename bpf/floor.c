@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /* Floor programs for bench-micro: what a translator costs at the least. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -24,4 +24,4 @@ int prog_change_proto(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
-char _license[] SEC("license") = "GPL";
+char _license[] SEC("license") = "Dual MIT/GPL"; /* as bpf/nat64.c; no GPL-only helper here */

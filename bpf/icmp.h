@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * ICMP <-> ICMPv6 type, code and "rest of header" mapping (RFC 7915 4.2, 5.2).
  * The checksum and the quoted packet are the caller's (nat64.c).
@@ -18,7 +18,17 @@ struct icmpw {
 	} rest;
 };
 
-enum { ICMP_DROP = 0, ICMP_INFO = 1, ICMP_ERROR = 2 };
+/* RFC 4884 4.1: an original datagram with extensions after it is at least 128 bytes, zero-padded. */
+#define ICMP_EXT_ORIG_DGRAM_MIN 128
+
+/* What a type/code mapping found: no counterpart (drop), an informational message, an error. */
+enum icmp_class { ICMP_DROP, ICMP_INFO, ICMP_ERROR };
+
+/* The ICMPv4 errors RFC 7915 4.2 translates (the others are dropped by icmp4_to_6). */
+static __always_inline int icmp4_is_error(__u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+}
 
 /* RFC 7915 5.2 Figure 6: ICMPv6 Parameter Problem pointer -> ICMPv4; -1 if none. */
 static __always_inline int ptr6_to_4(__u32 p)
@@ -105,32 +115,32 @@ static __always_inline int icmp6_to_4(const struct icmpw *in, struct icmpw *out)
 	out->rest.w = 0;
 	out->code = 0;
 	switch (in->type) {
-	case 128: /* echo request/reply: 128/129 -> 8/0, id and sequence kept */
-	case 129:
-		out->type = in->type == 128 ? 8 : 0;
+	case ICMPV6_ECHO_REQUEST: /* echo request/reply: 128/129 -> 8/0, id and sequence kept */
+	case ICMPV6_ECHO_REPLY:
+		out->type = in->type == ICMPV6_ECHO_REQUEST ? ICMP_ECHO : ICMP_ECHOREPLY;
 		out->rest.w = in->rest.w;
 		return ICMP_INFO;
-	case 1: /* destination unreachable -> type 3 */
-		out->type = 3;
+	case ICMPV6_DEST_UNREACH: /* destination unreachable -> type 3 */
+		out->type = ICMP_DEST_UNREACH;
 		switch (in->code) {
-		case 0: /* no route */
-		case 2: /* beyond scope of source address */
-		case 3: /* address unreachable */
-			out->code = 1; /* host unreachable */
+		case ICMPV6_NOROUTE:
+		case ICMPV6_NOT_NEIGHBOUR: /* beyond scope of source address */
+		case ICMPV6_ADDR_UNREACH:
+			out->code = ICMP_HOST_UNREACH;
 			break;
-		case 1: /* administratively prohibited */
-			out->code = 10; /* host administratively prohibited */
+		case ICMPV6_ADM_PROHIBITED:
+			out->code = ICMP_HOST_ANO; /* host administratively prohibited */
 			break;
-		case 4: /* port unreachable */
-			out->code = 3;
+		case ICMPV6_PORT_UNREACH:
+			out->code = ICMP_PORT_UNREACH;
 			break;
 		default:
-			return ICMP_DROP;
+			return ICMP_DROP; /* codes 5 and up: no counterpart */
 		}
 		return ICMP_ERROR;
-	case 2: /* packet too big -> fragmentation needed, MTU less the 20-byte header difference */
-		out->type = 3;
-		out->code = 4;
+	case ICMPV6_PKT_TOOBIG: /* packet too big -> fragmentation needed, MTU less the 20-byte header difference */
+		out->type = ICMP_DEST_UNREACH;
+		out->code = ICMP_FRAG_NEEDED;
 		mtu = bpf_ntohl(in->rest.w);
 #ifndef NAT64_NO_MTU_ADJUST
 		/* RFC 7915 5.2: minimum(MTU - 20, ...): the next-hop MTUs are not known here */
@@ -139,27 +149,26 @@ static __always_inline int icmp6_to_4(const struct icmpw *in, struct icmpw *out)
 		/* an IPv6 MTU too big for the 16-bit field: the most it can say */
 		out->rest.h[1] = bpf_htons(mtu > 0xffff ? 0xffff : mtu);
 		return ICMP_ERROR;
-	case 3: /* time exceeded -> type 11, code unchanged */
-		out->type = 11;
+	case ICMPV6_TIME_EXCEED: /* time exceeded -> type 11, code unchanged */
+		out->type = ICMP_TIME_EXCEEDED;
 		out->code = in->code;
 		return ICMP_ERROR;
-	case 4: /* parameter problem */
-		if (in->code == 1) { /* unrecognized next header -> protocol unreachable */
-			out->type = 3;
-			out->code = 2;
+	case ICMPV6_PARAMPROB:
+		if (in->code == ICMPV6_UNK_NEXTHDR) { /* unrecognized next header -> protocol unreachable */
+			out->type = ICMP_DEST_UNREACH;
+			out->code = ICMP_PROT_UNREACH;
 			return ICMP_ERROR;
 		}
-		if (in->code != 0) /* code 2 (unrecognized option) and others: drop */
-			return ICMP_DROP;
+		if (in->code != ICMPV6_HDR_FIELD)
+			return ICMP_DROP; /* code 2 (unrecognized option) and others: no counterpart */
 		p = ptr6_to_4(bpf_ntohl(in->rest.w));
 		if (p < 0)
-			return ICMP_DROP;
-		out->type = 12;
+			return ICMP_DROP; /* a field with no IPv4 counterpart (Figure 6) */
+		out->type = ICMP_PARAMETERPROB;
 		out->rest.b[0] = p;
 		return ICMP_ERROR;
 	}
-	/* MLD, ND and unknown types are single-hop or unknown: silently dropped */
-	return ICMP_DROP;
+	return ICMP_DROP; /* MLD, ND and unknown types are single-hop or unknown: silently dropped */
 }
 
 /* RFC 7915 4.2: ICMPv4 -> ICMPv6. `qtot` is the quoted packet's total length (for MTU 0). */
@@ -171,52 +180,52 @@ static __always_inline int icmp4_to_6(const struct icmpw *in, struct icmpw *out,
 	out->rest.w = 0;
 	out->code = 0;
 	switch (in->type) {
-	case 8: /* echo request/reply: 8/0 -> 128/129 */
-	case 0:
-		out->type = in->type == 8 ? 128 : 129;
+	case ICMP_ECHO: /* echo request/reply: 8/0 -> 128/129 */
+	case ICMP_ECHOREPLY:
+		out->type = in->type == ICMP_ECHO ? ICMPV6_ECHO_REQUEST : ICMPV6_ECHO_REPLY;
 		out->rest.w = in->rest.w;
 		return ICMP_INFO;
-	case 3: /* destination unreachable */
-		out->type = 1;
+	case ICMP_DEST_UNREACH:
+		out->type = ICMPV6_DEST_UNREACH;
 		switch (in->code) {
-		case 0: case 1: case 5: case 6: case 7: case 8: case 11: case 12:
-			out->code = 0; /* no route */
+		case ICMP_NET_UNREACH: case ICMP_HOST_UNREACH: case ICMP_SR_FAILED: case ICMP_NET_UNKNOWN:
+		case ICMP_HOST_UNKNOWN: case ICMP_HOST_ISOLATED: case ICMP_NET_UNR_TOS: case ICMP_HOST_UNR_TOS:
+			out->code = ICMPV6_NOROUTE;
 			break;
-		case 9: case 10: case 13: case 15:
-			out->code = 1; /* administratively prohibited */
+		case ICMP_NET_ANO: case ICMP_HOST_ANO: case ICMP_PKT_FILTERED: case ICMP_PREC_CUTOFF:
+			out->code = ICMPV6_ADM_PROHIBITED;
 			break;
-		case 3:
-			out->code = 4; /* port unreachable */
+		case ICMP_PORT_UNREACH:
+			out->code = ICMPV6_PORT_UNREACH;
 			break;
-		case 2: /* protocol unreachable -> parameter problem, unrecognized next header, pointer 6 */
-			out->type = 4;
-			out->code = 1;
-			out->rest.w = bpf_htonl(6);
+		case ICMP_PROT_UNREACH: /* -> parameter problem, unrecognized next header, pointing at Next Header */
+			out->type = ICMPV6_PARAMPROB;
+			out->code = ICMPV6_UNK_NEXTHDR;
+			out->rest.w = bpf_htonl(offsetof(struct ipv6hdr, nexthdr));
 			break;
-		case 4: /* fragmentation needed -> packet too big */
-			out->type = 2;
+		case ICMP_FRAG_NEEDED: /* -> packet too big */
+			out->type = ICMPV6_PKT_TOOBIG;
 			out->rest.w = bpf_htonl(ptb_mtu(bpf_ntohs(in->rest.h[1]), qtot));
 			break;
-		default: /* 14 (host precedence violation) and unknown codes */
-			return ICMP_DROP;
+		default:
+			return ICMP_DROP; /* 14 (host precedence violation) and unknown codes: no counterpart */
 		}
 		return ICMP_ERROR;
-	case 11: /* time exceeded -> type 3, code unchanged */
-		out->type = 3;
+	case ICMP_TIME_EXCEEDED: /* time exceeded -> type 3, code unchanged */
+		out->type = ICMPV6_TIME_EXCEED;
 		out->code = in->code;
 		return ICMP_ERROR;
-	case 12: /* parameter problem: codes 0 and 2 -> erroneous header field with the pointer mapped */
+	case ICMP_PARAMETERPROB: /* codes 0 and 2 -> erroneous header field with the pointer mapped */
 		if (in->code != 0 && in->code != 2)
-			return ICMP_DROP;
+			return ICMP_DROP; /* code 1 (missing option) and unknown codes: no counterpart */
 		p = ptr4_to_6(in->rest.b[0]);
 		if (p < 0)
-			return ICMP_DROP;
-		out->type = 4;
+			return ICMP_DROP; /* a field with no IPv6 counterpart (Figure 3) */
+		out->type = ICMPV6_PARAMPROB;
 		out->rest.w = bpf_htonl(p);
 		return ICMP_ERROR;
 	}
-	/* source quench, redirect, timestamp, info, address mask, router advertisement/solicitation, unknown */
-	return ICMP_DROP;
+	return ICMP_DROP; /* source quench, redirect, timestamp, info, address mask, router messages, unknown */
 }
 
 #endif

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * natlab's stateless NAT64 (RFC 7915 "SIIT") for tc cls_bpf, direct action.
  *
@@ -30,17 +30,29 @@
  * wrong checksum stays exactly as wrong. -DNAT64_NO_L4_CSUM_FIX leaves every
  * L4 checksum alone (to prove the tests catch it).
  */
+#include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+/*
+ * linux/icmp.h includes linux/if.h, which includes the C library's
+ * sys/socket.h, not built for the BPF target: stand in for if.h (icmp.h
+ * needs only IFNAMSIZ from it).
+ */
+#define _LINUX_IF_H
+#define IFNAMSIZ 16
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "nat64_stats.h"
+#include "nat64_abi.h"
 #include "csum.h"
 #include "rfc6052.h"
 #include "icmp.h"
@@ -68,18 +80,32 @@
 
 #define MAX_EXT 6   /* IPv6 extension headers walked before giving up */
 #define MAX_QEXT 64 /* bytes of extension headers allowed in a quoted IPv6 packet */
-#define ETH_LEN 14
-#define IP4_OFF (ETH_LEN + 20) /* L4 of a translated IPv4 packet */
-#define IP6_OFF (ETH_LEN + 40) /* L4 of a translated IPv6 packet */
+#define IP4_HLEN sizeof(struct iphdr)   /* an IPv4 header without options */
+#define IP6_HLEN sizeof(struct ipv6hdr)
+#define IP4_OFF (ETH_HLEN + IP4_HLEN) /* L4 of a translated IPv4 packet */
+#define IP6_OFF (ETH_HLEN + IP6_HLEN) /* L4 of a translated IPv6 packet */
+#define IP4_OPT_MAX 40 /* bytes of IPv4 options at most (IHL 15) */
+/* The bytes bpf_skb_change_proto adds going to IPv6 (removes going to IPv4), at the front of the IP header. */
+#define IP_HLEN_DIFF ((int)(IP6_HLEN - IP4_HLEN))
+#define IPV6_MIN_MTU 1280 /* RFC 8200 5; the kernel's name */
+#define IP_LEN_MAX 0xffff /* the most a 16-bit Total Length or Payload Length can say */
+/* IPv4 flags and fragment offset, as the kernel names them (include/net/ip.h) */
 #define IP_MF 0x2000
 #define IP_DF 0x4000
-#define IP_OFFMASK 0x1fff
+#define IP_OFFSET 0x1fff
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct nat64_config);
 } nat64_config SEC(".maps");
+
+/* How the TCP/UDP checksum of a translated packet is brought up to date. */
+enum l4_fix {
+	L4_FIX_NONE,   /* none here: ICMP (fixed in the header we write), other protocols, a later fragment */
+	L4_FIX_PSEUDO, /* the pseudo-header difference, by bpf_l4_csum_replace */
+	L4_FIX_WRITE,  /* written whole: a UDP checksum computed from the bytes (4to6, RFC 7915 4.5) */
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -90,12 +116,14 @@ struct {
 
 #define SCRATCH 64 /* bytes of options or quoted extension headers, or of payload per sum step */
 
+/* The IPv6 Fragment header (RFC 8200 4.5; the kernel's struct frag_hdr is not in its uapi). */
 struct frag6 {
 	__u8 nexthdr;
 	__u8 reserved;
-	__be16 frag_off;
+	__be16 frag_off; /* offset in 8-byte units << 3, and the M flag */
 	__be32 id;
 };
+#define IP6_MF 0x0001 /* in frag_off, host order: more fragments */
 
 struct out4 { /* what 6to4 writes at offset 0, laid out to keep the IP headers 4-aligned */
 	__u16 pad;
@@ -209,6 +237,16 @@ static __always_inline int count(int dir, int item, int ret)
 #define PASS(d, it) count(d, NAT64_##it, TC_ACT_OK)
 #define DROP(d, it) count(d, NAT64_##it, TC_ACT_SHOT)
 
+/*
+ * The stages of a translation return 0 to carry on, or the counter item
+ * that says why the packet is dropped (a NAT64_DROP_* item: never 0).
+ */
+_Static_assert(NAT64_DROP_TRUNCATED > 0, "drop reasons are never 0");
+static __always_inline int drop_for(int dir, int reason)
+{
+	return count(dir, reason, TC_ACT_SHOT);
+}
+
 /* ---- direct packet access --------------------------------------------- */
 
 /*
@@ -258,31 +296,33 @@ static __always_inline int pkt_read(struct __sk_buff *skb, __u32 off, void *to, 
 }
 
 /*
- * After the header change: write the new EtherType and the `len` - 2 bytes
- * of headers after it, from `eth` (struct out4/out6: eth at offset 2, so the
+ * After the header change: write the new EtherType and the headers after
+ * it, `len` bytes in all (WRITE_LEN), from `eth` (struct out4/out6: eth at offset 2, so the
  * headers after the EtherType are 4-aligned), and the destination MAC too
  * when `mac`. The source MAC and the rest of the frame are already in place
  * (bpf_skb_change_proto and adjust_room move the MAC header along).
  */
+#define WRITE_LEN(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member) - offsetof(type, eth.h_proto))
 static __always_inline int pkt_write_head(struct __sk_buff *skb, const struct ethhdr *eth, const __u32 len, int mac)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 
-	if (data + ETH_LEN - 2 + len > end) {
+	if (data + offsetof(struct ethhdr, h_proto) + len > end) {
 		if (mac && bpf_skb_store_bytes(skb, 0, eth->h_dest, ETH_ALEN, 0))
 			return -1;
-		return bpf_skb_store_bytes(skb, ETH_LEN - 2, &eth->h_proto, len, 0);
+		return bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &eth->h_proto, len, 0);
 	}
 	if (mac) {
 #pragma unroll
 		for (int i = 0; i < ETH_ALEN / 2; i++)
 			((__u16 *)data)[i] = ((const __u16 *)eth->h_dest)[i];
 	}
-	*(__be16 *)(data + ETH_LEN - 2) = eth->h_proto;
+	*(__be16 *)(data + offsetof(struct ethhdr, h_proto)) = eth->h_proto;
 #pragma unroll
-	for (int i = 0; i < (len - 2) / 4; i++)
-		((__u32 *)(data + ETH_LEN))[i] = ((const __u32 *)(eth + 1))[i];
+	for (int i = 0; i < (len - sizeof(eth->h_proto)) / 4; i++)
+		((__u32 *)(data + ETH_HLEN))[i] = ((const __u32 *)(eth + 1))[i];
 	return 0;
 }
 
@@ -310,7 +350,7 @@ static __always_inline const struct nat64_config *config(struct scratch *sc)
  * other way when `to4`; length and protocol sum the same in both. With a /96
  * prefix the IPv6 addresses are prefix + IPv4 address, so the difference is
  * twice the prefix's sum, the same for every packet: no address is summed
- * (and a checksum-neutral prefix gives 0, see NOTES).
+ * (and a checksum-neutral prefix gives 0: docs/translator.md, "Checksum-neutral prefixes").
  */
 static __always_inline __u16 pseudo_diff(const struct nat64_config *c, const void *v4, const void *v6, int to6)
 {
@@ -371,7 +411,7 @@ SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct 
 				return NAT64_DROP_EXT_AFTER_FRAG;
 			w->frag = 1;
 			w->foff = fo >> 3;
-			w->mf = fo & 1;
+			w->mf = fo & IP6_MF;
 			__builtin_memcpy(&w->id, &h[4], 4);
 			off += 8;
 			break;
@@ -428,18 +468,18 @@ static __always_inline __u16 frag_id(struct scratch *sc, __be32 src, __be32 dst)
 static __always_inline int ip4_from_ip6(struct iphdr *ip, const struct ipv6hdr *ip6, const struct walk6 *w,
 					__u32 l4len, __be32 src, __be32 dst, struct scratch *sc)
 {
-	__u32 tot = 20 + l4len, idfo, w0, w1, w2;
+	__u32 tot = IP4_HLEN + l4len, idfo, w0, w1, w2;
 	__u32 proto = w->proto == IPPROTO_ICMPV6 ? IPPROTO_ICMP : w->proto;
 	__u32 *h = (__u32 *)ip;
 	__u16 check;
 
-	if (tot > 0xffff)
-		return -1;
+	if (tot > IP_LEN_MAX)
+		return -1; /* too long for the Total Length */
 	/* idfo: Identification (high half), flags and fragment offset (low half) */
 	if (w->frag) {
 		/* RFC 7915 5.1.1: low 16 bits of the Identification, MF and offset copied, DF clear */
 		idfo = (bpf_ntohl(w->id) << 16) | (w->mf ? IP_MF : 0) | w->foff;
-	} else if (tot <= 1260) {
+	} else if (tot <= IPV6_MIN_MTU - IP_HLEN_DIFF) {
 		/*
 		 * RFC 7915 5.1: DF is 0 when the IPv4 packet is at most 1260 bytes
 		 * (an IPv6 node may rely on IPv4 routers fragmenting it to fit the
@@ -491,11 +531,11 @@ static __always_inline int ip6_from_ip4(struct ipv6hdr *ip6, struct frag6 *fh, c
 	 * packet with DF=0 gets none, since RFC 7915 dropped RFC 6145's advice
 	 * to add one (atomic fragments, RFC 8021).
 	 */
-	if (fo & (IP_MF | IP_OFFMASK)) {
+	if (fo & (IP_MF | IP_OFFSET)) {
 		f = 8;
 		fh->nexthdr = proto;
 		fh->reserved = 0;
-		fh->frag_off = bpf_htons(((fo & IP_OFFMASK) << 3) | ((fo & IP_MF) ? 1 : 0));
+		fh->frag_off = bpf_htons(((fo & IP_OFFSET) << 3) | ((fo & IP_MF) ? IP6_MF : 0));
 		fh->id = bpf_htonl(bpf_ntohs(ip->id)); /* high 16 bits zero (RFC 7915 4.1) */
 		proto = IPPROTO_FRAGMENT;
 	}
@@ -504,19 +544,92 @@ static __always_inline int ip6_from_ip4(struct ipv6hdr *ip6, struct frag6 *fh, c
 	return f;
 }
 
-/* Where the checksum word to rewrite sits in a TCP/UDP/ICMP header: the 4-byte word holding it. */
-static __always_inline int csum_word(__u8 proto)
+/*
+ * Where the checksum of a TCP/UDP/ICMP header sits: the offset of the
+ * 4-byte word that holds it (a quoted packet's is rewritten as one word).
+ * 0 and the word in `off`, or -1 for a protocol without one.
+ */
+static __always_inline int csum_word(__u8 proto, __u32 *off)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
-		return 16; /* check, urg_ptr */
+		*off = offsetof(struct tcphdr, check); /* check, urg_ptr */
+		return 0;
 	case IPPROTO_UDP:
-		return 4; /* len, check */
+		*off = offsetof(struct udphdr, len); /* len, check */
+		return 0;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		return 0; /* type, code, check */
+		*off = 0; /* type, code, check */
+		return 0;
 	}
 	return -1;
+}
+
+/*
+ * The one's complement sum of the ICMPv6 pseudo-header (RFC 8200 8.1):
+ * both addresses (`addrs`: saddr then daddr), the upper-layer length and
+ * next header 58. `add` adds it; otherwise its complement is added, which
+ * takes it out of a sum (ICMPv4 has no pseudo-header, RFC 7915 4.2, 5.2).
+ */
+static __always_inline __u64 icmp6_pseudo(const struct in6_addr *addrs, __u32 len, int add, __u64 sum)
+{
+	__be32 ph[2] = { bpf_htonl(len), bpf_htonl(IPPROTO_ICMPV6) };
+
+	if (add)
+		return sum16(ph, sizeof(ph), sum16(addrs, 2 * sizeof(*addrs), sum));
+	return sub16(ph, sizeof(ph), sub16(addrs, 2 * sizeof(*addrs), sum));
+}
+
+/* The first word of an ICMP or ICMPv6 header. */
+struct icmp_word {
+	__u8 type;
+	__u8 code;
+	__u16 check;
+};
+
+/*
+ * The checksum word (csum_word()) of the L4 header inside an ICMP error's
+ * quote, translated in place: RFC 7915 4.3 and 5.3 translate the quoted
+ * packet like any packet, so its checksum follows its pseudo-header.
+ * `pseudo` is what the translation adds to the sum that checksum covers:
+ * the new addresses less the old for TCP and UDP, the ICMPv6 pseudo-header
+ * added (`to6`) or taken out for the quoting family's own ICMP, whose echo
+ * type changes too (ICMP 8/0 <-> ICMPv6 128/129). A UDP checksum of 0 ("none")
+ * stays 0; one that comes out 0 is sent as 0xffff (RFC 768). 0, or -1 when
+ * the quoted ICMP message is not an echo (no error is sent about an error).
+ */
+static __always_inline int quoted_csum_fix(__be32 *word, __u8 proto, __u64 pseudo, int to6)
+{
+	struct icmp_word *icmp = (struct icmp_word *)word;
+	__u16 *check;
+
+	if (proto == (to6 ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
+		__u16 old = *(__u16 *)word; /* type and code, summed as the word they share */
+
+		if (to6 && icmp->type == ICMP_ECHO)
+			icmp->type = ICMPV6_ECHO_REQUEST;
+		else if (to6 && icmp->type == ICMP_ECHOREPLY)
+			icmp->type = ICMPV6_ECHO_REPLY;
+		else if (!to6 && icmp->type == ICMPV6_ECHO_REQUEST)
+			icmp->type = ICMP_ECHO;
+		else if (!to6 && icmp->type == ICMPV6_ECHO_REPLY)
+			icmp->type = ICMP_ECHOREPLY;
+		else
+			return -1; /* an error or another message quoted: an error about it is never sent */
+		pseudo += (__u16)~old + *(__u16 *)word;
+		check = &icmp->check;
+	} else {
+		check = proto == IPPROTO_TCP ? (__u16 *)word : (__u16 *)word + 1;
+		if (proto == IPPROTO_UDP && *check == 0)
+			return 0; /* a UDP datagram without checksum: nothing to follow */
+	}
+#ifndef NAT64_NO_L4_CSUM_FIX
+	*check = csum_update(*check, fold64(pseudo));
+	if (proto == IPPROTO_UDP && *check == 0)
+		*check = CSUM_MANGLED_0;
+#endif
+	return 0;
 }
 
 #include "6to4.h"
@@ -539,4 +652,11 @@ int nat64_4to6(struct __sk_buff *skb)
 	return translate_4to6(skb);
 }
 
-char _license[] SEC("license") = "GPL";
+/*
+ * Dual-licensed like the rest of bpf/ (the SPDX line at the top). The
+ * kernel reads "Dual MIT/GPL" as GPL-compatible, which this program needs:
+ * bpf_trace_printk (bpf_printk, in count()) is a GPL-only helper. Every
+ * other helper it calls (the skb load/store/csum/adjust helpers, map
+ * lookups, bpf_get_prandom_u32) is not.
+ */
+char _license[] SEC("license") = "Dual MIT/GPL";

@@ -1,6 +1,7 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
- * The counters of bpf/nat64.c, shared by the program and the xlat runner.
+ * The counters of bpf/nat64.c, shared by the program and the harness's C
+ * tools through nat64_abi.h.
  *
  * Map `nat64_stats`: BPF_MAP_TYPE_PERCPU_ARRAY, key __u32, value __u64
  * (packets), NAT64_STAT_COUNT entries. Index = direction * NAT64_STAT_PER_DIR
@@ -39,15 +40,5 @@ enum nat64_stat_item { NAT64_STAT_ITEMS(NAT64_STAT_ENUM) NAT64_STAT_PER_DIR };
 
 enum nat64_dir { NAT64_DIR_6TO4 = 0, NAT64_DIR_4TO6 = 1 };
 #define NAT64_STAT_COUNT (2 * NAT64_STAT_PER_DIR)
-
-/*
- * Map `nat64_config`: BPF_MAP_TYPE_ARRAY, 1 entry, key __u32 0, value below
- * (20 bytes). All zero means the default prefix 64:ff9b:1:fffe::/96.
- */
-struct __attribute__((aligned(4))) nat64_config {
-	__u8 prefix[16]; /* bits beyond len are ignored */
-	__u8 len;        /* 32, 40, 48, 56, 64 or 96 (RFC 6052 2.2) */
-	__u8 pad[3];
-};
 
 #endif

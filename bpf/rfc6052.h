@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
  * IPv4-embedded IPv6 addresses (RFC 6052 2.2). For prefix lengths below 96
  * the IPv4 address skips bits 64-71, the "u" octet, which MUST be zero;
@@ -15,9 +15,9 @@
 #ifndef NAT64_RFC6052_H
 #define NAT64_RFC6052_H
 
-#include "nat64_stats.h"
+#include "nat64_abi.h"
 
-/* The write-up's 64:ff9b:1:fffe::/96 (checksum-neutral, see NOTES). */
+/* The write-up's 64:ff9b:1:fffe::/96 (checksum-neutral: docs/translator.md, "Checksum-neutral prefixes"). */
 static __always_inline void prefix_default(struct nat64_config *c)
 {
 	__u32 *p32 = (__u32 *)c->prefix;

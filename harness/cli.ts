@@ -16,9 +16,16 @@ function report(err: Error): void {
   else process.stderr.write(`natlab: ${err.stack ?? err.message}\n`);
 }
 
+/** First what natlab runs killed with SIGKILL (or a power cut) left behind (exec/sweep.ts), then the command. */
+async function main(argv: string[]): Promise<number> {
+  const { sweepBeforeCommand } = await import("./exec/sweep.ts");
+  await sweepBeforeCommand(argv[0], (l) => process.stderr.write(`natlab: ${l}\n`));
+  return dispatch(argv);
+}
+
 // Every tool natlab runs comes from the system, never from node_modules/.bin (see toolEnv).
 process.env.PATH = toolEnv().PATH;
-dispatch(process.argv.slice(2))
+main(process.argv.slice(2))
   .then(async (code) => {
     await runCleanups();
     process.exit(code);

@@ -4,7 +4,7 @@
  * error quoting a UDP datagram, addressed inside the given prefix.
  */
 import type { Packet } from "../packet/index.ts";
-import { embedIpv4 } from "../bpf/prefix.ts";
+import { embedIpv4 } from "../packet/prefix.ts";
 
 export interface BenchCase {
   name: string;

@@ -57,7 +57,7 @@ export async function runCompare(opts: CompareOptions): Promise<Comparison> {
   const rows: CompareRow[] = [];
   for (const prefix of opts.prefixes) {
     opts.onProgress(`compare: prefix ${prefix}, ${opts.batches} batches × ${opts.rounds} rounds × ${opts.repeat} runs per build and case`);
-    for (const { name, line } of await timeCases(opts.root, [opts.oldObject, opts.newObject], prefix, opts)) {
+    for (const { name, line } of await timeCases([opts.oldObject, opts.newObject], prefix, opts)) {
       proofOf(name, prefix, line);
       const old = translationCost(line, 0);
       const diff = pairedDifference(line.programs["xlat[1]"], line.programs["xlat[0]"], line.rounds);

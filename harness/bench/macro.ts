@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
-import { vethEnds } from "../flow/topology.ts";
+import { vethEnds } from "../lab/topology.ts";
 import { type LabContext, withLab } from "./up.ts";
 
 export type DesignId = "a" | "b" | "c" | "d" | "e" | "f";

@@ -1,17 +1,17 @@
 /**
  * The translator's cost per packet: bpf/bench.h's driver, timed by the
- * runner harness/bench/micro.c (built here to results/bench/build/
- * bench-proof) with in-kernel repetition, every run proven a translation.
+ * runner bpf/tools/bench-proof.c (built by make -C bpf to
+ * bpf/build/bench-proof) with in-kernel repetition, every run proven a translation.
  *
  *   ns per translation = (bench/<dir> - bench/floor) + change_proto
  *   change_proto       = (bench/proto_rt - bench/ok) / 2
  *
  * docs/bench.md explains the method and its resolution.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BPF_DIR, buildBpf, NAT64_OBJECT } from "../bpf/build.ts";
+import { BENCH_PROOF, buildBpf, NAT64_OBJECT } from "../bpf/build.ts";
 import { run } from "../exec/command.ts";
 import { build, writePcap } from "../packet/index.ts";
 import { benchCases } from "./cases.ts";
@@ -43,7 +43,7 @@ export interface MicroRow {
   proof: { calls: number; runsPerCall: number; failedCalls: 0 };
 }
 
-/** One line of the runner's output (see micro.c). */
+/** One line of the runner's output (see bpf/tools/bench-proof.c). */
 export interface RunnerLine {
   index: number;
   section: "6to4" | "4to6";
@@ -55,36 +55,19 @@ export interface RunnerLine {
   programs: Record<string, number[]>;
 }
 
-/** Builds bench-proof when missing or older than its source. */
-export async function buildRunner(root: string): Promise<string> {
-  const src = join(root, "harness/bench/micro.c");
-  const dir = join(root, "results/bench/build");
-  const bin = join(dir, "bench-proof");
-  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(src).mtimeMs) return bin;
-  mkdirSync(dir, { recursive: true });
-  const argv = ["gcc", "-O2", "-Wall", `-I${BPF_DIR}`, "-o", bin, src, "-lbpf", "-lelf", "-lz"];
-  const r = await run(argv, { allowFail: true, timeoutSec: 120 });
-  if (r.exitCode !== 0) {
-    throw new Error(
-      `building ${bin} from ${src} failed:\n  ${(r.stderr || r.stdout).trim()}\n` +
-        "Check that gcc and libbpf-dev are installed (sh scripts/setup.sh).",
-    );
-  }
-  return bin;
-}
-
 /**
  * Times the bench cases of one prefix through the runner: objects[0] gives the
  * reference programs, every object its translator. The lines come back in case
  * order, each with the case it times.
  */
 export async function timeCases(
-  root: string,
   objects: string[],
   prefix: string,
   sampling: Sampling,
 ): Promise<{ name: string; line: RunnerLine }[]> {
-  const runner = await buildRunner(root);
+  // make -C bpf builds it (bpf/tools/bench-proof.c), with everything else, and only when out of date.
+  await buildBpf("build/bench-proof");
+  const runner = BENCH_PROOF;
   const dir = mkdtempSync(join(tmpdir(), "natlab-bench-"));
   try {
     const cases = benchCases(prefix);
@@ -146,7 +129,7 @@ export async function runMicro(opts: MicroOptions): Promise<MicroRow[]> {
   const rows: MicroRow[] = [];
   for (const prefix of opts.prefixes) {
     opts.onProgress(`micro: prefix ${prefix}, ${opts.batches} batches × ${opts.rounds} rounds × ${opts.repeat} runs per program and case`);
-    for (const { name, line } of await timeCases(opts.root, [opts.object ?? NAT64_OBJECT], prefix, opts)) {
+    for (const { name, line } of await timeCases([opts.object ?? NAT64_OBJECT], prefix, opts)) {
       const ns = translationCost(line, 0);
       const protoNs = protoCost(line);
       const row: MicroRow = { case: name, direction: line.section, prefix, ns, protoNs, ratio: ns.value / protoNs.value, proof: proofOf(name, prefix, line) };

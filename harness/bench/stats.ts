@@ -1,6 +1,6 @@
 /**
  * The statistics of `natlab bench`: pure functions of the runner's
- * per-call times (harness/bench/micro.c).
+ * per-call times (bpf/tools/bench-proof.c).
  *
  * A call's time is the kernel's mean over `repeat` runs of the program, in
  * whole ns. The calls come in batches (every batch loads the objects anew)

@@ -42,6 +42,7 @@ export async function withLab<T>(labPath: string, opts: WithLabOptions, fn: (ctx
   const nsOf = (labNs: string) => plan.namespaces[labNs] ?? labNs;
   const exec = new HostExecutor(plan);
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
+  exec.owner.addTemp(runDir);
   const services: Background[] = [];
   try {
     say(`building ${lab.name} (run ${runId}, ${plan.setup.length} steps)`);

@@ -6,7 +6,7 @@
  * the maps, so the prefix is written per attached program.
  */
 import { run } from "../exec/command.ts";
-import { configValue, type Prefix } from "./prefix.ts";
+import { configValue, type Prefix } from "../packet/prefix.ts";
 
 export type Hook = "ingress" | "egress";
 

@@ -1,6 +1,6 @@
 /**
  * Running frames through the translator without a lab: the C runner
- * (harness/bpf/xlat-runner.c, built to bpf/build/xlat-runner) loads the
+ * (bpf/tools/xlat-runner.c, built to bpf/build/xlat-runner) loads the
  * object once and gives every frame of a pcap to BPF_PROG_TEST_RUN.
  *
  * One XlatResult per input frame, in order:
@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
 import { NAT64_OBJECT, XLAT_RUNNER } from "./build.ts";
-import { parsePrefix } from "./prefix.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 
 export type Section = "6to4" | "4to6";
 export type Verdict = "ok" | "pass" | "shot" | "other" | "error";

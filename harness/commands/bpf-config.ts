@@ -4,7 +4,7 @@
  * every plan that sets a prefix).
  */
 import { type Hook, writePrefix } from "../bpf/config.ts";
-import { parsePrefix } from "../bpf/prefix.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import { UsageError } from "../errors.ts";
 import type { Command } from "./command.ts";
 

@@ -1,19 +1,24 @@
-/** `natlab clean`: namespaces natlab left behind. */
+/**
+ * `natlab clean`: what dead natlab runs left (their owner records say what,
+ * see exec/sweep.ts), with what was removed and why. Live runs and labs that
+ * are up are kept; natlab namespaces no record names only with --force.
+ */
 import type { Command } from "./command.ts";
 
 export const clean: Command = {
   name: "clean",
-  summary: "remove leftover natlab-* namespaces (only natlab's)",
-  options: [],
+  summary: "remove what dead natlab runs left (namespaces, processes, pins, temporary files), saying what and why; live runs and up labs are kept",
+  options: [
+    {
+      name: "force",
+      type: "boolean",
+      description: "also remove natlab-* namespaces that no owner record names (an older natlab's, or made by hand)",
+    },
+  ],
   root: true,
-  async run() {
-    const { cleanAll } = await import("../exec/netns.ts");
-    const removed = await cleanAll();
-    console.log(
-      removed.length
-        ? `removed ${removed.length} namespace(s): ${removed.join(" ")}`
-        : "no natlab namespaces left over",
-    );
+  async run({ values }) {
+    const { clean: cleanUp } = await import("../exec/sweep.ts");
+    await cleanUp({ force: values.force === true }, (l) => console.log(l));
     return 0;
   },
 };

@@ -42,7 +42,6 @@ export const goldenCheck: Command = {
   root: true,
   async run({ values }) {
     const filter = values.filter as string | undefined;
-    if (values.object === undefined) await ensureBuilt((t) => process.stderr.write(`natlab: ${t}\n`));
     const all = loadCases();
     const stale = staleFixtures(all, FIXTURES_DIR, readIfExists);
     if (stale.length) {
@@ -54,6 +53,7 @@ export const goldenCheck: Command = {
     const cases = filterCases(all, filter);
     if (cases.length === 0)
       throw new UsageError(`no golden case matches --filter ${filter}: try a file name such as tcp-udp`);
+    if (values.object === undefined) await ensureBuilt((t) => process.stderr.write(`natlab: ${t}\n`));
     const color = process.stdout.isTTY && !process.env.NO_COLOR;
     const results = await checkCases(cases, { object: values.object as string | undefined, color });
     process.stdout.write(`${formatResults(results)}\n`);

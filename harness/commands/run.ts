@@ -5,7 +5,7 @@
 import { basename, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { labPaths } from "../lab/names.ts";
-import { colorEnabled } from "../report/color.ts";
+import { colorEnabled } from "../text/color.ts";
 import { ConsoleReporter } from "../report/console.ts";
 import { ROOT } from "../root.ts";
 import type { ProgressSink } from "../run/lab.ts";

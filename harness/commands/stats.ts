@@ -13,6 +13,8 @@ import { loadLab } from "../lab/load.ts";
 import { labPath } from "../lab/names.ts";
 import { latestRun } from "../report/results.ts";
 import { ROOT } from "../root.ts";
+import type { OwnerRecord } from "../exec/owner.ts";
+import { bpfStatsReader } from "../run/stats.ts";
 import type { Command } from "./command.ts";
 
 export const stats: Command = {
@@ -28,7 +30,7 @@ export const stats: Command = {
   ],
   run: ({ values, positionals }) =>
     positionals.length
-      ? Promise.resolve(labStats(positionals, values.all === true))
+      ? labStats(positionals, values.all === true)
       : liveStats(values as { ns?: string; dev?: string; all?: boolean }),
 };
 
@@ -59,11 +61,17 @@ async function liveStats(values: { ns?: string; dev?: string; all?: boolean }): 
   }
 }
 
-/** Counters from the last run of each lab (a lab file or a lab name). */
-function labStats(labs: string[], all: boolean): number {
+/** Counters of each lab (a lab file or a lab name): live when it is up, else as its last run left them. */
+async function labStats(labs: string[], all: boolean): Promise<number> {
   let missing = 0;
   for (const arg of labs) {
     const name = arg.endsWith(".yaml") || arg.includes("/") ? loadLab(labPath(arg, ROOT)).name : arg;
+    const { upLabs } = await import("../run/up.ts");
+    const up = upLabs().find((r) => r.lab === name);
+    if (up) {
+      await upStats(up, all);
+      continue;
+    }
     const file = latestRun(ROOT, name)?.stats;
     if (!file || !existsSync(file)) {
       process.stderr.write(`natlab stats: no counters for lab ${name}: run it first (natlab run ${arg})\n`);
@@ -82,4 +90,16 @@ function labStats(labs: string[], all: boolean): number {
 async function devices(ns: string): Promise<string[]> {
   const r = await run(["ip", "-j", "link", "show"], { ns });
   return (JSON.parse(r.stdout || "[]") as { ifname: string }[]).map((l) => l.ifname).filter((n) => n !== "lo");
+}
+
+/** The live counters of a lab that is up, per device with a translator, as its owner record names them. */
+async function upStats(r: OwnerRecord, all: boolean): Promise<void> {
+  const devs = [...new Set((r.translators ?? []).map((t) => t.dev))];
+  const nsOf = (ns: string) => `natlab-${r.runId}-${ns}`;
+  const snapshot = await bpfStatsReader(undefined, nsOf).snapshot(devs);
+  if (!devs.length) console.log(`${r.lab} (up, run ${r.runId}): no translator attached`);
+  for (const [dev, stats] of Object.entries(snapshot)) {
+    console.log(`${r.lab} ${dev} (ingress and egress, up now, run ${r.runId}):`);
+    console.log(formatStats(stats, { all }));
+  }
 }

@@ -13,6 +13,11 @@ let nextId = 1;
 let installed = false;
 let exiting = false;
 
+/** True once SIGINT, SIGTERM or SIGHUP arrived: work in progress stops at its next step instead of failing on. */
+export function interrupted(): boolean {
+  return exiting;
+}
+
 /** Register an undo action; returns a function that unregisters it (call it once the thing is gone). */
 export function onCleanup(what: string, fn: Handler): () => void {
   install();

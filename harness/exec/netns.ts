@@ -3,28 +3,66 @@
  * ever removes the names it made (and `natlab clean` only names with our
  * prefix: never anything else on the host).
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { run } from "./command.ts";
 
 export const NS_PREFIX = "natlab-";
+const NETNS_DIR = "/run/netns";
 
 /** Names under /run/netns that natlab made (any run). */
 export function natlabNamespaces(): string[] {
   try {
-    return readdirSync("/run/netns").filter((n) => n.startsWith(NS_PREFIX));
+    return readdirSync(NETNS_DIR).filter((n) => n.startsWith(NS_PREFIX));
   } catch {
     return [];
   }
 }
 
-/** Processes still running inside a namespace (captures, services). */
+/**
+ * Processes still running inside a namespace (captures, services), found as
+ * `ip netns pids` finds them: every /proc/PID/ns/net that is the same nsfs
+ * inode as /run/netns/NAME. Read here rather than run, as teardown asks this
+ * for every namespace.
+ */
 export async function namespacePids(ns: string): Promise<number[]> {
-  const r = await run(["ip", "netns", "pids", ns], { allowFail: true });
-  return r.stdout
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number)
-    .filter((p) => Number.isInteger(p) && p !== process.pid);
+  let target: { dev: number; ino: number };
+  try {
+    target = statSync(join(NETNS_DIR, ns));
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const st = statSync(`/proc/${name}/ns/net`);
+      if (st.ino === target.ino && st.dev === target.dev) pids.push(Number(name));
+    } catch {
+      // ended while we looked, or a kernel thread without a namespace link
+    }
+  }
+  return pids;
+}
+
+/** Stops every process inside a namespace: SIGTERM, then SIGKILL for what is left; returns how many there were. */
+export async function killNamespacePids(ns: string): Promise<number> {
+  const first = await namespacePids(ns);
+  if (first.length === 0) return 0;
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    const pids = await namespacePids(ns);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    // Bounded wait for them to go (a tcpdump flushing its file takes a moment).
+    for (let i = 0; i < 40 && (await namespacePids(ns)).length > 0; i++) await new Promise((r) => setTimeout(r, 25));
+  }
+  return first.length;
 }
 
 /**
@@ -33,18 +71,6 @@ export async function namespacePids(ns: string): Promise<number[]> {
  */
 export async function removeNamespace(ns: string): Promise<void> {
   if (!natlabNamespaces().includes(ns)) return;
-  for (const signal of ["TERM", "KILL"]) {
-    const pids = await namespacePids(ns);
-    if (pids.length === 0) break;
-    await run(["kill", `-${signal}`, ...pids.map(String)], { allowFail: true });
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await killNamespacePids(ns);
   await run(["ip", "netns", "del", ns], { allowFail: true });
-}
-
-/** `natlab clean`: remove every leftover natlab namespace; returns the names removed. */
-export async function cleanAll(): Promise<string[]> {
-  const names = natlabNamespaces();
-  for (const ns of names) await removeNamespace(ns);
-  return names;
 }

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { trackProcess } from "../exec/owner.ts";
 
 export interface Capture {
   ns: string;
@@ -23,7 +24,9 @@ export function startCapture(ns: string, dev: string, file: string, direction: C
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env: toolEnv() });
   let stderr = "";
   let exited = false;
+  const forget = trackProcess(child.pid, `tcpdump on ${ns}:${dev}`);
   const done = new Promise<void>((resolve) => child.on("exit", () => {
+    forget();
     exited = true;
     resolve();
   }));

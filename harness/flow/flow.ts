@@ -13,22 +13,29 @@ import { type Frame, matchCapture, onlyCheck, showCount } from "../match/capture
 import { inspect, readPcap } from "../packet/index.ts";
 import { type Capture, startCapture } from "./capture.ts";
 import { inject } from "./inject.ts";
-import { CSUM_ERROR_COUNTERS, flushConntrack, readConntrack, readCounters } from "./observe.ts";
+import { flushConntrack, readConntrack, readCounters } from "./observe.ts";
+import { CSUM_ERROR_COUNTERS } from "../match/kernel.ts";
 import { deltas, type ExpectDetail, expectDetail, type FlowDetail, moved } from "./detail.ts";
-import { withoutPartialSeeds } from "./partial.ts";
+import { withoutPartialSeeds } from "../packet/partial.ts";
 import { runProgram } from "./programs.ts";
 import { OffloadSwitch } from "./offloads.ts";
-import { devices, splitNsDev, vethEnds } from "./topology.ts";
-import { checkConntrack, checkCounters, checkStats, type StatsReader } from "./checks.ts";
+import { devices, splitNsDev, vethEnds } from "../lab/topology.ts";
+import { checkConntrack, checkCounters, checkStats, type StatsReader } from "../match/state.ts";
 import { formatFlowFailure, formatUnexpected } from "../match/format.ts";
-import type { ResultsLayout } from "../report/results.ts";
+
+/** Where a flow's files go: the run's results layout (report/results.ts) is one; flows never import report/. */
+export interface FlowFiles {
+  flowDir(flow: string): string;
+  /** the capture of `dev` ("ns:dev") during `flow` */
+  pcap(flow: string, dev: string): string;
+}
 
 export interface FlowContext {
   lab: Lab;
   root: string;
   /** lab namespace -> real namespace */
   nsOf: (labNs: string) => string;
-  results: ResultsLayout;
+  results: FlowFiles;
   stats?: StatsReader;
   /** The run's scratch directory (`{run}` in services and cmd flows). */
   runDir?: string;

@@ -9,7 +9,7 @@ import type { InjectSpec } from "../lab/schema.ts";
 import type { Packet } from "../packet/layers.ts";
 import { build, writePcap } from "../packet/index.ts";
 import { run } from "../exec/command.ts";
-import type { DeviceInfo } from "./topology.ts";
+import type { DeviceInfo } from "../lab/topology.ts";
 
 /** The packet with the Ethernet layer's missing addresses taken from the topology. */
 export function withTopologyMacs(packet: Packet, dev: DeviceInfo | undefined): Packet {

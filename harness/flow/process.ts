@@ -3,8 +3,10 @@
  * started, waited on until ready, and always stopped with the run.
  */
 import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { trackProcess } from "../exec/owner.ts";
 
 export interface Background {
   argv: string[];
@@ -12,17 +14,30 @@ export interface Background {
   exited: Promise<number>;
   output(): string;
   stop(): Promise<void>;
+  /** Leave it running after natlab exits (a lab that stays up): no stop at exit; the owner record still names it. */
+  keep(): void;
 }
 
-export function startBackground(argv: string[], opts: { ns?: string; cwd?: string; what: string }): Background {
+/**
+ * Starts argv (in a namespace). With logFile its output goes to that file
+ * instead of a pipe, so it can outlive natlab (see keep()).
+ */
+export function startBackground(argv: string[], opts: { ns?: string; cwd?: string; what: string; logFile?: string }): Background {
   const full = inNamespace(argv, opts.ns);
-  const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], env: toolEnv() });
+  const log = opts.logFile ? openSync(opts.logFile, "a") : undefined;
+  const stdio = log === undefined ? (["ignore", "pipe", "pipe"] as const) : (["ignore", log, log] as const);
+  const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, stdio: [...stdio], env: toolEnv(), detached: log !== undefined });
+  if (log !== undefined) closeSync(log);
   let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const output = () => (opts.logFile ? readFileSync(opts.logFile, "utf8") : out);
   let code: number | undefined;
+  // In the owner record, so a natlab killed with SIGKILL does not leave it running.
+  const forget = trackProcess(child.pid, opts.what);
   const exited = new Promise<number>((resolve) => {
     child.on("exit", (c, sig) => {
+      forget();
       code = c ?? (sig ? 128 : 1);
       resolve(code);
     });
@@ -42,7 +57,11 @@ export function startBackground(argv: string[], opts: { ns?: string; cwd?: strin
       clearTimeout(t);
     }
   }
-  return { argv: full, exited, output: () => out, stop };
+  function keep(): void {
+    unregister();
+    child.unref();
+  }
+  return { argv: full, exited, output, stop, keep };
 }
 
 /** Wait until `ready()` is true, polling; fail with `what` after timeoutSec. */

@@ -4,7 +4,7 @@
  * lab. A service that exits early fails the lab with its output.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { Service } from "../lab/schema.ts";
 import { run } from "../exec/command.ts";
 import { type Background, startBackground, waitFor } from "./process.ts";
@@ -14,7 +14,8 @@ export function expandRun(text: string, runDir: string): string {
   return text.replaceAll("{run}", runDir);
 }
 
-export async function startService(svc: Service, realNs: string, runDir: string, root: string): Promise<Background> {
+/** Starts a lab service and waits until it is ready; with `keep`, its output goes to a file in runDir so it can outlive natlab. */
+export async function startService(svc: Service, realNs: string, runDir: string, root: string, keep = false): Promise<Background> {
   for (const [path, content] of Object.entries(svc.files ?? {})) {
     const p = expandRun(path, runDir);
     mkdirSync(dirname(p), { recursive: true });
@@ -22,7 +23,7 @@ export async function startService(svc: Service, realNs: string, runDir: string,
   }
   const bg = startBackground(
     svc.cmd.map((a) => expandRun(a, runDir)),
-    { ns: realNs, cwd: root, what: `service ${svc.name}` },
+    { ns: realNs, cwd: root, what: `service ${svc.name}`, logFile: keep ? join(runDir, `service-${svc.name}.log`) : undefined },
   );
   let exitCode: number | undefined;
   void bg.exited.then((c) => (exitCode = c));

@@ -25,7 +25,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { DEFAULT_PREFIX, parsePrefix } from "../bpf/prefix.ts";
+import { DEFAULT_PREFIX, parsePrefix } from "../packet/prefix.ts";
 import { problemsFromIssue } from "../lab/issues.ts";
 import { LabError, type LabProblem } from "../lab/load.ts";
 import { type DataPath, formatPath, positionOf } from "../lab/where.ts";

@@ -5,7 +5,7 @@
  * value, so load.ts can give its line and column.
  */
 import { isIP } from "node:net";
-import { parsePrefix } from "../bpf/prefix.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import type { Packet } from "../packet/layers.ts";
 import { suggest } from "./issues.ts";
 import type { Flow, Lab } from "./schema.ts";

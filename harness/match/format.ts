@@ -6,7 +6,7 @@
 import type { Expect } from "../lab/schema.ts";
 import { type ChecksumProblem, describe } from "../packet/index.ts";
 import type { Packet } from "../packet/layers.ts";
-import { colorEnabled, paint } from "../report/color.ts";
+import { colorEnabled, paint } from "../text/color.ts";
 import { type CaptureMatch, type Frame, showCount, type Unexpected } from "./capture.ts";
 import { type FieldDiff, layerPaths, problemPath } from "./packet.ts";
 import { showValue } from "./values.ts";

@@ -8,6 +8,7 @@
  * equal; a field it leaves out is don't-care. So IPv4 ID, flow label and
  * sequence numbers are ignored unless a flow names them.
  */
+import { isIcmpError } from "../packet/icmp.ts";
 import type { ChecksumProblem } from "../packet/index.ts";
 import { type Layer, layerFields, layerName, type Packet } from "../packet/layers.ts";
 import { hexBytes, sameValue } from "./values.ts";
@@ -63,13 +64,17 @@ export function matchPacket(expected: Packet, actual: Packet, problems: Checksum
   return { ok: fields.every((f) => f.ok), fields };
 }
 
-/** Error types, whose following layers are the quoted packet: ICMP (RFC 792) and ICMPv6 (RFC 4443 §2.1: types 0-127). */
-function isIcmpError(layer: Layer, next: Layer | undefined): boolean {
+/**
+ * Whether the layers after this one are a quoted packet: an ICMP or ICMPv6
+ * error (packet/icmp.ts says which types are), or, in an expectation that
+ * leaves the type out, an ICMP layer followed by headers rather than payload.
+ */
+function quotesPacket(layer: Layer, next: Layer | undefined): boolean {
   const name = layerName(layer);
   if (name !== "icmp" && name !== "icmpv6") return false;
   const type = layerFields(layer).type as number | undefined;
   if (type === undefined) return next !== undefined && layerName(next) !== "payload";
-  return name === "icmp" ? [3, 4, 5, 11, 12].includes(type) : type < 128;
+  return isIcmpError(name === "icmp" ? 4 : 6, type);
 }
 
 /**
@@ -80,7 +85,7 @@ function isIcmpError(layer: Layer, next: Layer | undefined): boolean {
 export function layerPaths(packet: Packet): string[] {
   let quotedFrom = packet.length;
   for (let i = 0; i < packet.length; i++) {
-    if (isIcmpError(packet[i], packet[i + 1])) {
+    if (quotesPacket(packet[i], packet[i + 1])) {
       quotedFrom = i + 1;
       break;
     }

@@ -7,22 +7,13 @@
  *   sh lab.sh        build the lab (it stays up; the script ends by saying how to remove it)
  *   sh lab.sh down   remove it
  */
+import { shJoin, shQuote } from "../text/shell.ts";
 import { describeFeatures, missingForLiteral } from "./features.ts";
 import type { Plan, Step } from "./plan.ts";
 
 export interface ScriptOptions {
   /** The lab file, for the header. */
   labFile?: string;
-}
-
-/** Quotes one word for sh: left bare when it is plainly safe, else in single quotes. */
-export function shQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-export function shJoin(argv: string[]): string {
-  return argv.map(shQuote).join(" ");
 }
 
 /** The command as typed on the host: `ip -n NS ...`, `tc -n NS ...`, else `ip netns exec NS ...`. */

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { parseConntrack } from "../flow/observe.ts";
+import { parseConntrack } from "../match/kernel.ts";
 import { layoutOf, type ResultsLayout } from "./results.ts";
 
 interface FlowTables {

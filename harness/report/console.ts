@@ -5,7 +5,7 @@
  * setup counter rewrites its line only on a TTY.
  */
 import { relative } from "node:path";
-import { colorEnabled, paint } from "./color.ts";
+import { colorEnabled, paint } from "../text/color.ts";
 
 export interface Out {
   write(text: string): unknown;

@@ -1,5 +1,5 @@
 /** harness/report: console progress, TAP, JUnit and the results directory. */
-export { colorEnabled, paint, stripColor } from "./color.ts";
+export { colorEnabled, paint, stripColor } from "../text/color.ts";
 export { ConsoleReporter, type FlowLine, formatFlowLine, formatLabStart, formatSummary, type LabStart, type Out, type RunSummary, seconds } from "./console.ts";
 export { junitFromTap } from "./junit.ts";
 export {

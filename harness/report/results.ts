@@ -22,7 +22,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { stripColor } from "./color.ts";
+import { stripColor } from "../text/color.ts";
 import { junitFromTap } from "./junit.ts";
 import type { TapWriter } from "./tap.ts";
 

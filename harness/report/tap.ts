@@ -4,7 +4,7 @@
  * and the captures to open. CI reads it through harness/report/junit.ts.
  */
 import { stringify } from "yaml";
-import { stripColor } from "./color.ts";
+import { stripColor } from "../text/color.ts";
 
 export interface TapResult {
   name: string;

@@ -9,22 +9,23 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { interrupted } from "../exec/cleanup.ts";
 import { run } from "../exec/command.ts";
-import { HostExecutor, StepFailed } from "../exec/host.ts";
-import { loadLab } from "../lab/load.ts";
-import type { Lab } from "../lab/schema.ts";
-import { defaultVariant, detectFeatures } from "../plan/features.ts";
-import { chooseVariant, planLab } from "../plan/plan.ts";
+import { HostExecutor, Interrupted, type OwnerInfo, StepFailed } from "../exec/host.ts";
+import { DEFAULT_NAT64_PREFIX, loadLab } from "../lab/load.ts";
+import type { Flow, Lab } from "../lab/schema.ts";
+import { defaultVariant, detectFeatures, type Features, type Variant } from "../plan/features.ts";
+import { chooseVariant, type Plan, planLab } from "../plan/plan.ts";
 import { planToScript } from "../plan/script.ts";
-import { type FlowOutcome, labOffloads, runFlow } from "../flow/flow.ts";
+import { type FlowContext, type FlowOutcome, labOffloads, runFlow } from "../flow/flow.ts";
 import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
-import { finishRun, inResults, parseKeep, resultsDir, summarize, writeReports } from "../report/results.ts";
+import { finishRun, inResults, parseKeep, type ResultsLayout, resultsDir, summarize, writeReports } from "../report/results.ts";
 import { TapWriter } from "../report/tap.ts";
 import { writeIndex } from "../report/html/index-page.ts";
 import { writeHtmlReport } from "../report/html/page.ts";
-import { recordTrace } from "./trace.ts";
+import { recordTrace, type TraceRecorder } from "./trace.ts";
 import { bpfStatsReader } from "./stats.ts";
 
 export interface LabRunOptions {
@@ -68,63 +69,130 @@ export function newRunId(): string {
   return randomBytes(3).toString("hex");
 }
 
-export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabRunResult> {
-  const started = Date.now();
+/** A lab made ready to build: loaded and validated, overrides applied, planned for this kernel under a run id. */
+export interface PreparedLab {
+  lab: Lab;
+  labPath: string;
+  features: Features;
+  variant: Variant;
+  runId: string;
+  plan: Plan;
+  nsOf: (labNs: string) => string;
+}
+
+/** Load, validate and plan; nothing is created. With runId given, the plan of a lab already built under that id. */
+export function prepareLab(labPath: string, opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">, runId = newRunId()): PreparedLab {
   const lab = applyOverrides(loadLab(labPath), opts);
   const features = detectFeatures();
   const variant = chooseVariant(features, opts.variant ?? defaultVariant(features, lab.literal !== undefined));
-  const runId = newRunId();
   const plan = planLab(lab, { runId, features, root: opts.root, variant, labPath });
+  return { lab, labPath: resolve(labPath), features, variant, runId, plan, nsOf: (labNs: string) => plan.namespaces[labNs] ?? labNs };
+}
+
+/** What an owner record keeps about a prepared lab: how to plan it again, and what `natlab ls` shows. */
+export function ownerInfo(p: PreparedLab, opts: Pick<LabRunOptions, "object" | "prefix">): Omit<OwnerInfo, "kind"> {
+  return {
+    labPath: p.labPath,
+    variant: p.variant,
+    overrides: { object: opts.object, prefix: opts.prefix },
+    translators: p.lab.bpf.map((b) => ({ dev: b.dev, hook: b.hook, object: b.object, prefix: b.prefix ?? DEFAULT_NAT64_PREFIX })),
+  };
+}
+
+export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabRunResult> {
+  const started = Date.now();
+  const prepared = prepareLab(labPath, opts);
+  const { lab, features, variant, runId, plan, nsOf } = prepared;
   const results = await resultsDir(opts.root, lab.name, runId);
   writeFileSync(results.plan, planToScript(plan));
-  const flows = lab.flows.filter((f) => !opts.filter || f.name.includes(opts.filter));
-  const variants = flows.reduce((n, f) => n + f.offloads.length, 0) * (opts.repeat ?? 1);
-  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: variants });
+  const flows = selectFlows(lab, opts.filter);
+  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: countVariants(flows) * (opts.repeat ?? 1) });
 
-  const nsOf = (labNs: string) => plan.namespaces[labNs] ?? labNs;
-  const exec = new HostExecutor(plan);
+  const exec = new HostExecutor(plan, { kind: "run", ...ownerInfo(prepared, opts), results: results.dir });
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
+  exec.owner.addTemp(runDir);
   const services: Background[] = [];
   const trace = await recordTrace();
-  const outcomes: FlowOutcome[] = [];
-  const tap = new TapWriter();
+  let outcomes: FlowOutcome[] = [];
   let error: string | undefined;
   try {
     await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
     for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
     const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf), offloads: labOffloads(lab, nsOf) };
-    const repeat = opts.repeat ?? 1;
-    for (const flow of flows) {
-      for (const offloads of flow.offloads) {
-       for (let k = 1; k <= repeat; k++) {
-        opts.progress.flowStart?.(flow.name);
-        // A repeated flow starts from the lab's state, not from what its last run left cached (a learnt PMTU).
-        if (k > 1) await flushRouteCaches(Object.values(plan.namespaces));
-        const mark = trace.mark();
-        const one = repeat > 1 ? { ...flow, name: `${flow.name} [${k}/${repeat}]` } : flow;
-        const outcome = await runFlow(one, offloads, ctx).catch((err: Error) => crashed(one.name, offloads, flow.offloads.length, err));
-        // A failed flow carries the translator's bpf_printk lines from its own time window.
-        await new Promise((r) => setTimeout(r, outcome.status === "fail" ? 100 : 0));
-        const lines = trace.since(mark).trim();
-        if (outcome.status === "fail" && lines) outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
-        outcomes.push(outcome);
-        opts.progress.flow(outcome);
-       }
-      }
-    }
+    outcomes = await runFlows(flows, ctx, trace, opts.progress, opts.repeat);
   } catch (err) {
     error = (err as Error).message;
-    if (err instanceof StepFailed) opts.progress.setupFailed?.(err.index + 1, err.total, err.message);
+    if (err instanceof Interrupted) opts.progress.note(`lab ${lab.name}: ${error}`);
+    else if (err instanceof StepFailed) opts.progress.setupFailed?.(err.index + 1, err.total, err.message);
     else opts.progress.note(`lab ${lab.name} could not run: ${error}`);
   } finally {
     // The translator's counters as the lab leaves them: `natlab stats LAB` shows them after teardown.
     await saveStats(lab, nsOf, results.stats).catch(() => {});
     for (const s of services.reverse()) await s.stop();
-    await exec.teardown();
     await trace.stop(results.trace);
+    await exec.teardown();
     rmSync(runDir, { recursive: true, force: true });
   }
+  await writeRunResults({ results, outcomes, error, lab, plan, kernel: features.kernel, variant, runId, started, note: opts.progress.note });
+  finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
+  writeIndex(opts.root);
+  opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
+  return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
+}
 
+/** The lab's flows whose name contains the filter (all without one). */
+export function selectFlows(lab: Lab, filter?: string): Flow[] {
+  return lab.flows.filter((f) => !filter || f.name.includes(filter));
+}
+
+/** How many flow runs that makes: a flow runs once per offload setting it names. */
+export function countVariants(flows: Flow[]): number {
+  return flows.reduce((n, f) => n + f.offloads.length, 0);
+}
+
+/**
+ * Every flow, once per offload setting, against a built lab: what `natlab
+ * run` does after setup and `natlab flows` does against a lab that is up.
+ * An interruption stops it between flows.
+ */
+export async function runFlows(flows: Flow[], ctx: FlowContext, trace: TraceRecorder, progress: ProgressSink, repeat = 1): Promise<FlowOutcome[]> {
+  const outcomes: FlowOutcome[] = [];
+  // `--repeat N`: each flow N times in a row, as "FLOW [k/N]".
+  const runs = flows.flatMap((flow) => flow.offloads.flatMap((offloads) => Array.from({ length: repeat }, (_, i) => ({ flow, offloads, k: i + 1 }))));
+  for (const { flow: base, offloads, k } of runs) {
+    if (interrupted()) return outcomes;
+    const flow = repeat > 1 ? { ...base, name: `${base.name} [${k}/${repeat}]` } : base;
+    progress.flowStart?.(flow.name);
+    // A repeated flow starts from the lab's state, not from what its last run left cached (a learnt PMTU).
+    if (k > 1) await flushRouteCaches(Object.keys(ctx.lab.namespaces).map(ctx.nsOf));
+    const mark = trace.mark();
+    const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
+    if (interrupted()) return outcomes;
+    // A failed flow carries the translator's bpf_printk lines from its own time window.
+    await new Promise((r) => setTimeout(r, outcome.status === "fail" ? 100 : 0));
+    const lines = trace.since(mark).trim();
+    if (outcome.status === "fail" && lines) outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
+    outcomes.push(outcome);
+    progress.flow(outcome);
+  }
+  return outcomes;
+}
+
+/** TAP, JUnit and summary.json of a run (or of `natlab flows`), from its outcomes. */
+export async function writeRunResults(x: {
+  results: ResultsLayout;
+  outcomes: FlowOutcome[];
+  error?: string;
+  lab: Lab;
+  plan: Plan;
+  kernel: string;
+  variant: string;
+  runId: string;
+  started: number;
+  note: (text: string) => void;
+}): Promise<void> {
+  const { results, outcomes, error } = x;
+  const tap = new TapWriter();
   for (const o of outcomes) {
     tap.add({
       name: o.name,
@@ -140,9 +208,9 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
           : undefined,
     });
   }
-  if (error) tap.add({ name: `lab ${lab.name} setup`, ok: false, durationMs: 0, diagnostics: error });
+  if (error) tap.add({ name: `lab ${x.lab.name} setup`, ok: false, durationMs: 0, diagnostics: error });
   const summary = summarize(
-    { lab: lab.name, kernel: features.kernel, variant, runId, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started },
+    { lab: x.lab.name, kernel: x.kernel, variant: x.variant, runId: x.runId, startedAt: new Date(x.started).toISOString(), durationMs: Date.now() - x.started },
     outcomes.map((o) => ({
       name: o.name,
       status: o.status,
@@ -152,18 +220,14 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
       pcaps: o.pcaps.map((p) => inResults(results, p)),
     })).concat(
       // A lab that could not be built is one failure, here as in TAP and JUnit.
-      error ? [{ name: `lab ${lab.name} setup`, status: "fail" as const, durationMs: 0, failure: error, skip: undefined, pcaps: [] }] : [],
+      error ? [{ name: `lab ${x.lab.name} setup`, status: "fail" as const, durationMs: 0, failure: error, skip: undefined, pcaps: [] }] : [],
     ),
   );
   // The page for people first: summary.json, written last, marks the run finished.
-  await writeHtmlReport({ lab, plan, summary, outcomes, layout: results, error }).catch((err: Error) =>
-    opts.progress.note(`report.html could not be written: ${err.message}`),
+  await writeHtmlReport({ lab: x.lab, plan: x.plan, summary, outcomes, layout: results, error }).catch((err: Error) =>
+    x.note(`report.html could not be written: ${err.message}`),
   );
   await writeReports(results, tap, summary);
-  finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
-  writeIndex(opts.root);
-  opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
-  return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
 }
 
 /** `ip route flush cache` in each namespace, both families: PMTU and redirect exceptions learnt by an earlier flow run. */
@@ -200,7 +264,7 @@ function crashed(name: string, offloads: string, variants: number, err: Error): 
 }
 
 /** --object / --prefix: the same lab with another translator build or prefix. */
-function applyOverrides(lab: Lab, opts: LabRunOptions): Lab {
+function applyOverrides(lab: Lab, opts: Pick<LabRunOptions, "object" | "prefix">): Lab {
   if (!opts.object && !opts.prefix) return lab;
   return {
     ...lab,

@@ -7,15 +7,15 @@
 import type { Lab } from "../lab/schema.ts";
 import { devicePrograms, programInfo } from "../bpf/config.ts";
 import { readStats } from "../bpf/stats.ts";
-import type { StatsReader } from "../flow/checks.ts";
-import { splitNsDev } from "../flow/topology.ts";
+import { splitNsDev } from "../lab/topology.ts";
+import type { StatsReader } from "../match/state.ts";
 
 /**
  * The programs on a device stay the same for the whole run, so their stats
  * maps are looked up once per device; a snapshot then reads only the maps
  * (every flow takes two, for the report's counters).
  */
-export function bpfStatsReader(_lab: Lab, nsOf: (ns: string) => string): StatsReader {
+export function bpfStatsReader(_lab: Lab | undefined, nsOf: (ns: string) => string): StatsReader {
   const mapsOf = new Map<string, Promise<number[]>>();
   const statsMaps = async (nsDev: string) => {
     const { ns, dev } = splitNsDev(nsDev);

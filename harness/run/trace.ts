@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { run } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { trackProcess } from "../exec/owner.ts";
 import { STAT_ITEMS } from "../bpf/stats.ts";
 
 /** "nat64 6to4: drop item 8" -> "nat64 6to4: drop item 8 (dropped.truncated)": the counter's name, as natlab stats shows it. */
@@ -52,7 +53,17 @@ export async function recordTrace(): Promise<TraceRecorder> {
   if (!shared) {
     const child = spawn("cat", [`${TRACEFS}/trace_pipe`], { stdio: ["ignore", "pipe", "ignore"] });
     const unregister = onCleanup("trace_pipe reader", () => void child.kill());
-    const reader = { text: "", users: 0, stop: () => (unregister(), child.kill()) };
+    // In the owner record, so a natlab killed with SIGKILL does not leave it reading.
+    const forget = trackProcess(child.pid, "trace_pipe reader");
+    child.on("exit", forget);
+    const reader = {
+      text: "",
+      users: 0,
+      stop: () => {
+        unregister();
+        child.kill();
+      },
+    };
     child.stdout.on("data", (d: Buffer) => (reader.text += d.toString()));
     shared = reader;
   }

@@ -13,7 +13,7 @@ import { ROOT } from "../root.ts";
 import { type Features, featuresFromConfig } from "../plan/features.ts";
 import { type PreparedKernel, prepareKernel } from "./kernels.ts";
 import { runInVm } from "./qemu.ts";
-import { shQuote } from "../plan/script.ts";
+import { shQuote } from "../text/shell.ts";
 
 const READY = "natlab-vm: ready";
 

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import test from "ava";
 import { buildBpf, NAT64_NOCSUM_OBJECT, NAT64_OBJECT } from "../../harness/bpf/build.ts";
 import { findTranslator, writePrefix } from "../../harness/bpf/config.ts";
-import { embedIpv4 } from "../../harness/bpf/prefix.ts";
+import { embedIpv4 } from "../../harness/packet/prefix.ts";
 import { readStats } from "../../harness/bpf/stats.ts";
 import { run } from "../../harness/exec/command.ts";
 

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { buildBpf, NAT64_NOCSUM_OBJECT } from "../../harness/bpf/build.ts";
-import { embedIpv4 } from "../../harness/bpf/prefix.ts";
+import { embedIpv4 } from "../../harness/packet/prefix.ts";
 import { readStatsFile, type Stats } from "../../harness/bpf/stats.ts";
 import { type XlatResult, xlat } from "../../harness/bpf/xlat.ts";
 import { build, checksumProblems, describe, type Packet, parse, readPcap, writePcap } from "../../harness/packet/index.ts";

@@ -1,8 +1,8 @@
-/** RFC 6052 embedding (harness/bpf/prefix.ts) against the RFC's own examples, and the config-map bytes. */
+/** RFC 6052 embedding (harness/packet/prefix.ts) against the RFC's own examples, and the config-map bytes. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
-import { configValue, embedIpv4, extractIpv4, ipv6Bytes, ipv6Text, parsePrefix } from "../../harness/bpf/prefix.ts";
+import { configValue, embedIpv4, extractIpv4, ipv6Bytes, ipv6Text, parsePrefix } from "../../harness/packet/prefix.ts";
 import { STAT_ITEMS } from "../../harness/bpf/stats.ts";
 import { ROOT } from "../../harness/root.ts";
 

@@ -1,8 +1,8 @@
 /** Pure parts of the flow runner: conntrack and SNMP parsing, CHECKSUM_PARTIAL seeds, checks, the traffic pattern. */
 import test from "ava";
-import { checkConntrack, checkCounters, checkStats } from "../../harness/flow/checks.ts";
-import { parseConntrack, parseSnmp } from "../../harness/flow/observe.ts";
-import { partialSeed, withoutPartialSeeds } from "../../harness/flow/partial.ts";
+import { parseConntrack, parseSnmp } from "../../harness/match/kernel.ts";
+import { checkConntrack, checkCounters, checkStats } from "../../harness/match/state.ts";
+import { partialSeed, withoutPartialSeeds } from "../../harness/packet/partial.ts";
 import { withTopologyMacs } from "../../harness/flow/inject.ts";
 import { CLIENT_SEED, firstDifference, pattern } from "../../harness/traffic/pattern.mjs";
 

@@ -3,7 +3,8 @@ import test from "ava";
 import { loadLab, parseLab } from "../../harness/lab/load.ts";
 import { chooseVariant, type Features, featuresFromConfig, featuresFromModules, missingForLiteral } from "../../harness/plan/features.ts";
 import { planLab, realNamespace } from "../../harness/plan/plan.ts";
-import { planToScript, shJoin, shQuote } from "../../harness/plan/script.ts";
+import { planToScript } from "../../harness/plan/script.ts";
+import { shJoin, shQuote } from "../../harness/text/shell.ts";
 
 /** This machine's kernel: clsact and cls_bpf, none of the write-up's tc modules, no dummy driver. */
 const thisKernel: Features = { kernel: "6.18", clsact: true, clsBpf: true, prio: false, matchall: false, actBpf: false, actCsum: false, dummy: false, source: "test" };

@@ -19,7 +19,7 @@ import type { Frame } from "../../match/capture.ts";
 import { describe, inspect, type Packet, readPcap } from "../../packet/index.ts";
 import type { ChecksumProblem } from "../../packet/verify.ts";
 import type { Plan } from "../../plan/plan.ts";
-import { stripColor } from "../color.ts";
+import { stripColor } from "../../text/color.ts";
 import type { ResultsLayout, Summary } from "../results.ts";
 import { CSS, JS } from "./assets.ts";
 import { esc, href, scriptJson } from "./escape.ts";

@@ -29,7 +29,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "nat64_stats.h"
+#include "nat64_abi.h"
 
 #define NAME_STR(n, s) s,
 static const char *stat_names[] = { NAT64_STAT_ITEMS(NAME_STR) };

@@ -30,7 +30,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "nat64_stats.h"
+#include "nat64_abi.h"
 
 #define MAX_OBJECTS 4
 #define MAX_ROUNDS 4096

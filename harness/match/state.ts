@@ -6,8 +6,8 @@
 import type { z } from "zod";
 import type { ConntrackExpect, CounterExpect, StatsExpect } from "../lab/schema.ts";
 import { normalizeIp } from "../packet/addr.ts";
-import { countHolds, parseCount, showCount } from "../match/capture.ts";
-import type { ConntrackEntry } from "./observe.ts";
+import { countHolds, parseCount, showCount } from "./capture.ts";
+import type { ConntrackEntry } from "./kernel.ts";
 
 const same = (want: string | undefined, got: string | undefined) => want === undefined || (got !== undefined && normalizeIp(want) === normalizeIp(got));
 

@@ -9,10 +9,10 @@
  * the packet as it is now. A translator that forgot the pseudo-header change
  * leaves the seed of the *old* addresses, and this check catches it.
  */
-import type { ChecksumProblem } from "../packet/index.ts";
-import { onesSum, pseudoHeader } from "../packet/checksum.ts";
-import { parseIp } from "../packet/addr.ts";
-import type { Packet } from "../packet/layers.ts";
+import { parseIp } from "./addr.ts";
+import { onesSum, pseudoHeader } from "./checksum.ts";
+import type { Packet } from "./layers.ts";
+import type { ChecksumProblem } from "./verify.ts";
 
 /** The pseudo-header seed a CHECKSUM_PARTIAL packet carries, or undefined if the packet has no outer TCP/UDP. */
 export function partialSeed(packet: Packet): { layer: "tcp" | "udp"; seed: number } | undefined {

@@ -5,10 +5,10 @@
  * skips bits 64-71, the "u" octet, which must be zero; the suffix after the
  * IPv4 address is zero. The same rules as bpf/rfc6052.h, in TypeScript, for
  * the tests, the golden cases and the config map (see configValue).
- * Addresses are parsed and printed by the codec's harness/packet/addr.ts,
+ * Addresses are parsed and printed by ./addr.ts,
  * which imports nothing from here.
  */
-import { formatIpv6, parseIpv4, parseIpv6 } from "../packet/addr.ts";
+import { formatIpv6, parseIpv4, parseIpv6 } from "./addr.ts";
 
 export const PREFIX_LENGTHS = [32, 40, 48, 56, 64, 96] as const;
 export const DEFAULT_PREFIX = "64:ff9b:1:fffe::/96";
@@ -67,7 +67,7 @@ export function extractIpv4(prefix: Prefix | string, ipv6: string): string | und
 }
 
 /**
- * The value of the nat64_config map (bpf/nat64_stats.h, struct nat64_config):
+ * The value of the nat64_config map (bpf/nat64_abi.h, struct nat64_config):
  * 16 prefix bytes, the length, 3 zero bytes. All zero selects the default.
  */
 export function configValue(prefix: Prefix | string): Uint8Array {
