@@ -45,6 +45,7 @@ struct quoted4 {
 	__u32 frag_len;   /* sizeof(struct frag6) if the quoted packet gets a Fragment header, else 0 */
 	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
 	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
 	__be32 word;      /* has_word: the new word */
 	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
 };
@@ -90,19 +91,28 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *q, struct out6 *o
 	}
 	q->l4_off = q->start + q->hlen;
 	q->has_word = 0;
+	if (ip6_only_proto(qip->protocol))
+		return -1; /* a quoted protocol number of one family only: as for a packet, not translated */
 	if (bpf_ntohs(qip->frag_off) & IP_OFFSET)
 		return 0; /* a later fragment quoted: no L4 header to fix */
 	if (csum_word(qip->protocol, &q->word_off))
 		return 0; /* a protocol whose checksum we do not know: its bytes are copied */
-	if (q->l4_off + q->word_off + sizeof(old_word) > q->end ||
-	    bpf_skb_load_bytes(skb, q->l4_off + q->word_off, &old_word, sizeof(old_word)))
-		return 0; /* the quote is cut before the checksum: nothing to fix */
+	if (q->l4_off + q->word_off >= q->end)
+		return 0; /* the quote ends before the word: nothing to fix */
+	q->word_len = q->end - (q->l4_off + q->word_off);
+	if (q->word_len > sizeof(old_word))
+		q->word_len = sizeof(old_word);
+	if (q->word_len < sizeof(old_word) && qip->protocol != IPPROTO_ICMP)
+		return 0; /* the quote is cut before the TCP/UDP checksum: nothing to fix */
+	old_word = 0; /* a cut ICMP header: the bytes present, zero-padded (zeros add nothing to a sum) */
+	if (bpf_skb_load_bytes(skb, q->l4_off + q->word_off, &old_word, BOUNDED(q->word_len, sizeof(old_word))))
+		return -1; /* cannot happen: the bytes are inside the message */
 	q->word = old_word;
 	if (qip->protocol == IPPROTO_ICMP)
 		pseudo = icmp6_pseudo(&out->qip6.saddr, q->tot_len - q->hlen, 1, 0);
 	else
 		pseudo = sum16(&out->qip6.saddr, 2 * sizeof(struct in6_addr), sub16(&qip->saddr, 2 * sizeof(__be32), 0));
-	if (quoted_csum_fix(&q->word, qip->protocol, pseudo, 1))
+	if (quoted_csum_fix(&q->word, qip->protocol, pseudo, 1, q->word_len == sizeof(old_word)))
 		return -1; /* a quoted ICMP message that is not an echo */
 	q->has_word = 1;
 	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
@@ -346,6 +356,8 @@ static __always_inline int l4_4to6(struct __sk_buff *skb, const struct iphdr *ip
 {
 	int drop = 0;
 
+	if (ip6_only_proto(ip4->protocol))
+		return NAT64_DROP_FAMILY_PROTO; /* it would make the payload an IPv6 header or a raw ICMPv6 message */
 	switch (ip4->protocol) {
 	case IPPROTO_IGMP:
 		return NAT64_DROP_IGMP; /* RFC 7915 4.2: single-hop: SHOULD be silently dropped, not made MLD */
@@ -400,7 +412,8 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 	if (err)
 		return NAT64_DROP_HELPER; /* the new headers could not be written */
 	if (x->quoted) {
-		if (q->has_word && bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, sizeof(q->word), 0))
+		if (q->has_word &&
+		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
 		return 0;
 	}

@@ -45,6 +45,7 @@ struct quoted6 {
 	__u32 ext_len;    /* bytes of quoted extension headers */
 	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
 	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
 	__be32 word;      /* has_word: the new word */
 	__u64 sum;
 };
@@ -86,19 +87,28 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *o
 	}
 	q->l4_off = qw.off;
 	q->has_word = 0;
+	if (ip4_only_proto(qw.proto))
+		return -1; /* a quoted protocol number of one family only: as for a packet, not translated */
 	if (qw.frag && qw.foff)
 		return 0; /* a later fragment quoted: no L4 header to fix */
 	if (csum_word(qw.proto, &q->word_off))
 		return 0; /* a protocol whose checksum we do not know: its bytes are copied */
-	if (qw.off + q->word_off + sizeof(old_word) > q->end ||
-	    bpf_skb_load_bytes(skb, qw.off + q->word_off, &old_word, sizeof(old_word)))
-		return 0; /* the quote is cut before the checksum: nothing to fix */
+	if (qw.off + q->word_off >= q->end)
+		return 0; /* the quote ends before the word: nothing to fix */
+	q->word_len = q->end - (qw.off + q->word_off);
+	if (q->word_len > sizeof(old_word))
+		q->word_len = sizeof(old_word);
+	if (q->word_len < sizeof(old_word) && qw.proto != IPPROTO_ICMPV6)
+		return 0; /* the quote is cut before the TCP/UDP checksum: nothing to fix */
+	old_word = 0; /* a cut ICMP header: the bytes present, zero-padded (zeros add nothing to a sum) */
+	if (bpf_skb_load_bytes(skb, qw.off + q->word_off, &old_word, BOUNDED(q->word_len, sizeof(old_word))))
+		return -1; /* cannot happen: the bytes are inside the message */
 	q->word = old_word;
 	if (qw.proto == IPPROTO_ICMPV6) /* the ICMPv6 pseudo-header leaves the quoted echo's checksum */
 		pseudo = icmp6_pseudo(&qip6.saddr, plen - q->ext_len, 0, 0);
 	else /* TCP/UDP: the pseudo-header loses the IPv6 addresses and gains the IPv4 ones */
 		pseudo = sum16(&out->qip.saddr, 2 * sizeof(__be32), sub16(&qip6.saddr, 2 * sizeof(struct in6_addr), 0));
-	if (quoted_csum_fix(&q->word, qw.proto, pseudo, 0))
+	if (quoted_csum_fix(&q->word, qw.proto, pseudo, 0, q->word_len == sizeof(old_word)))
 		return -1; /* a quoted ICMPv6 message that is not an echo */
 	q->has_word = 1;
 	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
@@ -127,6 +137,26 @@ static __always_inline void icmp4_check(struct out4 *out, struct icmpw *ic6, con
 }
 
 /*
+ * An ICMPv4 Echo Reply whose every byte is zero (id, sequence, data): its
+ * sum is +0, and only 0xffff checks against it. An incremental update
+ * (RFC 1624) can give the other zero, 0x0000, which receivers reject; every
+ * other message has a non-zero byte (its type, or the ICMPv6 pseudo-header),
+ * where both zeros check. Summed only when the update gave 0x0000.
+ */
+static __always_inline int echo_reply_all_zero(struct __sk_buff *skb, const struct out4 *out, const struct xlat6 *x)
+{
+	__u32 data_len = x->l4_len - sizeof(struct icmphdr);
+
+	if (out->icmp.type != ICMP_ECHOREPLY || out->icmp.code != 0 || out->icmp.rest.w != 0)
+		return 0; /* a non-zero byte in the header */
+	if (!data_len)
+		return 1; /* the header is all there is */
+	if (sum_bytes(skb, x->w.off + sizeof(struct icmphdr), data_len))
+		return 0; /* unreadable: leave the checksum as updated */
+	return sum_scratch() == 0;
+}
+
+/*
  * Check: the Payload Length fits the frame, and the extension headers are
  * ones RFC 7915 5.1 translates (walk6).
  */
@@ -135,8 +165,8 @@ static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr
 	__u32 plen = bpf_ntohs(ip6->payload_len);
 	int drop;
 
-	if (plen == 0)
-		return NAT64_DROP_BAD_HEADER; /* a jumbogram (RFC 2675) has no IPv4 form */
+	if (plen == 0 && ip6->nexthdr == IPPROTO_HOPOPTS)
+		return NAT64_DROP_BAD_HEADER; /* perhaps a jumbogram (RFC 2675): it has no IPv4 form */
 	x->end = IP6_OFF + plen;
 	if (x->end > skb->len)
 		return NAT64_DROP_TRUNCATED; /* the packet claims more bytes than the frame has */
@@ -162,6 +192,8 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 {
 	int class;
 
+	if (ip4_only_proto(x->w.proto))
+		return NAT64_DROP_FAMILY_PROTO; /* it would mean an IPv4-only protocol the translator never built */
 	switch (x->w.proto) {
 	case IPPROTO_TCP:
 		x->kind = NAT64_XLAT_TCP;
@@ -180,7 +212,8 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 		x->csum_flags |= BPF_F_MARK_MANGLED_0;
 		break;
 	case IPPROTO_ICMPV6:
-		if (x->w.frag)
+		/* an atomic fragment (offset 0, M=0: RFC 8021) holds the whole message, so its checksum can be fixed */
+		if (x->w.frag && (x->w.foff || x->w.mf))
 			return NAT64_DROP_ICMP_FRAG; /* the ICMPv6 checksum covers the whole message: a fragment cannot be fixed */
 		if (x->l4_len < sizeof(struct icmp6hdr) || pkt_read(skb, x->w.off, &x->ic6, sizeof(x->ic6)))
 			return NAT64_DROP_TRUNCATED; /* the ICMPv6 header is cut */
@@ -238,6 +271,8 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
 	if (x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR) /* an unquoted error: knock-out build */
 		icmp4_check(out, &x->ic6, ip6, icmp_len, sum);
+	if (x->kind == NAT64_XLAT_ICMP && out->icmp.zero == 0 && echo_reply_all_zero(skb, out, x))
+		out->icmp.zero = CSUM_ALL_ONES; /* RFC 1071: all-zero data sums to 0, so its checksum is 0xffff, never 0 */
 	if (x->fix == L4_FIX_PSEUDO) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol agree) */
 		x->diff = pseudo_diff(cfg, &out->ip.saddr, &ip6->saddr, 0);
 	return 0;
@@ -274,7 +309,8 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 	if (err)
 		return NAT64_DROP_HELPER; /* the new headers could not be written */
 	if (x->quoted) {
-		if (q->has_word && bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, sizeof(q->word), 0))
+		if (q->has_word &&
+		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
 		return 0;
 	}

@@ -211,6 +211,14 @@ SUBPROG int sum_bytes(struct __sk_buff *skb, __u32 off, __u32 len)
 	return 0;
 }
 
+/* The sum sum_bytes() left in the scratch: 0 only when every byte it read was zero. */
+static __always_inline __u64 sum_scratch(void)
+{
+	struct scratch *buf = scratch_get();
+
+	return buf ? buf->sum : 1;
+}
+
 /*
  * A drop is rare and always worth a line in trace_pipe: natlab keeps it in
  * results/<lab>/trace.txt, names the counter item (harness/run/trace.ts) and
@@ -432,6 +440,27 @@ SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct 
 	return 0;
 }
 
+/*
+ * Protocol numbers of one family only (docs/translator.md). RFC 7915 4.1
+ * and 5.1 copy the protocol number, but these would change meaning on the
+ * way: an IPv4 payload read as an IPv6 extension header (Hop-by-Hop,
+ * Routing, Fragment, Destination Options, Mobility, HIP, Shim6: RFC 7045)
+ * or as a raw ICMPv6 message; an IPv6 payload read as ICMPv4 or IGMP. The
+ * translator never builds those, so it drops them (dropped.family_protocol).
+ */
+#define IPPROTO_HIP 139  /* Host Identity Protocol (RFC 7401) */
+#define IPPROTO_SHIM6 140 /* Shim6 (RFC 5533) */
+static __always_inline int ip6_only_proto(__u8 proto)
+{
+	return is_ext(proto) || proto == IPPROTO_ICMPV6 || proto == IPPROTO_MH || proto == IPPROTO_HIP ||
+	       proto == IPPROTO_SHIM6;
+}
+
+static __always_inline int ip4_only_proto(__u8 proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_IGMP;
+}
+
 /* ---- header translation ---------------------------------------------- */
 
 /*
@@ -596,10 +625,12 @@ struct icmp_word {
  * the new addresses less the old for TCP and UDP, the ICMPv6 pseudo-header
  * added (`to6`) or taken out for the quoting family's own ICMP, whose echo
  * type changes too (ICMP 8/0 <-> ICMPv6 128/129). A UDP checksum of 0 ("none")
- * stays 0; one that comes out 0 is sent as 0xffff (RFC 768). 0, or -1 when
- * the quoted ICMP message is not an echo (no error is sent about an error).
+ * stays 0; one that comes out 0 is sent as 0xffff (RFC 768). A quote cut
+ * inside the word (not `whole`: an ICMP header of 1 to 3 bytes) still gets
+ * its type translated, and no checksum. 0, or -1 when the quoted ICMP
+ * message is not an echo (no error is sent about an error).
  */
-static __always_inline int quoted_csum_fix(__be32 *word, __u8 proto, __u64 pseudo, int to6)
+static __always_inline int quoted_csum_fix(__be32 *word, __u8 proto, __u64 pseudo, int to6, int whole)
 {
 	struct icmp_word *icmp = (struct icmp_word *)word;
 	__u16 *check;
@@ -617,6 +648,8 @@ static __always_inline int quoted_csum_fix(__be32 *word, __u8 proto, __u64 pseud
 			icmp->type = ICMP_ECHOREPLY;
 		else
 			return -1; /* an error or another message quoted: an error about it is never sent */
+		if (!whole)
+			return 0; /* the quote ends before the checksum: the type was all there was to translate */
 		pseudo += (__u16)~old + *(__u16 *)word;
 		check = &icmp->check;
 	} else {

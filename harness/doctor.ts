@@ -101,7 +101,7 @@ export async function checks(): Promise<Item[]> {
   items.push({ what: "bpf/nat64.o built and up to date", ok: fresh, fix: "natlab build" });
   try {
     const { vmDoctor } = await import("./vm/doctor.ts");
-    for (const v of (await vmDoctor()).items) items.push({ what: `VM: ${v.what}`, ok: v.ok, optional: true, fix: v.fix });
+    for (const v of (await vmDoctor()).items) items.push({ what: `VM: ${v.what}`, ok: v.ok, optional: true, fix: v.fix, detail: v.detail });
   } catch {
     // the VM executor is optional
   }

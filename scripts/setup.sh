@@ -7,15 +7,16 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Debian packages, one line each with what needs it.
+# Debian packages, one line each with what needs it (jool-tools: jool_siit, which sets up Jool in the VM).
 PKGS="
 clang llvm libbpf-dev libelf-dev zlib1g-dev gcc make pkg-config
 bpftool iproute2 iputils-ping traceroute
 tcpdump tcpreplay tshark
 nftables conntrack ethtool
 socat iperf3 tayga
-busybox-static qemu-system-x86
-ruby
+jool-tools
+busybox-static qemu-system-x86 debian-archive-keyring xz-utils zstd
+vagrant
 chromium
 "
 missing=""

@@ -83,7 +83,7 @@ export async function runCompare(opts: CompareOptions): Promise<Comparison> {
 
 /** iperf3 through the NAT66 + BPF NAT64 bench lab, each build in turn, run by run. */
 async function macroCompare(opts: CompareOptions, m: { seconds: number; repeats: number }): Promise<MacroCompareRow[]> {
-  const design = DESIGNS.find((d) => d.id === "b")!;
+  const design = DESIGNS.find((d) => d.id === "nat66-nat64")!;
   const kinds: Kind[] = ["tcp1", "tcp4"];
   const samples = { old: new Map<Kind, number[]>(), new: new Map<Kind, number[]>() };
   for (let r = 0; r < m.repeats; r++) {

@@ -1,7 +1,7 @@
 /**
  * End-to-end throughput through three identical three-namespace labs
- * (labs/bench/): (a) plain IPv4 forwarding, (b) NAT66 + the BPF NAT64,
- * (c) TAYGA + NAT44. iperf3 runs as a lab service in the server namespace
+ * (labs/bench/): plain-ipv4 (plain IPv4 forwarding), nat66-nat64 (NAT66 + the
+ * BPF NAT64), nat44-design (TAYGA + NAT44). iperf3 runs as a lab service in the server namespace
  * (`iperf3 --server --json`), the client in the client namespace with -J.
  *
  * Each measurement with the veths' default offloads and with TX offloads
@@ -14,7 +14,8 @@ import { run } from "../exec/command.ts";
 import { vethEnds } from "../lab/topology.ts";
 import { type LabContext, withLab } from "./up.ts";
 
-export type DesignId = "a" | "b" | "c" | "d" | "e" | "f";
+/** A design is named by its lab under labs/bench/. */
+export type DesignId = "plain-ipv4" | "nat66-nat64" | "nat44-design" | "plain-ipv6" | "ipv6-nat66" | "ipv4-nat44";
 export type Kind = "tcp1" | "tcp4" | "udp64";
 export type Offloads = "on" | "off";
 
@@ -25,17 +26,17 @@ export interface Design {
   lab: string;
   /** the server as the client addresses it */
   target: string;
-  /** a step between (a) and (b), measured to see where the time goes (TCP, 1 and 4 streams) */
+  /** a step between plain-ipv4 and nat66-nat64, measured to see where the time goes (TCP, 1 and 4 streams) */
   diagnostic?: boolean;
 }
 
 export const DESIGNS: Design[] = [
-  { id: "a", title: "plain IPv4 forwarding", lab: "labs/bench/plain-ipv4.yaml", target: "203.0.113.1" },
-  { id: "b", title: "NAT66 + BPF NAT64", lab: "labs/bench/nat66-nat64.yaml", target: "64:ff9b:1:fffe::cb00:7101" },
-  { id: "c", title: "TAYGA + NAT44", lab: "labs/bench/nat44-design.yaml", target: "2001:db8:64::cb00:7101" },
-  { id: "d", title: "plain IPv6 forwarding", lab: "labs/bench/plain-ipv6.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
-  { id: "e", title: "IPv6 + NAT66, no BPF", lab: "labs/bench/ipv6-nat66.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
-  { id: "f", title: "IPv4 + NAT44, no translation", lab: "labs/bench/ipv4-nat44.yaml", target: "203.0.113.1", diagnostic: true },
+  { id: "plain-ipv4", title: "plain IPv4 forwarding", lab: "labs/bench/plain-ipv4.yaml", target: "203.0.113.1" },
+  { id: "nat66-nat64", title: "NAT66 + BPF NAT64", lab: "labs/bench/nat66-nat64.yaml", target: "64:ff9b:1:fffe::cb00:7101" },
+  { id: "nat44-design", title: "TAYGA + NAT44", lab: "labs/bench/nat44-design.yaml", target: "2001:db8:64::cb00:7101" },
+  { id: "plain-ipv6", title: "plain IPv6 forwarding", lab: "labs/bench/plain-ipv6.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
+  { id: "ipv6-nat66", title: "IPv6 + NAT66, no BPF", lab: "labs/bench/ipv6-nat66.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
+  { id: "ipv4-nat44", title: "IPv4 + NAT44, no translation", lab: "labs/bench/ipv4-nat44.yaml", target: "203.0.113.1", diagnostic: true },
 ];
 
 export const KINDS: { kind: Kind; title: string; unit: "Gbit/s" | "kpps" }[] = [

@@ -7,7 +7,7 @@ import { DESIGNS, KINDS } from "./macro.ts";
 import type { Bench } from "./shape.ts";
 
 export const DEFAULT_PREFIX = "64:ff9b:1:fffe::/96";
-const COLORS = { a: "#7f7f7f", b: "#1f77b4", c: "#d62728", net: "#1f77b4", proto: "#ff7f0e" };
+const COLORS = { "plain-ipv4": "#7f7f7f", "nat66-nat64": "#1f77b4", "nat44-design": "#d62728", net: "#1f77b4", proto: "#ff7f0e" };
 
 function num(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "-";
@@ -44,8 +44,10 @@ export function benchMarkdown(b: Bench): string {
 
   out.push("## Throughput (iperf3, median of repeats)", "");
   out.push(`Method: ${b.macro.method}`, "");
-  out.push(`Designs: ${b.macro.designs.map((d) => `(${d.id}) ${d.title} (${d.lab})`).join("; ")}.`, "");
-  out.push("| test | offloads | (a) plain IPv4 | (b) NAT66 + BPF NAT64 | (c) TAYGA + NAT44 | b/a | b/c |");
+  out.push(`Designs: ${b.macro.designs.map((d) => `${d.id}: ${d.title} (${d.lab})`).join("; ")}.`, "");
+  out.push(
+    "| test | offloads | plain-ipv4 | nat66-nat64 | nat44-design | nat66-nat64 / plain-ipv4 | nat66-nat64 / nat44-design |",
+  );
   out.push("|---|---|---:|---:|---:|---:|---:|");
   for (const ratio of b.macro.ratios) {
     const cell = (d: string) => b.macro.cells.find((c) => c.design === d && c.kind === ratio.kind && c.offloads === ratio.offloads);
@@ -56,15 +58,16 @@ export function benchMarkdown(b: Bench): string {
       const sent = c.samples.reduce((n, s) => n + (s.sent ?? 0), 0);
       return `${num(c.median)} ${c.unit}${sent ? ` (${((100 * lost) / sent).toFixed(0)}% lost)` : ""}`;
     };
-    out.push(`| ${kindTitle(ratio.kind)} | ${ratio.offloads} | ${show("a")} | ${show("b")} | ${show("c")} | ${num(ratio.bOverA)} | ${num(ratio.bOverC, 1)} |`);
+    out.push(`| ${kindTitle(ratio.kind)} | ${ratio.offloads} | ${show("plain-ipv4")} | ${show("nat66-nat64")} | ${show("nat44-design")} | ${num(ratio.vsPlainIpv4)} | ${num(ratio.vsNat44Design, 1)} |`);
   }
   out.push("");
 
-  const steps = ["a", "f", "d", "e", "b"].filter((d) => b.macro.cells.some((c) => c.design === d && c.kind === "tcp1"));
-  if (steps.some((d) => d === "d" || d === "e" || d === "f")) {
-    out.push("## Where the time goes: TCP from (a) to (b) one step at a time", "");
+  const steps = ["plain-ipv4", "ipv4-nat44", "plain-ipv6", "ipv6-nat66", "nat66-nat64"].filter((d) => b.macro.cells.some((c) => c.design === d && c.kind === "tcp1"));
+  if (steps.some((d) => DESIGNS.find((x) => x.id === d)?.diagnostic)) {
+    out.push("## Where the time goes: TCP from plain-ipv4 to nat66-nat64 one step at a time", "");
     out.push("Each figure: median Gbit/s, the runs' range in brackets. Read the steps against the ranges: on a small shared machine, runs differ by tens of percent.", "");
-    out.push("| design | 1 stream, offloads on | vs (a) | 4 streams, offloads on | vs (a) | 1 stream, offloads off | vs (a) | 4 streams, offloads off | vs (a) |");
+    out.push("| design | 1 stream, offloads on | vs plain-ipv4 | 4 streams, offloads on | vs plain-ipv4 | " +
+        "1 stream, offloads off | vs plain-ipv4 | 4 streams, offloads off | vs plain-ipv4 |");
     out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     const cellOf = (d: string, kind: string, o: string) => b.macro.cells.find((c) => c.design === d && c.kind === kind && c.offloads === o);
     const range = (c?: Bench["macro"]["cells"][number]) => {
@@ -75,10 +78,10 @@ export function benchMarkdown(b: Bench): string {
       const title = b.macro.designs.find((x) => x.id === d)?.title ?? d;
       const col = (kind: string, o: string) => {
         const c = cellOf(d, kind, o);
-        const a = cellOf("a", kind, o)?.median;
+        const a = cellOf("plain-ipv4", kind, o)?.median;
         return `${num(c?.median)}${range(c)} | ${c && a ? num(c.median / a) : "-"}`;
       };
-      out.push(`| (${d}) ${title} | ${col("tcp1", "on")} | ${col("tcp4", "on")} | ${col("tcp1", "off")} | ${col("tcp4", "off")} |`);
+      out.push(`| ${d}: ${title} | ${col("tcp1", "on")} | ${col("tcp4", "on")} | ${col("tcp1", "off")} | ${col("tcp4", "off")} |`);
     }
     out.push("");
     const withCpu = b.macro.cells.filter((c) => c.kind !== "udp64" && c.offloads === "on" && c.samples.some((s) => s.cpus?.length));
@@ -159,9 +162,9 @@ export function benchSvg(b: Bench): string {
       y: 310,
       width,
       height: 320,
-      title: "Throughput relative to plain IPv4 forwarding (a = 100%); over each bar the median in the group's unit",
-      yLabel: "% of (a)",
-      series: DESIGNS.filter((d) => !d.diagnostic).map((d) => ({ name: `(${d.id}) ${d.title}`, color: COLORS[d.id as "a" | "b" | "c"] })),
+      title: "Throughput relative to plain IPv4 forwarding (plain-ipv4 = 100%); over each bar the median in the group's unit",
+      yLabel: "% of plain-ipv4",
+      series: DESIGNS.filter((d) => !d.diagnostic).map((d) => ({ name: `${d.id}: ${d.title}`, color: COLORS[d.id as "plain-ipv4" | "nat66-nat64" | "nat44-design"] })),
       groups,
     }),
   );

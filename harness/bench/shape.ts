@@ -25,7 +25,7 @@ export const MicroRowShape = z.strictObject({
   }),
 });
 
-const DesignId = z.enum(["a", "b", "c", "d", "e", "f"]);
+const DesignId = z.enum(["plain-ipv4", "nat66-nat64", "nat44-design", "plain-ipv6", "ipv6-nat66", "ipv4-nat44"]);
 const Kind = z.enum(["tcp1", "tcp4", "udp64"]);
 const Offloads = z.enum(["on", "off"]);
 
@@ -71,7 +71,7 @@ export const ProbeShape = z.strictObject({
 });
 
 export const BenchShape = z.strictObject({
-  version: z.literal(2).describe("2: micro figures with confidence intervals (in-kernel repetition); 1 had medians of single runs"),
+  version: z.literal(3).describe("3: designs named by their labs (plain-ipv4, nat66-nat64, ...), ratios vsPlainIpv4 and vsNat44Design; 2: micro figures with confidence intervals (in-kernel repetition); 1 had medians of single runs"),
   mode: z.enum(["full", "quick"]),
   command: z.string(),
   startedAt: z.string(),
@@ -97,8 +97,8 @@ export const BenchShape = z.strictObject({
       z.strictObject({
         kind: Kind,
         offloads: Offloads,
-        bOverA: z.number().nullable(),
-        bOverC: z.number().nullable(),
+        vsPlainIpv4: z.number().nullable(),
+        vsNat44Design: z.number().nullable(),
       }),
     ),
     features: z.partialRecord(DesignId, z.record(z.string(), z.record(z.string(), z.string()))),

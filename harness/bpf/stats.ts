@@ -2,7 +2,7 @@
  * The translator's counters (map `nat64_stats`, see bpf/nat64_stats.h):
  * a per-CPU array of u64 packet counts, index = direction * items + item,
  * direction 0 = 6to4, 1 = 4to6. STAT_ITEMS must list the items of
- * NAT64_STAT_ITEMS in the same order (test/unit/bpf-stats.test.ts checks).
+ * NAT64_STAT_ITEMS in the same order (test/unit/bpf-prefix.test.ts checks).
  */
 import { readFileSync } from "node:fs";
 import { run } from "../exec/command.ts";
@@ -28,6 +28,7 @@ export const STAT_ITEMS = [
   "dropped.helper",
   "dropped.ext_after_fragment",
   "dropped.igmp",
+  "dropped.family_protocol",
 ] as const;
 export const DIRECTIONS = ["6to4", "4to6"] as const;
 /** Every counter name in map order: "6to4.translated.tcp", ... */

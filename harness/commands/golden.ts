@@ -8,9 +8,23 @@ import { ensureBuilt } from "../bpf/fresh.ts";
 import { UsageError } from "../errors.ts";
 import { FIXTURES_DIR, filterCases, loadCases } from "../golden/cases.ts";
 import { checkCases, formatResults, readIfExists } from "../golden/check.ts";
+import { compareTranslators, formatSummary, writeCompare } from "../golden/compare.ts";
+import { parseTranslator, parseTranslatorList, type Section, type TranslatorSpec } from "../translators/types.ts";
 import { staleFixtures, writeFixtures } from "../golden/generate.ts";
 import { tsharkChecksumProblems } from "../golden/tshark.ts";
-import type { Command } from "./command.ts";
+import type { Command, OptionSpec } from "./command.ts";
+
+/** The options that choose a translator and set up a bpf:PATH one (docs/translator.md, "Other translators"). */
+const TRANSLATOR_OPTIONS: OptionSpec[] = [
+  { name: "section-6to4", type: "string", value: "NAME", description: "bpf:PATH: the IPv6-to-IPv4 program's section (default 6to4)" },
+  { name: "section-4to6", type: "string", value: "NAME", description: "bpf:PATH: the IPv4-to-IPv6 program's section (default 4to6)" },
+  {
+    name: "configure",
+    type: "string",
+    value: "CMD",
+    description: "bpf:PATH: run after loading and each prefix change, with NATLAB_PREFIX and NATLAB_MAP_<SECTION>_<MAP> (pinned maps)",
+  },
+];
 
 export const goldenBuild: Command = {
   name: "golden build",
@@ -38,10 +52,24 @@ export const goldenCheck: Command = {
       value: "TEXT",
       description: "only cases whose file, name or RFC section contains TEXT",
     },
+    {
+      name: "translator",
+      type: "string",
+      value: "T",
+      description: "bpf (BPF_PROG_TEST_RUN), bpf-tc, tayga, jool (in the debian-6.1 VM) or bpf:PATH",
+      default: "bpf",
+    },
+    ...TRANSLATOR_OPTIONS,
   ],
   root: true,
   async run({ values }) {
     const filter = values.filter as string | undefined;
+    let spec: TranslatorSpec;
+    try {
+      spec = parseTranslator(values.translator as string, translatorOptions(values));
+    } catch (e) {
+      throw new UsageError(`natlab golden check: ${(e as Error).message}`);
+    }
     const all = loadCases();
     const stale = staleFixtures(all, FIXTURES_DIR, readIfExists);
     if (stale.length) {
@@ -53,6 +81,7 @@ export const goldenCheck: Command = {
     const cases = filterCases(all, filter);
     if (cases.length === 0)
       throw new UsageError(`no golden case matches --filter ${filter}: try a file name such as tcp-udp`);
+    if (spec.kind !== "bpf") return compareAndReport([spec], cases, false);
     if (values.object === undefined) await ensureBuilt((t) => process.stderr.write(`natlab: ${t}\n`));
     const color = process.stdout.isTTY && !process.env.NO_COLOR;
     const results = await checkCases(cases, { object: values.object as string | undefined, color });
@@ -77,3 +106,56 @@ export const goldenVerify: Command = {
     return stale.length || tshark.length ? 1 : 0;
   },
 };
+
+export const goldenCompare: Command = {
+  name: "golden compare",
+  summary:
+    "every golden case through several translators, one table (results/golden/compare.md, .json); " +
+    "non-zero exit while a disagreement is undecided",
+  details: `Rules of the comparison and the translators: docs/translator.md. Decisions: fixtures/pcaps/compare-decisions.yaml.`,
+  options: [
+    { name: "translators", type: "string", value: "LIST", description: "comma-separated translators", default: "bpf,bpf-tc,tayga,jool" },
+    { name: "filter", type: "string", value: "TEXT", description: "only cases whose file, name or RFC section contains TEXT" },
+    { name: "object", type: "string", value: "O.o", description: "another build for bpf and bpf-tc (default bpf/nat64.o)" },
+    ...TRANSLATOR_OPTIONS,
+  ],
+  root: true,
+  async run({ values }) {
+    const cases = filterCases(loadCases(), values.filter as string | undefined);
+    if (cases.length === 0) throw new UsageError(`natlab golden compare: no golden case matches --filter ${values.filter}`);
+    let specs: TranslatorSpec[];
+    try {
+      specs = parseTranslatorList(values.translators as string, translatorOptions(values));
+    } catch (e) {
+      throw new UsageError(`natlab golden compare: ${(e as Error).message}`);
+    }
+    return compareAndReport(specs, cases, true);
+  },
+};
+
+/** The options a translator takes from the command line. */
+function translatorOptions(values: Record<string, unknown>) {
+  const sections: Partial<Record<Section, string>> = {
+    "6to4": values["section-6to4"] as string | undefined,
+    "4to6": values["section-4to6"] as string | undefined,
+  };
+  return { object: values.object as string | undefined, configure: values.configure as string | undefined, sections };
+}
+
+/** Run, print the summary (and each blocking difference's detail for one translator); write the table when asked. */
+async function compareAndReport(specs: TranslatorSpec[], cases: ReturnType<typeof loadCases>, write: boolean): Promise<number> {
+  const progress = (m: string) => process.stderr.write(`golden: ${m}\n`);
+  const r = await compareTranslators(specs, cases, { onProgress: progress });
+  if (!write) {
+    for (const row of r.rows) {
+      const cell = row.cells[specs[0].name];
+      if (cell.status === "differ" && !cell.decision) process.stdout.write(`✗ ${row.id}\n${cell.detail || `  ${cell.summary}`}\n\n`);
+    }
+  }
+  process.stdout.write(`${formatSummary(r)}\n`);
+  if (write) {
+    const { md, json } = writeCompare(r);
+    process.stdout.write(`table: ${relative(process.cwd(), md)}, ${relative(process.cwd(), json)}\n`);
+  }
+  return r.blocking.length ? 1 : 0;
+}

@@ -13,7 +13,7 @@ import { doctor } from "./doctor.ts";
 import { down } from "./down.ts";
 import { exec } from "./exec.ts";
 import { flows } from "./flows.ts";
-import { goldenBuild, goldenCheck, goldenVerify } from "./golden.ts";
+import { goldenBuild, goldenCheck, goldenCompare, goldenVerify } from "./golden.ts";
 import { help, readme } from "./help.ts";
 import { ls } from "./ls.ts";
 import { matrix, matrixWorker } from "./matrix.ts";
@@ -23,6 +23,7 @@ import { script } from "./script.ts";
 import { shell } from "./shell.ts";
 import { stats } from "./stats.ts";
 import { step } from "./step.ts";
+import { translateCommand } from "./translate.ts";
 import { up } from "./up.ts";
 import { xlatCommand } from "./xlat.ts";
 
@@ -43,6 +44,7 @@ export const commands: Command[] = [
   goldenBuild,
   goldenCheck,
   goldenVerify,
+  goldenCompare,
   matrix,
   bench,
   benchCompare,
@@ -51,5 +53,6 @@ export const commands: Command[] = [
   help,
   matrixWorker,
   bpfConfig,
+  translateCommand,
   readme,
 ];

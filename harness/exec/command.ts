@@ -12,6 +12,8 @@ export interface CommandOptions {
   /** Do not throw on a non-zero exit. */
   allowFail?: boolean;
   cwd?: string;
+  /** Extra environment variables, on top of toolEnv(). */
+  env?: Record<string, string>;
 }
 
 export interface CommandResult {
@@ -55,7 +57,7 @@ export async function run(argv: string[], opts: CommandOptions = {}): Promise<Co
     reject: false,
     timeout: opts.timeoutSec ? opts.timeoutSec * 1000 : undefined,
     cwd: opts.cwd,
-    env: toolEnv(),
+    env: { ...toolEnv(), ...opts.env },
     extendEnv: false,
     stripFinalNewline: false,
   });

@@ -62,9 +62,19 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** Whether pid is still the very process that was recorded (not a newer one with a reused pid). */
+/**
+ * Whether pid is still the very process that was recorded (not a newer one
+ * with a reused pid), and running: a zombie (state Z, dead and waiting for
+ * its new parent, init, to reap it) is not.
+ */
 export function isAlive(pid: number, startTime: string): boolean {
-  return processStartTime(pid) === startTime;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return after[19] === startTime && after[0] !== "Z" && after[0] !== "X";
+  } catch {
+    return false;
+  }
 }
 
 /** Whether an owner still holds its things: a live process, or an up lab that is built. */

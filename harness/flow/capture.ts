@@ -19,7 +19,14 @@ export interface Capture {
   stop(): Promise<void>;
 }
 
-export function startCapture(ns: string, dev: string, file: string, direction: Capture["direction"] = "inout", timeoutSec = 5): Promise<Capture> {
+/**
+ * How long tcpdump may take to say it is listening. It takes milliseconds on
+ * a quiet machine; labs side by side (`natlab run -j`) on two busy cores have
+ * seen more than 5 s. The bound costs nothing when things are well.
+ */
+export const STARTUP_SEC = 30;
+
+export function startCapture(ns: string, dev: string, file: string, direction: Capture["direction"] = "inout", timeoutSec = STARTUP_SEC): Promise<Capture> {
   const argv = inNamespace(["tcpdump", "-i", dev, "-Q", direction, "-w", file, "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"], ns);
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env: toolEnv() });
   let stderr = "";

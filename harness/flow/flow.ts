@@ -64,13 +64,17 @@ export interface FlowOutcome {
   detail?: FlowDetail;
 }
 
+/**
+ * One flow instance: the flow under one offload setting (a flow with offloads [on, off] has two, named
+ * "NAME (offloads on)" and "NAME (offloads off)"), from its captures to its outcome.
+ */
 export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowContext): Promise<FlowOutcome> {
-  const variantName = flow.offloads.length > 1 ? `${flow.name} (offloads ${offloads})` : flow.name;
+  const instanceName = flow.offloads.length > 1 ? `${flow.name} (offloads ${offloads})` : flow.name;
   const t0 = Date.now();
   if (flow.skip) {
-    return { name: variantName, status: "skip", reason: flow.skip, durationMs: 0, summary: "", failures: [], pcaps: [] };
+    return { name: instanceName, status: "skip", reason: flow.skip, durationMs: 0, summary: "", failures: [], pcaps: [] };
   }
-  const dir = ctx.results.flowDir(variantName);
+  const dir = ctx.results.flowDir(instanceName);
   mkdirSync(dir, { recursive: true });
   const failures: string[] = [];
   const devs = devices(ctx.lab);
@@ -91,7 +95,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   try {
     for (const on of captureOn) {
       const { ns, dev } = splitNsDev(on);
-      captures.push(await startCapture(ctx.nsOf(ns), dev, ctx.results.pcap(variantName, on)));
+      captures.push(await startCapture(ctx.nsOf(ns), dev, ctx.results.pcap(instanceName, on)));
     }
     if (flow.inject) {
       const { ns } = splitNsDev(flow.inject.dev);
@@ -125,14 +129,14 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
     const m = matchCapture(e, frames[e.on] ?? [], { noise: flow.noise });
     expects.push(expectDetail(i, e, m));
     checks.push(matchedLine(i, e, m));
-    if (!m.ok) failures.push(formatFlowFailure({ index: i, expect: e, result: m, frames: frames[e.on] ?? [], pcap: ctx.results.pcap(variantName, e.on) }));
+    if (!m.ok) failures.push(formatFlowFailure({ index: i, expect: e, result: m, frames: frames[e.on] ?? [], pcap: ctx.results.pcap(instanceName, e.on) }));
   });
   const unexpected: FlowDetail["unexpected"] = [];
   if (flow.only) {
     const o = onlyCheck(active, frames, { noise: flow.noise });
     unexpected.push(...o.unexpected.map((u) => ({ on: u.on, index: u.index })));
     checks.push(`only: ${o.ok ? "no other frame" : `${o.unexpected.length} other frame(s)`} on ${captureOn.join(", ")}`);
-    if (!o.ok) failures.push(formatUnexpected(o.unexpected, Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(variantName, on)]))));
+    if (!o.ok) failures.push(formatUnexpected(o.unexpected, Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(instanceName, on)]))));
   }
   const conntrack: FlowDetail["conntrack"] = {};
   for (const ns of new Set(flow.conntrack.map((c) => c.ns))) {
@@ -156,7 +160,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   }
   const csumErrors = Object.fromEntries(counterNs.map((ns) => [ns, deltas(CSUM_ERROR_COUNTERS, countersBefore.get(ns), countersAfter.get(ns))]));
   return {
-    name: variantName,
+    name: instanceName,
     status: failures.length ? "fail" : "pass",
     durationMs: Date.now() - t0,
     summary,

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import type { RunSpec } from "../lab/schema.ts";
 import { run } from "../exec/command.ts";
+import { STARTUP_SEC } from "./capture.ts";
 import { startBackground, waitFor } from "./process.ts";
 
 export interface ProgramResult {
@@ -62,7 +63,8 @@ export async function runProgram(spec: RunSpec, nsOf: NsMap, root: string, runDi
     what: `${proto} server in ${s.server}`,
   });
   try {
-    await waitFor(`the ${proto} server in ${s.server} to listen`, () => server.output().includes("ready"), Math.max(10, s.timeout));
+    // Starting node is slow on a loaded machine: the same bound as for a capture to start.
+    await waitFor(`the ${proto} server in ${s.server} to listen`, () => server.output().includes("ready"), Math.max(STARTUP_SEC, s.timeout));
     const client = await run(
       peerArgv(root, `${proto}-client`, ["--to", s.to, "--port", String(s.port), "--bytes", String(s.bytes), "--timeout", String(s.timeout)]),
       { ns: nsOf(s.ns), allowFail: true, timeoutSec: s.timeout + 5, cwd: root },

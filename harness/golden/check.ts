@@ -11,7 +11,8 @@
  *     rebuilt with the actual value (and so the checksums that cover it).
  *   - a TCP/ICMP/IPv4 checksum of 0xffff where 0x0000 was expected, or
  *     the reverse: one's complement has two zeros and receivers accept
- *     both (never for UDP, where 0 means "no checksum").
+ *     both (never for UDP, where 0 means "no checksum"), as long as the
+ *     actual one verifies: over all-zero data only 0xffff does.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -131,6 +132,8 @@ export function maskedExpectation(c: Case, expected: Buffer, actual: Buffer): Bu
 /** When the frames differ only in checksums written 0x0000 against 0xffff (outside UDP), say so; else undefined. */
 function onlyZeroChecksumForms(want: Buffer, actual: Buffer): string | undefined {
   if (want.length !== actual.length) return undefined;
+  // Only where the actual zero verifies: over all-zero data only 0xffff does (RFC 1071), and receivers reject 0x0000.
+  if (checksumProblems(actual, { quotedL4: true }).length) return undefined;
   const [e, a] = [parse(want), parse(actual)];
   if (e.length !== a.length) return undefined;
   const paths = layerPaths(a);

@@ -69,7 +69,7 @@ export function realNamespace(runId: string, ns: string): string {
 /**
  * IPv6 noise a fresh link makes by itself: DAD probes, router solicitations,
  * RAs taken in, unsolicited MLD reports. Off in every namespace, so captures
- * hold only a flow's own packets (NOTES.md "Noise"). `default` is what new
+ * hold only a flow's own packets (docs/environment.md, "IPv6 noise"). `default` is what new
  * devices copy; `all` is set too so a reader of either sees the same answer.
  * MLD reports are not stopped by an interval of 0, only hurried: measured on
  * a veth here, all of them leave within ~40 ms of link up (unset: 16 packets

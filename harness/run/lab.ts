@@ -252,9 +252,9 @@ function indentText(s: string): string {
     .join("\n");
 }
 
-function crashed(name: string, offloads: string, variants: number, err: Error): FlowOutcome {
+function crashed(name: string, offloads: string, instances: number, err: Error): FlowOutcome {
   return {
-    name: variants > 1 ? `${name} (offloads ${offloads})` : name,
+    name: instances > 1 ? `${name} (offloads ${offloads})` : name,
     status: "fail",
     durationMs: 0,
     summary: "",

@@ -1,7 +1,7 @@
 /**
  * bpf_printk output: the translator's trace_pipe, read for the whole lab run
- * and kept in results/<lab>/<run-id>/trace.txt. tracefs is mounted on demand (NOTES.md:
- * it is not mounted at boot). trace_pipe is one per machine, so what a lab
+ * and kept in results/<lab>/<run-id>/trace.txt. tracefs is mounted on demand (it is not
+ * mounted at boot: docs/environment.md). trace_pipe is one per machine, so what a lab
  * records can include other programs' lines: the file says so.
  */
 import { spawn } from "node:child_process";

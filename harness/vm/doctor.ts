@@ -3,11 +3,17 @@
  * `ok` is false only when a required item fails; the kernel cache and KVM are reported
  * for information (a kernel is built on first use; without KVM the VM runs emulated).
  */
-import { closeSync, existsSync, openSync, readSync, statfsSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { cachedKvmProbe, kvmDeviceUsable, QEMU } from "./accel.ts";
 import { BUSYBOX } from "./initramfs.ts";
-import { cachedKernel, KERNEL_CACHE, kernelCacheDir } from "./kernels.ts";
+import { cachedKernel, KERNEL_ALIASES, KERNEL_CACHE, kernelCacheDir } from "./kernels.ts";
+
+/** The kernels natlab names, and any other kernel package already in the cache. */
+function knownKernels(): string[] {
+  const cached = existsSync(KERNEL_CACHE) ? readdirSync(KERNEL_CACHE).filter((d) => d.startsWith("linux-image-")) : [];
+  return [...Object.keys(KERNEL_ALIASES), ...cached.sort()];
+}
 
 export interface DoctorItem {
   what: string;
@@ -19,7 +25,7 @@ export interface DoctorItem {
   detail?: string;
 }
 
-export function vmDoctor(kernels: string[] = ["debian-6.1"]): { ok: boolean; items: DoctorItem[] } {
+export function vmDoctor(kernels: string[] = knownKernels()): { ok: boolean; items: DoctorItem[] } {
   const items: DoctorItem[] = [];
   const tool = (what: string, path: string, fix: string, required = true) =>
     items.push({ what, ok: existsSync(path), fix, required, detail: path });
@@ -50,7 +56,7 @@ export function vmDoctor(kernels: string[] = ["debian-6.1"]): { ok: boolean; ite
     items.push({
       what: `kernel ${name} cached`,
       ok: !!k,
-      fix: `built on first use (about 70 MB download, 15-30 s); to build it now: npx tsx -e 'import("./harness/vm/kernels.ts").then(m => m.prepareKernel("${name}"))'`,
+      fix: `built on first use (a 55-110 MB download, 20-90 s); to build it now: natlab script --kernel ${name} labs/article.yaml`,
       required: false,
       detail: k ? `${k.package}, ${k.version}, in ${kernelCacheDir(name)}` : "not built yet",
     });

@@ -2,8 +2,12 @@
  * Kernels to run labs on.
  *
  *   host          this machine's kernel, no VM
- *   debian-6.1    Debian's newest linux-image-6.1.*-amd64 package in the archive
- *   linux-image-… any Debian kernel package, by its exact name
+ *   debian-5.10   Debian 11's newest linux-image-5.10.0-N-amd64 (bullseye)
+ *   debian-6.1    Debian 12's newest linux-image-6.1.0-N-amd64 (bookworm)
+ *   debian-6.12   Debian 13's newest linux-image-6.12.N+deb13-amd64 (trixie)
+ *   linux-image-… any Debian kernel package of those suites (or bookworm-backports), by name
+ *
+ * Packages come through natlab's own apt sources and lists (apt.ts), never the system's.
  *
  * A VM kernel is prepared once and cached outside the repo, in
  * /var/cache/natlab/kernels/<name>/ (NATLAB_KERNEL_CACHE overrides the parent):
@@ -15,7 +19,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { downloadPackage, ensureAptLists, hasCandidate, searchPackages } from "./apt.ts";
 import { BUSYBOX, buildInitramfs, initramfsFingerprint } from "./initramfs.ts";
 import { extractVmlinux } from "./vmlinux.ts";
 
@@ -52,12 +57,26 @@ interface Stamp {
 
 export type KernelChoice = { kind: "host" } | { kind: "vm"; name: string };
 
+/** A short kernel name: the Debian release it comes from and its package names (the number orders them). */
+interface KernelAlias {
+  suite: string;
+  /** The package names it may stand for; group 1 is the number whose highest value wins. */
+  pattern: RegExp;
+}
+
+/** The short names natlab knows; any other Debian kernel is named by its package. */
+export const KERNEL_ALIASES: Record<string, KernelAlias> = {
+  "debian-5.10": { suite: "bullseye", pattern: /^linux-image-5\.10\.0-(\d+)-amd64$/ },
+  "debian-6.1": { suite: "bookworm", pattern: /^linux-image-6\.1\.0-(\d+)-amd64$/ },
+  "debian-6.12": { suite: "trixie", pattern: /^linux-image-6\.12\.(\d+)\+deb13-amd64$/ },
+};
+
 /** Read a kernel name as given on the command line; throws with the accepted forms. */
 export function parseKernelName(name: string): KernelChoice {
   if (name === "host") return { kind: "host" };
-  if (name === "debian-6.1" || /^linux-image-[0-9][a-z0-9.+~-]*$/.test(name)) return { kind: "vm", name };
+  if (name in KERNEL_ALIASES || /^linux-image-[0-9][a-z0-9.+~-]*$/.test(name)) return { kind: "vm", name };
   throw new Error(
-    `unknown kernel "${name}": use host, debian-6.1, or a Debian kernel package name like linux-image-6.1.0-56-amd64`,
+    `unknown kernel "${name}": use host, ${Object.keys(KERNEL_ALIASES).join(", ")}, or a Debian kernel package name like linux-image-6.1.0-56-amd64`,
   );
 }
 
@@ -109,15 +128,17 @@ export async function prepareKernel(name: string, opts: PrepareOptions = {}): Pr
   mkdirSync(build, { recursive: true });
   try {
     say(`downloading ${pkg}`);
-    run("apt-get", ["download", "-q", pkg], build, `apt-get download ${pkg}`);
-    const deb = readdirSync(build).find((f) => f.endsWith(".deb"));
-    if (!deb) throw new Error(`apt-get download ${pkg} left no .deb in ${build}`);
-    const debVersion = run("dpkg-deb", ["-f", join(build, deb), "Version"], build, "dpkg-deb -f").trim();
+    const debPath = downloadPackage(pkg, build);
+    const deb = basename(debPath);
+    const debVersion = run("dpkg-deb", ["-f", debPath, "Version"], build, "dpkg-deb -f").trim();
 
     say(`extracting ${deb}`);
     const x = join(build, "x");
-    run("dpkg-deb", ["-x", join(build, deb), x], build, `dpkg-deb -x ${deb}`);
-    const versions = readdirSync(join(x, "lib/modules"));
+    run("dpkg-deb", ["-x", debPath, x], build, `dpkg-deb -x ${deb}`);
+    // Debian 13 ships modules under /usr/lib/modules (merged /usr); older releases under /lib/modules.
+    const modRoot = [join(x, "usr/lib/modules"), join(x, "lib/modules")].find((d) => existsSync(d));
+    if (!modRoot) throw new Error(`${deb} has no lib/modules or usr/lib/modules`);
+    const versions = readdirSync(modRoot);
     if (versions.length !== 1) throw new Error(`${deb} has ${versions.length} module trees, expected one`);
     const version = versions[0];
     const k = layout(name, pkg, version, build);
@@ -126,9 +147,10 @@ export async function prepareKernel(name: string, opts: PrepareOptions = {}): Pr
     say("extracting vmlinux from vmlinuz");
     extractVmlinux(k.vmlinuz, join(build, "vmlinux"));
     renameSync(join(x, "boot", `config-${version}`), k.config);
-    renameSync(join(x, "lib/modules", version), k.modulesDir);
+    renameSync(join(modRoot, version), k.modulesDir);
     rmSync(x, { recursive: true, force: true });
-    rmSync(join(build, deb), { force: true });
+    rmSync(debPath, { force: true });
+    decompressModules(k.modulesDir, say);
 
     // The host may have no kmod at all (a kernel without modules needs none): busybox indexes.
     say(`indexing modules of ${version} (busybox depmod)`);
@@ -206,40 +228,47 @@ function refreshInitramfs(k: PreparedKernel, say: (m: string) => void): void {
   writeStamp(dir, { ...stamp, initramfs: want });
 }
 
-/** The package a kernel name stands for, updating apt's lists once if they lack it. */
+/**
+ * The package a kernel name stands for, from natlab's own apt lists (fetched when missing or
+ * a day old, and once more when they lack the package).
+ */
 function resolvePackage(name: string, say: (m: string) => void): string {
-  const find = () => (name === "debian-6.1" ? newestDebian61() : hasCandidate(name) ? name : undefined);
+  const alias = KERNEL_ALIASES[name];
+  const find = () => (alias ? newest(alias.pattern) : hasCandidate(name) ? name : undefined);
+  if (process.getuid?.() !== 0) throw new Error(`kernel ${name} is not cached and fetching it needs root: run natlab as root`);
+  ensureAptLists({ say });
   let pkg = find();
   if (!pkg) {
-    if (process.getuid?.() !== 0) {
-      throw new Error(`no Debian package for kernel ${name} in apt's lists: run apt-get update as root, then retry`);
-    }
-    say("apt's lists lack the kernel package: running apt-get update");
-    run("apt-get", ["update", "-q"], "/", "apt-get update");
+    say(`natlab's apt lists lack the package for ${name}: fetching them again`);
+    ensureAptLists({ force: true, say });
     pkg = find();
   }
   if (!pkg) {
     throw new Error(
-      name === "debian-6.1"
-        ? "no linux-image-6.1.*-amd64 package in the configured Debian archive (is this Debian 12, bookworm?)"
-        : `Debian's archive has no package ${name}: list candidates with apt-cache search --names-only '^linux-image-'`,
+      alias
+        ? `no package matching ${alias.pattern.source} in Debian ${alias.suite} (natlab's apt lists, harness/vm/apt.ts)`
+        : `Debian's archive has no package ${name}: list candidates with natlab doctor --kernels, or apt-cache search`,
     );
   }
   return pkg;
 }
 
-/** linux-image-6.1.0-N-amd64 with the highest N: Debian bumps N with each ABI change. */
-function newestDebian61(): string | undefined {
-  const out = run("apt-cache", ["search", "--names-only", "^linux-image-6\\.1\\.0-[0-9]+-amd64$"], "/", "apt-cache search");
-  const names = [...out.matchAll(/^(linux-image-6\.1\.0-(\d+)-amd64)\s/gm)];
-  names.sort((a, b) => Number(b[2]) - Number(a[2]));
-  return names[0]?.[1];
+/** The package matching `pattern` with the highest number: Debian bumps it with each ABI change or release. */
+function newest(pattern: RegExp): string | undefined {
+  const names = searchPackages(pattern).map((n) => ({ n, v: Number(pattern.exec(n)?.[1] ?? -1) }));
+  names.sort((a, b) => b.v - a.v);
+  return names[0]?.n;
 }
 
-function hasCandidate(pkg: string): boolean {
-  const out = run("apt-cache", ["policy", pkg], "/", "apt-cache policy");
-  const m = /Candidate:\s*(\S+)/.exec(out);
-  return !!m && m[1] !== "(none)";
+/**
+ * Debian 13 compresses its modules (.ko.xz). busybox's insmod and depmod read plain .ko
+ * files: decompress them once here, in the cache, rather than at every boot.
+ */
+function decompressModules(dir: string, say: (m: string) => void): void {
+  const xz = run("find", [dir, "-name", "*.ko.xz"], dir, "find modules").trim();
+  if (!xz) return;
+  say(`decompressing ${xz.split("\n").length} modules (.ko.xz)`);
+  run("find", [dir, "-name", "*.ko.xz", "-exec", "xz", "-d", "-T0", "{}", "+"], dir, "xz -d modules");
 }
 
 function requireTool(what: string, path: string, fix: string): void {

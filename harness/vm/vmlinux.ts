@@ -13,6 +13,23 @@ import { gunzipSync } from "node:zlib";
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+/** x86 boot protocol: setup_sects (byte), payload_offset and payload_length (u32) in the setup header. */
+const SETUP_SECTS = 0x1f1;
+const PAYLOAD_OFFSET = 0x248;
+const PAYLOAD_LENGTH = 0x24c;
+/** The build appends the uncompressed size (4 bytes) to the payload; zstd refuses trailing bytes. */
+const SIZE_TRAILER = 4;
+
+/** The zstd payload of a bzImage (Debian 13's kernels), cut exactly where the setup header says. */
+function zstdPayload(bzImage: Buffer): Buffer | undefined {
+  const start = (bzImage[SETUP_SECTS] + 1) * 512 + bzImage.readUInt32LE(PAYLOAD_OFFSET);
+  const length = bzImage.readUInt32LE(PAYLOAD_LENGTH);
+  const payload = bzImage.subarray(start, start + length - SIZE_TRAILER);
+  if (!payload.subarray(0, 4).equals(ZSTD_MAGIC)) return undefined;
+  const out = execFileSync("zstd", ["-dc"], { input: payload, maxBuffer: 1 << 30 });
+  return out.subarray(0, 4).equals(ELF_MAGIC) ? out : undefined;
+}
 
 /** The ELF payload of a bzImage, or undefined when its compression is not one we read. */
 export function vmlinuxOf(bzImage: Buffer): Buffer | undefined {
@@ -22,6 +39,8 @@ export function vmlinuxOf(bzImage: Buffer): Buffer | undefined {
     const out = execFileSync("xz", ["-dc", "--single-stream"], { input: bzImage.subarray(xz), maxBuffer: 1 << 30 });
     if (out.subarray(0, 4).equals(ELF_MAGIC)) return out;
   }
+  const zst = zstdPayload(bzImage);
+  if (zst) return zst;
   const gz = bzImage.indexOf(GZIP_MAGIC);
   if (gz >= 0) {
     try {

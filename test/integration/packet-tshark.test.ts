@@ -155,7 +155,7 @@ function compare(frame: Buffer, linktype: number, theirs: Record<string, string[
       if (!v || t === undefined || t === "2") return;
       counted.verdicts++;
       let theyOk = t === "1" || (t === "3" && layer === "udp");
-      // tshark calls 0xffff bad where it computes 0x0000; both are zero in one's complement (NOTES.md).
+      // tshark calls 0xffff bad where it computes 0x0000; both are zero in one's complement (docs/environment.md).
       if (!theyOk && v.ok && v.actual === 0xffff && v.expected === 0) theyOk = true;
       if (theyOk !== v.ok) out.push(`${field} of layer ${idx}: ours ${v.ok ? "good" : "bad"} (0x${v.actual.toString(16)}, expected 0x${v.expected.toString(16)}), tshark status ${t}`);
     });
@@ -335,7 +335,7 @@ test("(b) real traffic between two namespaces: our decode agrees with tshark", a
     run(["ip", "-n", ns, "addr", "add", v6, "dev", dev, "nodad"]);
     run(["ip", "-n", ns, "link", "set", dev, "up"]);
     run(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    // Final checksums in the capture, not CHECKSUM_PARTIAL (NOTES.md).
+    // Final checksums in the capture, not CHECKSUM_PARTIAL (docs/environment.md).
     run(inNs(ns, "ethtool", "-K", dev, "tx", "off"));
   }
   const eth = join(dir, "eth.pcap");

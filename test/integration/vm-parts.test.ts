@@ -80,11 +80,11 @@ test("config for init.sh survives quotes and spaces", (t) => {
   t.is(echoed, "/tmp/it's here|/work/main");
 });
 
-test("kernel names: host, debian-6.1, package names; anything else is refused with the forms", (t) => {
+test("kernel names: host, debian-5.10/6.1/6.12, package names; anything else is refused with the forms", (t) => {
   t.deepEqual(parseKernelName("host"), { kind: "host" });
-  t.deepEqual(parseKernelName("debian-6.1"), { kind: "vm", name: "debian-6.1" });
+  for (const name of ["debian-5.10", "debian-6.1", "debian-6.12"]) t.deepEqual(parseKernelName(name), { kind: "vm", name });
   t.deepEqual(parseKernelName("linux-image-6.1.0-56-amd64"), { kind: "vm", name: "linux-image-6.1.0-56-amd64" });
-  t.throws(() => parseKernelName("6.1"), { message: /use host, debian-6.1, or a Debian kernel package name/ });
+  t.throws(() => parseKernelName("6.1"), { message: /use host, debian-5.10, debian-6.1, debian-6.12, or a Debian kernel package name/ });
 });
 
 test("the command's output is the console after init's ready line, without the power-off line", (t) => {

@@ -65,7 +65,7 @@ test("the table: unique names, a summary and a description for every option, int
       .filter((c) => c.internal)
       .map((c) => c.name)
       .sort(),
-    ["bpf-config", "matrix-worker", "readme"],
+    ["bpf-config", "matrix-worker", "readme", "translate"],
   );
   const listed = usage(commands);
   for (const c of commands) t.is(listed.includes(`natlab ${c.name}`), !c.internal, c.name);

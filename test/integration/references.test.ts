@@ -1,0 +1,97 @@
+/**
+ * Translators under test (harness/translators/) and `natlab golden compare`
+ * (root):
+ *   - every golden case through bpf, bpf-tc and tayga on the host: natlab's
+ *     own two agree with every case they can run, and every TAYGA
+ *     difference is decided (fixtures/pcaps/compare-decisions.yaml);
+ *   - jool in the debian-6.1 VM: every Jool difference decided (a skip with
+ *     the reason where the VM or Jool's build cannot be had);
+ *   - compare goes red when one translator is broken: the knock-out build
+ *     without quoted-packet translation, passed as bpf;
+ *   - bpf:PATH: a foreign translator with its own map layout
+ *     (test/fixtures/foreign/siit96.c), set up only through --configure; a
+ *     prefix it cannot take is "not applicable", never a pass.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import test from "ava";
+import { NAT64_NOQUOTE_OBJECT } from "../../harness/bpf/build.ts";
+import { filterCases, loadCases } from "../../harness/golden/cases.ts";
+import { compareTranslators, type CompareResult } from "../../harness/golden/compare.ts";
+import { run } from "../../harness/exec/command.ts";
+import { parseTranslator, parseTranslatorList } from "../../harness/translators/types.ts";
+import { QEMU } from "../../harness/vm/accel.ts";
+import { cachedKernel } from "../../harness/vm/kernels.ts";
+import { ROOT } from "./helpers.ts";
+
+const root = process.getuid?.() === 0;
+const hostTest = root ? test.serial : test.serial.skip;
+if (!root) test.serial.skip("translator comparison skipped: needs root (namespaces, tc, BPF)", () => {});
+const cases = loadCases();
+const FOREIGN = join(ROOT, "test/fixtures/foreign");
+
+function blocking(r: CompareResult): string {
+  return r.blocking.map((b) => `${b.translator}: ${b.id}: ${b.summary}`).join("\n");
+}
+
+hostTest("bpf, bpf-tc and tayga: natlab's two agree with every case, every TAYGA difference is decided", async (t) => {
+  const r = await compareTranslators(parseTranslatorList("bpf,bpf-tc,tayga"), cases);
+  t.is(r.blocking.length, 0, blocking(r));
+  const [bpf, tc, tayga] = r.translators;
+  t.is(bpf.agree, cases.length, "BPF_PROG_TEST_RUN agrees with every case");
+  t.is(tc.agree + tc.notApplicable, cases.length, "the tc datapath agrees wherever a router can run the case");
+  t.true(tc.agree > cases.length * 0.9, `bpf-tc ran most cases (${tc.agree} agree)`);
+  t.true(tayga.agree > 50 && tayga.decided > 0, `TAYGA ran (${tayga.agree} agree, ${tayga.decided} decided)`);
+  for (const row of r.rows) {
+    for (const cell of Object.values(row.cells)) if (cell.status === "n/a") t.true(cell.summary.length > 10, `${row.id}: n/a gives a reason`);
+  }
+});
+
+hostTest("compare goes red when one translator is broken (no quoted-packet translation, passed as bpf)", async (t) => {
+  const some = filterCases(cases, "icmp-errors/time exceeded");
+  const r = await compareTranslators([parseTranslator("bpf", { object: NAT64_NOQUOTE_OBJECT }), parseTranslator("bpf-tc")], some);
+  t.true(r.blocking.length > 0, "the broken build's disagreements block");
+  t.true(r.blocking.every((b) => b.translator === "bpf"), blocking(r));
+  const cell = r.rows.find((row) => row.cells.bpf.status === "differ")?.cells.bpf;
+  t.truthy(cell?.diffs.some((d) => /\[3\]/.test(d.path)), `the difference names a quoted field: ${cell?.summary}`);
+  t.is(r.translators[1].undecided, 0, "the intact tc build still agrees");
+});
+
+hostTest("bpf:PATH: a foreign translator set up by --configure; a prefix it cannot take is n/a", async (t) => {
+  await run(["make", "-s", "-C", FOREIGN]);
+  const spec = parseTranslator(`bpf:${join(FOREIGN, "siit96.o")}`, {
+    sections: { "6to4": "xlat64", "4to6": "xlat46" },
+    configure: `node ${join(FOREIGN, "configure.mjs")}`,
+  });
+  const some = filterCases(cases, "addresses/prefix ");
+  const r = await compareTranslators([spec], some);
+  const cells = r.rows.map((row) => ({ id: row.id, cell: row.cells[spec.name] }));
+  const by96 = cells.filter((c) => c.id.includes("prefix-96"));
+  const others = cells.filter((c) => !c.id.includes("prefix-96"));
+  t.true(by96.length > 0 && others.length > 0);
+  // 4to6 agrees; 6to4 differs only in DF, which this translator always sets.
+  for (const c of by96) {
+    if (c.id.includes("4to6")) t.is(c.cell.status, "agree", `${c.id}: ${c.cell.summary}`);
+    else t.deepEqual(c.cell.diffs.map((d) => d.path), ["ipv4.df"], `${c.id}: ${c.cell.summary}`);
+  }
+  for (const c of others) {
+    t.is(c.cell.status, "n/a", `${c.id}: ${c.cell.summary}`);
+    t.regex(c.cell.summary, /\/96 prefix only/);
+  }
+});
+
+/** Why Jool cannot run here, or undefined. */
+function joolUnavailable(): string | undefined {
+  if (!existsSync(QEMU)) return `${QEMU} missing (apt-get install -y qemu-system-x86)`;
+  if (!existsSync("/usr/bin/jool_siit")) return "jool_siit missing (apt-get install -y --no-install-recommends jool-tools)";
+  if (!cachedKernel("debian-6.1")) return "the debian-6.1 kernel is not prepared (natlab run --kernel debian-6.1 prepares it)";
+  return undefined;
+}
+
+const joolWhy = root ? joolUnavailable() : "needs root";
+if (joolWhy) test.serial.skip(`jool in the VM skipped: ${joolWhy}`, () => {});
+(joolWhy ? test.serial.skip : test.serial)("jool in the debian-6.1 VM: every difference with Jool is decided", async (t) => {
+  const r = await compareTranslators(parseTranslatorList("jool"), cases);
+  t.is(r.blocking.length, 0, blocking(r));
+  t.true(r.translators[0].agree > cases.length / 2, `Jool ran the cases (${r.translators[0].agree} agree)`);
+});
