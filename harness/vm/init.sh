@@ -103,6 +103,9 @@ stage2() {
   # libcrc32c (act_csum's dependency) wants a crc32c implementation, a soft dependency
   # that busybox's modprobe does not follow.
   modprobe crc32c_generic
+  # /dev/net/tun appears only once tun is loaded (no udev here to make static nodes), and
+  # opening a missing node loads nothing: user-space translators (TAYGA) need it.
+  modprobe tun 2>/dev/null || true
 
   if [ -n "$NATLAB_SHARE" ]; then
     mkdir -p "$NATLAB_SHARE"
