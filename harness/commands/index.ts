@@ -13,6 +13,7 @@ import { doctor } from "./doctor.ts";
 import { down } from "./down.ts";
 import { exec } from "./exec.ts";
 import { flows } from "./flows.ts";
+import { fuzzCommand } from "./fuzz.ts";
 import { goldenBuild, goldenCheck, goldenCompare, goldenVerify } from "./golden.ts";
 import { help, readme } from "./help.ts";
 import { ls } from "./ls.ts";
@@ -45,6 +46,7 @@ export const commands: Command[] = [
   goldenCheck,
   goldenVerify,
   goldenCompare,
+  fuzzCommand,
   matrix,
   bench,
   benchCompare,

@@ -54,7 +54,13 @@ const PLACEHOLDER = /\$(\$|[A-Za-z_][A-Za-z0-9_]*)/g;
 const WHOLE = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
 
 /** Fill the placeholders of one template value from `params`, noting which were used and which were missing. */
-function fill(value: unknown, params: Record<string, unknown>, path: DataPath, used: Set<string>, problems: TableProblem[]): unknown {
+function fill(
+  value: unknown,
+  params: Record<string, unknown>,
+  path: DataPath,
+  used: Set<string>,
+  problems: TableProblem[],
+): unknown {
   if (typeof value === "string") {
     const whole = WHOLE.exec(value);
     if (whole) {
@@ -78,7 +84,9 @@ function fill(value: unknown, params: Record<string, unknown>, path: DataPath, u
   }
   if (Array.isArray(value)) return value.map((v, i) => fill(v, params, [...path, i], used, problems));
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, params, [...path, k], used, problems)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, fill(v, params, [...path, k], used, problems)]),
+    );
   }
   return value;
 }
@@ -87,10 +95,15 @@ function fill(value: unknown, params: Record<string, unknown>, path: DataPath, u
  * The case row `rowIndex` of a table stands for: the template's fields with
  * the row's parameters filled in, then the row's own case fields on top.
  */
-export function expandRow(template: Record<string, unknown>, row: Record<string, unknown>, rowIndex: number): ExpandedRow {
+export function expandRow(
+  template: Record<string, unknown>,
+  row: Record<string, unknown>,
+  rowIndex: number,
+): ExpandedRow {
   const rowPath: DataPath = ["rows", rowIndex];
   const { with: given, ...fields } = row;
-  const params: Record<string, unknown> = given !== null && typeof given === "object" && !Array.isArray(given) ? { ...given } : {};
+  const params: Record<string, unknown> =
+    given !== null && typeof given === "object" && !Array.isArray(given) ? { ...given } : {};
   const problems: TableProblem[] = [];
   const used = new Set<string>();
   const data: Record<string, unknown> = {};

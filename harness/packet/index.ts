@@ -13,4 +13,4 @@ export * from "./layers.ts";
 export { type Decoded, decode, type ParseOptions, parse, type Span } from "./parse.ts";
 export { decodeSll, LINKTYPE, type Pcap, type PcapFrame, pcapBytes, readPcap, type SllInfo, writePcap } from "./pcap.ts";
 export { tcpFlagBits, tcpFlagLetters } from "./tcp.ts";
-export { type ChecksumProblem, checksumProblems, checksumVerdicts, inspect, type VerifyOptions } from "./verify.ts";
+export { type ChecksumProblem, checksumProblems, checksumVerdicts, checksumVerdictsOf, inspect, type VerifyOptions } from "./verify.ts";

@@ -46,6 +46,11 @@ export function checksumVerdicts(frame: Buffer, opts: VerifyOptions = {}): (Chec
   return verdictsOf(frame, decode(frame, opts), opts);
 }
 
+/** The verdicts of a frame already decoded (saves a second decode when the caller needs the layers too). */
+export function checksumVerdictsOf(frame: Buffer, decoded: Decoded, opts: VerifyOptions = {}): (ChecksumProblem & { ok: boolean })[] {
+  return verdictsOf(frame, decoded, opts);
+}
+
 /** A frame decoded once: its layers and the checksums that are wrong (parse and checksumProblems in one pass). */
 export function inspect(frame: Buffer, opts: VerifyOptions = {}): { packet: Packet; problems: ChecksumProblem[] } {
   const decoded = decode(frame, opts);

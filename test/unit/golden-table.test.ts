@@ -82,7 +82,11 @@ test("a table row is the case written out; a shot row takes no out", (t) => {
 });
 
 test("placeholders: a whole scalar keeps the value's type, text is written out, $$ is a dollar", (t) => {
-  const x = expandRow({ in: [{ icmp: { code: "$code", rest: "$layer" } }], why: "code $code costs $$5 ($code)" }, { with: { code: 3, layer: { a: 1 } } }, 0);
+  const x = expandRow(
+    { in: [{ icmp: { code: "$code", rest: "$layer" } }], why: "code $code costs $$5 ($code)" },
+    { with: { code: 3, layer: { a: 1 } } },
+    0,
+  );
   t.deepEqual(x.problems, []);
   t.deepEqual(x.data.in, [{ icmp: { code: 3, rest: { a: 1 } } }]);
   t.is(x.data.why, "code 3 costs $5 (3)");
@@ -98,12 +102,18 @@ test("a row's own fields replace the template's and are located in the row", (t)
 
 test("a placeholder the row does not give is an error at the placeholder, naming the row", (t) => {
   const { error } = load(TABLE.replace("with: {code: 0, v6code: 0}", "with: {code: 0}"));
-  t.regex(error ?? "", /^t\.yaml:13:34: \[0\]\.template\.out\[2\]\.icmpv6\.code: the template uses \$v6code, and this row gives no `v6code`/m);
+  t.regex(
+    error ?? "",
+    /^t\.yaml:13:34: \[0\]\.template\.out\[2\]\.icmpv6\.code: the template uses \$v6code, and this row gives no `v6code`/m,
+  );
 });
 
 test("an unused parameter is an error at its key", (t) => {
   const { error } = load(TABLE.replace("with: {code: 14}", "with: {code: 14, v6cod: 1}"));
-  t.regex(error ?? "", /^t\.yaml:23:24: \[0\]\.rows\[1\]\.with\.v6cod: `v6cod` is never used: the template has no \$v6cod/m);
+  t.regex(
+    error ?? "",
+    /^t\.yaml:23:24: \[0\]\.rows\[1\]\.with\.v6cod: `v6cod` is never used: the template has no \$v6cod/m,
+  );
 });
 
 test("a row field that is no case field is refused with a suggestion, at the row", (t) => {
@@ -117,13 +127,24 @@ test("a wrong value filled into the template is reported in the template, naming
 });
 
 test("a plain case's mistakes have positions too, and every problem is listed", (t) => {
-  const { error } = load(`${WRITTEN_OUT}  verdict: maybe\n`.replace("  verdict: ok\n", "").replace("  why: Net", "  wy: Net"));
+  const { error } = load(
+    `${WRITTEN_OUT}  verdict: maybe\n`.replace("  verdict: ok\n", "").replace("  why: Net", "  wy: Net"),
+  );
   const lines = (error ?? "").split("\n");
-  t.true(lines.some((l) => /^t\.yaml:3:3: \[0\]\.wy: unknown field `wy`/.test(l)), error);
-  t.true(lines.some((l) => /^t\.yaml:\d+:\d+: \[0\]\.verdict: expected one of ok, pass, shot/.test(l)), error);
+  t.true(
+    lines.some((l) => /^t\.yaml:3:3: \[0\]\.wy: unknown field `wy`/.test(l)),
+    error,
+  );
+  t.true(
+    lines.some((l) => /^t\.yaml:\d+:\d+: \[0\]\.verdict: expected one of ok, pass, shot/.test(l)),
+    error,
+  );
 });
 
 test("a table without rows, or a template that is not a map, is refused", (t) => {
-  t.regex(load("- template: {verdict: ok}\n  rows: []\n").error ?? "", /t\.yaml:2:9: \[0\]\.rows: needs at least 1 item/);
+  t.regex(
+    load("- template: {verdict: ok}\n  rows: []\n").error ?? "",
+    /t\.yaml:2:9: \[0\]\.rows: needs at least 1 item/,
+  );
   t.regex(load("- template: [1]\n  rows: [{name: x}]\n").error ?? "", /t\.yaml:1:13: \[0\]\.template: expected a map/);
 });
