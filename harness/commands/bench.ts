@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { type BenchRunOptions, runBench } from "../bench/bench.ts";
 import { UsageError } from "../errors.ts";
 import { ROOT } from "../root.ts";
+import { ensureBuilt } from "../bpf/fresh.ts";
 import type { Command } from "./command.ts";
 
 /** A positive number option, or its default; a usage error otherwise. */
@@ -51,6 +52,7 @@ export const bench: Command = {
     if (values.only !== undefined && values.only !== "micro" && values.only !== "macro") {
       throw new UsageError(`--only is micro or macro, not ${values.only}`);
     }
+    await ensureBuilt((t) => process.stderr.write(`natlab: ${t}\n`));
     const quick = values.quick === true;
     const started = Date.now();
     const result = await runBench({

@@ -4,6 +4,7 @@
  */
 
 import { relative } from "node:path";
+import { ensureBuilt } from "../bpf/fresh.ts";
 import { UsageError } from "../errors.ts";
 import { FIXTURES_DIR, filterCases, loadCases } from "../golden/cases.ts";
 import { checkCases, formatResults, readIfExists } from "../golden/check.ts";
@@ -81,6 +82,7 @@ export const goldenCheck: Command = {
     if (cases.length === 0)
       throw new UsageError(`no golden case matches --filter ${filter}: try a file name such as tcp-udp`);
     if (spec.kind !== "bpf") return compareAndReport([spec], cases, false);
+    if (values.object === undefined) await ensureBuilt((t) => process.stderr.write(`natlab: ${t}\n`));
     const color = process.stdout.isTTY && !process.env.NO_COLOR;
     const results = await checkCases(cases, { object: values.object as string | undefined, color });
     process.stdout.write(`${formatResults(results)}\n`);

@@ -69,6 +69,28 @@ function status(what: string, running: Set<string>, done: number, total: number)
   console.log(`natlab: ${what} (${done} of ${total} labs done; running ${[...running].join(", ")})`);
 }
 
+/** The pass rate of every flow of a `--repeat N` run: "  20/20  article  ping 6 to 4 and back (offloads on)". */
+export function passRates(results: { lab: string; outcomes: { name: string; status: string }[]; error?: string }[], repeat: number): string {
+  const rows: [string, string, number, number][] = [];
+  for (const r of results) {
+    const byFlow = new Map<string, { pass: number; runs: number }>();
+    for (const o of r.outcomes) {
+      // "NAME [k/N] (offloads on)": the flow is NAME (offloads on), run k of N.
+      const flow = o.name.replace(/ \[\d+\/\d+\]/, "");
+      const t = byFlow.get(flow) ?? { pass: 0, runs: 0 };
+      t.runs++;
+      if (o.status !== "fail") t.pass++;
+      byFlow.set(flow, t);
+    }
+    for (const [flow, t] of byFlow) rows.push([r.lab, flow, t.pass, t.runs]);
+    if (r.error) rows.push([r.lab, "(setup)", 0, 1]);
+  }
+  const width = String(repeat).length * 2 + 1;
+  const labWidth = Math.max(3, ...rows.map(([lab]) => lab.length));
+  const lines = rows.map(([lab, flow, pass, runs]) => `  ${`${pass}/${runs}`.padStart(width)}  ${lab.padEnd(labWidth)}  ${flow}`);
+  return [`pass rate of each flow over ${repeat} runs:`, ...lines].join("\n");
+}
+
 /** Reads --variant: clsact, literal or (absent) the lab's and kernel's default. */
 export function variantOption(v: unknown): "clsact" | "literal" | undefined {
   if (v === undefined || v === "clsact" || v === "literal") return v;
@@ -83,6 +105,12 @@ export const run: Command = {
     "run its flows, tear down; results in results/<lab>/<run-id>/ with report.html, non-zero exit on any failure",
   options: [
     { name: "filter", type: "string", value: "TEXT", description: "only flows whose name contains TEXT" },
+    {
+      name: "repeat",
+      type: "string",
+      value: "N",
+      description: "run each flow N times in the same namespaces and print each flow's pass rate (npm run soak: 20)",
+    },
     { name: "jobs", short: "j", type: "string", value: "N", description: "run up to N labs at once (default 1)" },
     {
       name: "keep",
@@ -112,10 +140,14 @@ export const run: Command = {
     const variant = variantOption(values.variant);
     const jobs = count(values.jobs, "--jobs") ?? 1;
     const keep = count(values.keep, "--keep");
-    const files = labPaths(positionals, ROOT);
-    // Validate every lab before building any: a typo in the last file should not cost the first lab's run.
-    const { loadLab } = await import("../lab/load.ts");
-    for (const f of files) loadLab(f);
+    const repeat = count(values.repeat, "--repeat");
+    const all = labPaths(positionals, ROOT);
+    // Check every lab, flag and file before building any: a typo in the last file should not cost the first lab's run.
+    const { preflight } = await import("../run/preflight.ts");
+    const filter = values.filter as string | undefined;
+    const note = (text: string) => process.stderr.write(`natlab: ${text}\n`);
+    const files = await preflight(all, { root: ROOT, object: values.object as string | undefined, prefix: values.prefix as string | undefined, filter, note });
+    for (const f of all.filter((f) => !files.includes(f))) note(`${basename(f, ".yaml")}: no flow matches --filter "${filter}", not built`);
     const kernel = String(values.kernel);
     if (kernel !== "host") {
       const passOn = argv.filter(
@@ -142,6 +174,7 @@ export const run: Command = {
         object: values.object as string | undefined,
         prefix: values.prefix as string | undefined,
         keep,
+        repeat,
         progress: progressFor(block ? block.reporter : new ConsoleReporter()),
       });
       running.delete(name);
@@ -163,6 +196,7 @@ export const run: Command = {
       const path = writeConntrackComparison({ lab: r.lab, dir: r.resultsDir }, { lab: r.compareWith, dir: other });
       if (path) console.log(`conntrack side by side: ${relative(process.cwd(), path)}`);
     }
+    if (repeat && repeat > 1) console.log(`\n${passRates(results, repeat)}`);
     const { writeIndex } = await import("../report/html/index-page.ts");
     const index = writeIndex(ROOT, results.map((r) => r.resultsDir));
     if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped; ${relative(process.cwd(), index)}`);

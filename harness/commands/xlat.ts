@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureBuilt } from "../bpf/fresh.ts";
 import { formatStats, readStatsFile } from "../bpf/stats.ts";
 import { type Section, xlat } from "../bpf/xlat.ts";
 import { UsageError } from "../errors.ts";
@@ -49,7 +50,11 @@ export const xlatCommand: Command = {
     },
   ],
   root: true,
-  run: (args) => xlatRun(args.values as XlatValues, args.positionals),
+  run: async (args) => {
+    // Only the default build is made here; another --object is the user's own file.
+    if (args.values.object === undefined) await ensureBuilt((t) => process.stderr.write(`natlab: ${t}\n`));
+    return xlatRun(args.values as XlatValues, args.positionals);
+  },
 };
 
 interface XlatValues {

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Flow, Lab } from "../lab/schema.ts";
 import { run } from "../exec/command.ts";
-import { type Frame, matchCapture, onlyCheck } from "../match/capture.ts";
+import { type Frame, matchCapture, onlyCheck, showCount } from "../match/capture.ts";
 import { inspect, readPcap } from "../packet/index.ts";
 import { type Capture, startCapture } from "./capture.ts";
 import { inject } from "./inject.ts";
@@ -57,6 +57,8 @@ export interface FlowOutcome {
   summary: string;
   /** Readable failure text (diffs, counts, program output). */
   failures: string[];
+  /** What each expectation matched, a line each ("expect[0] on host:zb: 1 frame, checksums valid"): what a pass rests on. */
+  checks?: string[];
   pcaps: string[];
   /** Every frame and what it met, for the report (absent for a skipped or crashed flow). */
   detail?: FlowDetail;
@@ -118,6 +120,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   const applies = (e: (typeof flow.expect)[number]) => e.offloads === undefined || e.offloads === offloads;
   const active = flow.expect.filter(applies);
   const expects: ExpectDetail[] = [];
+  const checks: string[] = [];
   flow.expect.forEach((e, i) => {
     if (!applies(e)) {
       expects.push(expectDetail(i, e, undefined, `only with offloads ${e.offloads}`));
@@ -125,12 +128,14 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
     }
     const m = matchCapture(e, frames[e.on] ?? [], { noise: flow.noise });
     expects.push(expectDetail(i, e, m));
+    checks.push(matchedLine(i, e, m));
     if (!m.ok) failures.push(formatFlowFailure({ index: i, expect: e, result: m, frames: frames[e.on] ?? [], pcap: ctx.results.pcap(instanceName, e.on) }));
   });
   const unexpected: FlowDetail["unexpected"] = [];
   if (flow.only) {
     const o = onlyCheck(active, frames, { noise: flow.noise });
     unexpected.push(...o.unexpected.map((u) => ({ on: u.on, index: u.index })));
+    checks.push(`only: ${o.ok ? "no other frame" : `${o.unexpected.length} other frame(s)`} on ${captureOn.join(", ")}`);
     if (!o.ok) failures.push(formatUnexpected(o.unexpected, Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(instanceName, on)]))));
   }
   const conntrack: FlowDetail["conntrack"] = {};
@@ -160,6 +165,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
     durationMs: Date.now() - t0,
     summary,
     failures,
+    checks,
     pcaps: captures.map((c) => c.file),
     detail: {
       why: flow.why,
@@ -173,6 +179,15 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
       translator,
     },
   };
+}
+
+/** "expect[0] on host:zb: 1 frame, checksums valid (wanted exactly 1 of 2 captured)", for the reports of a pass. */
+function matchedLine(i: number, e: Flow["expect"][number], m: ReturnType<typeof matchCapture>): string {
+  const n = m.count.got;
+  const frames = n === 0 ? "no frame" : `${n} frame${n === 1 ? "" : "s"}`;
+  const valid = m.checksumFailures.length ? ", checksums BAD" : ", checksums valid";
+  const sums = n === 0 ? "" : e.checksums === "valid" ? valid : ", checksums not checked";
+  return `expect[${i}] on ${e.on}: ${frames}${sums} (wanted ${showCount(m.count.wanted)} of ${m.frames.total} captured)`;
 }
 
 /** Every frame of a capture, decoded, with its checksum problems (correct CHECKSUM_PARTIAL seeds accepted when offloads are on). */

@@ -61,6 +61,9 @@ export function labJsonSchema(): Record<string, unknown> {
       const checks = (zodSchema._zod.def as { checks?: { _zod: { def: { format?: string; error?: () => unknown } } }[] }).checks;
       const message = checks?.find((c) => c._zod.def.format === "regex")?._zod.def.error?.();
       if (typeof message === "string" && !jsonSchema.description) jsonSchema.description = message;
+      // A description given outside a default (`.default(x).describe(...)`) is kept by zod only in its registry.
+      const described = z.globalRegistry.get(zodSchema as unknown as z.ZodType)?.description;
+      if (described) jsonSchema.description = typeof message === "string" && message !== described ? `${described}: ${message}` : described;
     },
   });
   return {

@@ -35,7 +35,11 @@ const ipv6 = z.string().regex(/^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/, "an IPv6 addres
 const hex = z.string().regex(/^([0-9a-fA-F]{2}[ :]?)*$/, "hex bytes like 'de ad be ef'");
 
 /** Option in IPv4 header or IPv6 HBH/DestOpts: type, then data bytes (length derived). */
-export const IpOption = z.strictObject({ type: u8, data: hex.optional(), len: u8.optional() });
+export const IpOption = z.strictObject({
+  type: u8.describe("option type (IPv4: 7 record route, 131 loose source route...; IPv6: 1 PadN...)"),
+  data: hex.optional(),
+  len: u8.optional().describe("option length; derived from data"),
+});
 
 export const Eth = z.strictObject({
   dst: mac.optional().describe("destination MAC; derived from the lab's neighbours when injecting"),
@@ -44,77 +48,77 @@ export const Eth = z.strictObject({
 });
 
 export const Ipv4 = z.strictObject({
-  version: z.number().int().min(0).max(15).optional(),
+  version: z.number().int().min(0).max(15).optional().describe("IP version; 4 unless you want a broken packet"),
   ihl: z.number().int().min(0).max(15).optional().describe("header length in 32-bit words; derived"),
-  tos: u8.optional(),
+  tos: u8.optional().describe("type of service: DSCP and ECN, the 8 bits RFC 7915 copies to the IPv6 traffic class"),
   len: u16.optional().describe("total length; derived"),
-  id: u16.optional(),
-  df: z.boolean().optional(),
-  mf: z.boolean().optional(),
+  id: u16.optional().describe("identification; on 6to4 output the translator chooses it (RFC 7915 section 5.1)"),
+  df: z.boolean().optional().describe("don't fragment"),
+  mf: z.boolean().optional().describe("more fragments"),
   rf: z.boolean().optional().describe("the reserved flag bit"),
   frag: z.number().int().min(0).max(0x1fff).optional().describe("fragment offset in 8-byte units"),
-  ttl: u8.optional(),
+  ttl: u8.optional().describe("time to live; default 64 when building"),
   proto: u8.optional().describe("protocol; derived from the next layer"),
   chksum: Checksum.optional(),
-  src: ipv4.optional(),
-  dst: ipv4.optional(),
+  src: ipv4.optional().describe("source address"),
+  dst: ipv4.optional().describe("destination address"),
   options: z.array(IpOption).optional().describe("IPv4 options; padded with EOL to a multiple of 4"),
 });
 
 export const Ipv6 = z.strictObject({
-  version: z.number().int().min(0).max(15).optional(),
+  version: z.number().int().min(0).max(15).optional().describe("IP version; 6 unless you want a broken packet"),
   tc: u8.optional().describe("traffic class"),
   fl: z.number().int().min(0).max(0xfffff).optional().describe("flow label"),
   plen: u16.optional().describe("payload length; derived"),
   nh: u8.optional().describe("next header; derived from the next layer"),
-  hlim: u8.optional(),
-  src: ipv6.optional(),
-  dst: ipv6.optional(),
+  hlim: u8.optional().describe("hop limit; default 64 when building"),
+  src: ipv6.optional().describe("source address"),
+  dst: ipv6.optional().describe("destination address"),
 });
 
 /** Hop-by-Hop (0) and Destination Options (60) headers. */
 export const Ipv6Opts = z.strictObject({
-  nh: u8.optional(),
+  nh: u8.optional().describe("next header; derived from the next layer"),
   len: u8.optional().describe("length in 8-byte units, not counting the first 8; derived"),
   options: z.array(IpOption).optional().describe("options; PadN added to fill 8-byte units"),
 });
 
 export const Ipv6Routing = z.strictObject({
-  nh: u8.optional(),
-  len: u8.optional(),
-  type: u8.optional(),
-  segleft: u8.optional(),
-  reserved: u32.optional(),
-  addresses: z.array(ipv6).optional(),
+  nh: u8.optional().describe("next header; derived from the next layer"),
+  len: u8.optional().describe("length in 8-byte units, not counting the first 8; derived"),
+  type: u8.optional().describe("routing type (0, 2, 3 or 4)"),
+  segleft: u8.optional().describe("segments left; a translator drops a packet whose routing header has segments left (RFC 7915 section 5.1)"),
+  reserved: u32.optional().describe("the 32 bits after segments left"),
+  addresses: z.array(ipv6).optional().describe("the addresses of a type 0 routing header"),
 });
 
 export const Ipv6Frag = z.strictObject({
-  nh: u8.optional(),
-  res: u8.optional(),
+  nh: u8.optional().describe("next header; derived from the next layer"),
+  res: u8.optional().describe("the reserved 8 bits after next header"),
   offset: z.number().int().min(0).max(0x1fff).optional().describe("fragment offset in 8-byte units"),
-  res2: z.number().int().min(0).max(3).optional(),
+  res2: z.number().int().min(0).max(3).optional().describe("the 2 reserved bits before M"),
   m: z.boolean().optional().describe("more fragments"),
-  id: u32.optional(),
+  id: u32.optional().describe("fragment identification (32 bits)"),
 });
 
 export const Tcp = z.strictObject({
-  sport: u16.optional(),
-  dport: u16.optional(),
-  seq: u32.optional(),
-  ack: u32.optional(),
+  sport: u16.optional().describe("source port"),
+  dport: u16.optional().describe("destination port"),
+  seq: u32.optional().describe("sequence number"),
+  ack: u32.optional().describe("acknowledgement number"),
   dataofs: z.number().int().min(0).max(15).optional().describe("header length in 32-bit words; derived"),
-  reserved: z.number().int().min(0).max(15).optional(),
+  reserved: z.number().int().min(0).max(15).optional().describe("the 4 reserved bits"),
   flags: z.string().regex(/^[FSRPAUECN]*$/, "TCP flags as letters, e.g. S, SA, PA, FA").optional(),
-  window: u16.optional(),
-  chksum: Checksum.optional(),
-  urgptr: u16.optional(),
+  window: u16.optional().describe("receive window"),
+  chksum: Checksum.optional().describe("checksum; derived unless given"),
+  urgptr: u16.optional().describe("urgent pointer"),
   options: hex.optional().describe("raw option bytes, padded with NOP/EOL to 4"),
 });
 
 export const Udp = z.strictObject({
-  sport: u16.optional(),
-  dport: u16.optional(),
-  len: u16.optional(),
+  sport: u16.optional().describe("source port"),
+  dport: u16.optional().describe("destination port"),
+  len: u16.optional().describe("UDP length, header included; derived"),
   chksum: Checksum.optional().describe("0 means no checksum (IPv4 only)"),
 });
 
@@ -129,16 +133,16 @@ export const Udp = z.strictObject({
  *   RFC 4884 errors:           length (of the original datagram, in 32/64-bit words)
  */
 export const Icmp = z.strictObject({
-  type: u8.optional(),
-  code: u8.optional(),
-  chksum: Checksum.optional(),
-  id: u16.optional(),
-  seq: u16.optional(),
-  mtu: u32.optional(),
-  ptr: u32.optional(),
-  gw: ipv4.optional(),
-  length: u8.optional(),
-  rest: u32.optional(),
+  type: u8.optional().describe("message type (ICMP: 8 echo request, 3 unreachable...; ICMPv6: 128 echo request, 1 unreachable...)"),
+  code: u8.optional().describe("message code"),
+  chksum: Checksum.optional().describe("checksum; derived unless given"),
+  id: u16.optional().describe("echo identifier"),
+  seq: u16.optional().describe("echo sequence number"),
+  mtu: u32.optional().describe("next-hop MTU of a Fragmentation Needed (ICMP 3/4) or Packet Too Big (ICMPv6 2)"),
+  ptr: u32.optional().describe("pointer of a Parameter Problem: 8 bits in ICMP, 32 in ICMPv6"),
+  gw: ipv4.optional().describe("gateway address of an ICMP redirect"),
+  length: u8.optional().describe("RFC 4884 length of the original datagram, in 32-bit (ICMP) or 64-bit (ICMPv6) words"),
+  rest: u32.optional().describe("the 32 bits after the checksum, raw"),
   quotelen: u16
     .optional()
     .describe(
@@ -150,22 +154,22 @@ export const Payload = z.strictObject({
   text: z.string().optional().describe("UTF-8 text"),
   hex: hex.optional(),
   size: z.number().int().min(0).max(65535).optional().describe("length in bytes, filled with `fill` (default a counting pattern)"),
-  fill: u8.optional(),
+  fill: u8.optional().describe("the byte `size` is filled with"),
 });
 
 export const Layer = z.union([
-  z.strictObject({ eth: Eth }),
-  z.strictObject({ ipv4: Ipv4 }),
-  z.strictObject({ ipv6: Ipv6 }),
-  z.strictObject({ hbh: Ipv6Opts }),
-  z.strictObject({ dstopts: Ipv6Opts }),
-  z.strictObject({ routing: Ipv6Routing }),
-  z.strictObject({ frag: Ipv6Frag }),
-  z.strictObject({ tcp: Tcp }),
-  z.strictObject({ udp: Udp }),
-  z.strictObject({ icmp: Icmp }),
-  z.strictObject({ icmpv6: Icmp }),
-  z.strictObject({ payload: Payload }),
+  z.strictObject({ eth: Eth.describe("Ethernet II header") }),
+  z.strictObject({ ipv4: Ipv4.describe("IPv4 header") }),
+  z.strictObject({ ipv6: Ipv6.describe("IPv6 header") }),
+  z.strictObject({ hbh: Ipv6Opts.describe("IPv6 Hop-by-Hop Options header") }),
+  z.strictObject({ dstopts: Ipv6Opts.describe("IPv6 Destination Options header") }),
+  z.strictObject({ routing: Ipv6Routing.describe("IPv6 Routing header") }),
+  z.strictObject({ frag: Ipv6Frag.describe("IPv6 Fragment header") }),
+  z.strictObject({ tcp: Tcp.describe("TCP header") }),
+  z.strictObject({ udp: Udp.describe("UDP header") }),
+  z.strictObject({ icmp: Icmp.describe("ICMP (IPv4) header; after an error, the quoted packet follows") }),
+  z.strictObject({ icmpv6: Icmp.describe("ICMPv6 header; after an error, the quoted packet follows") }),
+  z.strictObject({ payload: Payload.describe("bytes after the last header") }),
 ]);
 export const Packet = z.array(Layer).min(1).describe("layers, outermost first");
 

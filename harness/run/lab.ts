@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { interrupted } from "../exec/cleanup.ts";
+import { run } from "../exec/command.ts";
 import { HostExecutor, Interrupted, type OwnerInfo, StepFailed } from "../exec/host.ts";
 import { DEFAULT_NAT64_PREFIX, loadLab } from "../lab/load.ts";
 import type { Flow, Lab } from "../lab/schema.ts";
@@ -36,6 +37,8 @@ export interface LabRunOptions {
   object?: string;
   /** Replace every BPF attachment's prefix. */
   prefix?: string;
+  /** Run each flow this many times in the same namespaces (`--repeat N`); outcomes are named "FLOW [k/N]". */
+  repeat?: number;
   /** Called with progress lines for people. */
   progress: ProgressSink;
   /** How many runs of the lab to keep in results/<lab>/ (default DEFAULT_KEEP). */
@@ -103,7 +106,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const results = await resultsDir(opts.root, lab.name, runId);
   writeFileSync(results.plan, planToScript(plan));
   const flows = selectFlows(lab, opts.filter);
-  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: countVariants(flows) });
+  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: countVariants(flows) * (opts.repeat ?? 1) });
 
   const exec = new HostExecutor(plan, { kind: "run", ...ownerInfo(prepared, opts), results: results.dir });
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
@@ -116,7 +119,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
     for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
     const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf), offloads: labOffloads(lab, nsOf) };
-    outcomes = await runFlows(flows, ctx, trace, opts.progress);
+    outcomes = await runFlows(flows, ctx, trace, opts.progress, opts.repeat);
   } catch (err) {
     error = (err as Error).message;
     if (err instanceof Interrupted) opts.progress.note(`lab ${lab.name}: ${error}`);
@@ -152,22 +155,25 @@ export function countVariants(flows: Flow[]): number {
  * run` does after setup and `natlab flows` does against a lab that is up.
  * An interruption stops it between flows.
  */
-export async function runFlows(flows: Flow[], ctx: FlowContext, trace: TraceRecorder, progress: ProgressSink): Promise<FlowOutcome[]> {
+export async function runFlows(flows: Flow[], ctx: FlowContext, trace: TraceRecorder, progress: ProgressSink, repeat = 1): Promise<FlowOutcome[]> {
   const outcomes: FlowOutcome[] = [];
-  for (const flow of flows) {
-    for (const offloads of flow.offloads) {
-      if (interrupted()) return outcomes;
-      progress.flowStart?.(flow.name);
-      const mark = trace.mark();
-      const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
-      if (interrupted()) return outcomes;
-      // A failed flow carries the translator's bpf_printk lines from its own time window.
-      await new Promise((r) => setTimeout(r, outcome.status === "fail" ? 100 : 0));
-      const lines = trace.since(mark).trim();
-      if (outcome.status === "fail" && lines) outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
-      outcomes.push(outcome);
-      progress.flow(outcome);
-    }
+  // `--repeat N`: each flow N times in a row, as "FLOW [k/N]".
+  const runs = flows.flatMap((flow) => flow.offloads.flatMap((offloads) => Array.from({ length: repeat }, (_, i) => ({ flow, offloads, k: i + 1 }))));
+  for (const { flow: base, offloads, k } of runs) {
+    if (interrupted()) return outcomes;
+    const flow = repeat > 1 ? { ...base, name: `${base.name} [${k}/${repeat}]` } : base;
+    progress.flowStart?.(flow.name);
+    // A repeated flow starts from the lab's state, not from what its last run left cached (a learnt PMTU).
+    if (k > 1) await flushRouteCaches(Object.keys(ctx.lab.namespaces).map(ctx.nsOf));
+    const mark = trace.mark();
+    const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
+    if (interrupted()) return outcomes;
+    // A failed flow carries the translator's bpf_printk lines from its own time window.
+    await new Promise((r) => setTimeout(r, outcome.status === "fail" ? 100 : 0));
+    const lines = trace.since(mark).trim();
+    if (outcome.status === "fail" && lines) outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
+    outcomes.push(outcome);
+    progress.flow(outcome);
   }
   return outcomes;
 }
@@ -193,8 +199,13 @@ export async function writeRunResults(x: {
       ok: o.status !== "fail",
       skip: o.status === "skip" ? (o.reason ?? "skipped") : undefined,
       durationMs: o.durationMs,
-      comment: o.summary || o.name,
-      diagnostics: o.failures.length ? { message: o.failures.join("\n\n"), pcaps: o.pcaps.map((p) => inResults(results, p)) } : undefined,
+      // What each expectation matched goes with a pass too (JUnit's system-out carries the comment).
+      comment: [o.summary || o.name, ...(o.checks ?? [])].join("; "),
+      diagnostics: o.failures.length
+        ? { message: o.failures.join("\n\n"), pcaps: o.pcaps.map((p) => inResults(results, p)) }
+        : o.status === "pass" && o.checks?.length
+          ? { checked: o.checks }
+          : undefined,
     });
   }
   if (error) tap.add({ name: `lab ${x.lab.name} setup`, ok: false, durationMs: 0, diagnostics: error });
@@ -207,13 +218,23 @@ export async function writeRunResults(x: {
       failure: o.failures.length ? o.failures.join("\n\n") : undefined,
       skip: o.status === "skip" ? o.reason : undefined,
       pcaps: o.pcaps.map((p) => inResults(results, p)),
-    })),
+    })).concat(
+      // A lab that could not be built is one failure, here as in TAP and JUnit.
+      error ? [{ name: `lab ${x.lab.name} setup`, status: "fail" as const, durationMs: 0, failure: error, skip: undefined, pcaps: [] }] : [],
+    ),
   );
   // The page for people first: summary.json, written last, marks the run finished.
   await writeHtmlReport({ lab: x.lab, plan: x.plan, summary, outcomes, layout: results, error }).catch((err: Error) =>
     x.note(`report.html could not be written: ${err.message}`),
   );
   await writeReports(results, tap, summary);
+}
+
+/** `ip route flush cache` in each namespace, both families: PMTU and redirect exceptions learnt by an earlier flow run. */
+async function flushRouteCaches(namespaces: string[]): Promise<void> {
+  for (const ns of namespaces) {
+    for (const family of ["-4", "-6"]) await run(["ip", family, "route", "flush", "cache"], { ns, allowFail: true });
+  }
 }
 
 async function saveStats(lab: Lab, nsOf: (ns: string) => string, file: string): Promise<void> {

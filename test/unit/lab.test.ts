@@ -162,3 +162,26 @@ for (const f of readdirSync("labs").filter((f) => f.endsWith(".yaml"))) {
     t.notThrows(() => loadLab(`labs/${f}`));
   });
 }
+
+test("every property of the lab schema has a description (editors show them)", (t) => {
+  const missing: string[] = [];
+  let total = 0;
+  const walk = (n: unknown, path: string): void => {
+    if (Array.isArray(n)) {
+      n.forEach((x, i) => {
+        walk(x, `${path}[${i}]`);
+      });
+      return;
+    }
+    if (!n || typeof n !== "object") return;
+    const o = n as Record<string, unknown>;
+    for (const [k, v] of Object.entries((o.properties ?? {}) as Record<string, { description?: string }>)) {
+      total++;
+      if (!v.description) missing.push(`${path}.${k}`);
+    }
+    for (const [k, v] of Object.entries(o)) walk(v, `${path}/${k}`);
+  };
+  walk(JSON.parse(labJsonSchemaText()), "");
+  t.true(total > 200, `${total} properties`);
+  t.deepEqual(missing, []);
+});
