@@ -7,6 +7,7 @@
  * it write every packet as it comes, so stopping it loses nothing.
  */
 import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 import { trackProcess } from "../exec/owner.ts";
@@ -16,7 +17,40 @@ export interface Capture {
   dev: string;
   file: string;
   direction: "inout" | "in" | "out";
+  /** Resolves once the capture file has stopped growing (see untilQuiet). */
+  quiet(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** How long the file must stay the same size to count as quiet, and the bound on the wait. */
+const QUIET_MS = 300;
+const QUIET_BOUND_MS = 4000;
+
+/**
+ * Waits until `file` has kept its size for QUIET_MS, at most QUIET_BOUND_MS.
+ * tcpdump writes each packet as it reads it, but on two busy cores it may
+ * read them late, and one stopped at once loses what it has not read yet:
+ * labs side by side (`natlab run -j`) lost the last pings of a flow that way.
+ */
+export async function untilQuiet(file: string, quietMs = QUIET_MS, boundMs = QUIET_BOUND_MS): Promise<void> {
+  const size = () => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return -1;
+    }
+  };
+  const started = Date.now();
+  let last = size();
+  let since = Date.now();
+  while (Date.now() - started < boundMs) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = size();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+  }
 }
 
 /**
@@ -56,7 +90,7 @@ export function startCapture(ns: string, dev: string, file: string, direction: C
       stderr += d.toString();
       if (stderr.includes("listening on")) {
         clearTimeout(timer);
-        resolve({ ns, dev, file, direction, stop });
+        resolve({ ns, dev, file, direction, quiet: () => untilQuiet(file), stop });
       }
     });
     child.on("exit", (code) => {

@@ -107,6 +107,8 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
       if (!r.ok) failures.push(`the program failed: ${r.summary}\n${indent(r.output.trim())}`);
     }
     await new Promise((r) => setTimeout(r, flow.settle * 1000));
+    // Every capture has written what it saw before any is stopped.
+    await Promise.all(captures.map((c) => c.quiet()));
   } finally {
     for (const c of captures) await c.stop();
   }

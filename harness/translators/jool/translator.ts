@@ -19,6 +19,7 @@ import { run } from "../../exec/command.ts";
 import { ROOT } from "../../root.ts";
 import { shQuote } from "../../text/shell.ts";
 import { prepareKernel } from "../../vm/kernels.ts";
+import { crashOf } from "../../vm/labs.ts";
 import { runInVm } from "../../vm/qemu.ts";
 import { type DatapathDriver, GATEWAY, runDatapath } from "../datapath.ts";
 import { routerNotApplicable } from "../tc.ts";
@@ -93,7 +94,13 @@ async function runInGuest(inputs: TranslatorInput[], onProgress: (m: string) => 
       pending = lines.pop() ?? "";
       for (const l of lines) if (l.startsWith("natlab translate: ")) onProgress(`in the VM: ${l.slice(18)}`);
     };
-    const r = await runInVm({ kernel, command, shareDir: share, timeoutSec: 900, onProgress, onOutput });
+    let r = await runInVm({ kernel, command, shareDir: share, timeoutSec: 900, onProgress, onOutput });
+    // node under emulation dies now and then (a signal, or its loader's internal error): one more boot, as for labs.
+    const crash = crashOf(r);
+    if (crash) {
+      onProgress(`natlab itself crashed inside the VM (${crash}; an emulator failure, not Jool's): booting once more`);
+      r = await runInVm({ kernel, command, shareDir: share, timeoutSec: 900, onProgress, onOutput });
+    }
     if (r.exitCode !== 0) throw new Error(`natlab translate --translator jool failed in the VM (exit ${r.exitCode}):\n${r.output.trim().split("\n").slice(-15).join("\n")}`);
     return readOutputs(out);
   } finally {
