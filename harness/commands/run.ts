@@ -158,6 +158,7 @@ export const run: Command = {
     }
     const { runLab } = await import("../run/lab.ts");
     const { mapLimit } = await import("../run/pool.ts");
+    const { ownerScope } = await import("../exec/owner.ts");
     const together = Math.min(jobs, files.length);
     const running = new Set<string>();
     let done = 0;
@@ -167,7 +168,8 @@ export const run: Command = {
       const name = basename(f, ".yaml");
       running.add(name);
       if (block) status(`started ${name}`, running, done, files.length);
-      const r = await runLab(f, {
+      // Each lab in an owner scope of its own: what it starts is recorded under its run, not a neighbour's.
+      const r = await ownerScope(() => runLab(f, {
         root: ROOT,
         variant,
         filter: values.filter as string | undefined,
@@ -176,7 +178,7 @@ export const run: Command = {
         keep,
         repeat,
         progress: progressFor(block ? block.reporter : new ConsoleReporter()),
-      });
+      }));
       running.delete(name);
       done++;
       block?.flush();

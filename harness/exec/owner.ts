@@ -10,6 +10,7 @@
  * The start time (field 22 of /proc/PID/stat, in clock ticks since boot)
  * tells a live owner from a process that got its pid after it died.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -180,15 +181,27 @@ export class Owner {
   }
 }
 
-let current: Owner | undefined;
+/*
+ * The owner of what the current piece of work starts. Per async context, not
+ * per process: `natlab run -j` runs several labs in one process, and a
+ * process-wide owner put one lab's tcpdump and servers in another lab's
+ * record, whose teardown then killed them mid-flow.
+ */
+const current = new AsyncLocalStorage<Owner | undefined>();
 
-/** The owner processes started from now on are recorded under (one per natlab process). */
+/** The owner that processes started from here on (in this async context) are recorded under. */
 export function setCurrentOwner(o: Owner | undefined): void {
-  current = o;
+  current.enterWith(o);
+}
+
+/** Runs fn in a scope of its own: an owner set inside it is seen only there (labs side by side). */
+export function ownerScope<T>(fn: () => Promise<T>): Promise<T> {
+  return current.run(undefined, fn);
 }
 
 /** Records a process under the current owner, if there is one; returns how to forget it. */
 export function trackProcess(pid: number | undefined, what: string): () => void {
-  if (!current || pid === undefined) return () => {};
-  return current.addProcess(pid, what);
+  const owner = current.getStore();
+  if (!owner || pid === undefined) return () => {};
+  return owner.addProcess(pid, what);
 }
