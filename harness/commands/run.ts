@@ -11,6 +11,7 @@ import { ROOT } from "../root.ts";
 import type { ProgressSink } from "../run/lab.ts";
 import type { Command } from "./command.ts";
 import { runInKernel } from "./in-kernel.ts";
+import { LAB_BUILD_OPTIONS, variantOption } from "./lab-build.ts";
 
 /** The console reporter as the lab runner's progress sink. */
 function progressFor(reporter: ConsoleReporter): ProgressSink {
@@ -91,12 +92,6 @@ export function passRates(results: { lab: string; outcomes: { name: string; stat
   return [`pass rate of each flow over ${repeat} runs:`, ...lines].join("\n");
 }
 
-/** Reads --variant: clsact, literal or (absent) the lab's and kernel's default. */
-export function variantOption(v: unknown): "clsact" | "literal" | undefined {
-  if (v === undefined || v === "clsact" || v === "literal") return v;
-  throw new UsageError(`--variant is clsact or literal, not ${v}`);
-}
-
 export const run: Command = {
   name: "run",
   args: "[LAB...]",
@@ -118,15 +113,7 @@ export const run: Command = {
       value: "N",
       description: "keep the N newest runs of each lab in results/<lab>/ (default NATLAB_KEEP_RUNS, or 10)",
     },
-    {
-      name: "variant",
-      type: "string",
-      value: "V",
-      description:
-        "clsact, or literal (the write-up's prio/matchall/act_bpf/act_csum); default: literal where possible",
-    },
-    { name: "object", type: "string", value: "O.o", description: "another translator build for every BPF attachment" },
-    { name: "prefix", type: "string", value: "P/LEN", description: "another NAT64 prefix for every BPF attachment" },
+    ...LAB_BUILD_OPTIONS,
     {
       name: "kernel",
       type: "string",

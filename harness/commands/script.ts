@@ -3,7 +3,7 @@ import { UsageError } from "../errors.ts";
 import { labPath } from "../lab/names.ts";
 import { ROOT } from "../root.ts";
 import type { Command } from "./command.ts";
-import { variantOption } from "./run.ts";
+import { variantOption } from "./lab-build.ts";
 
 export const script: Command = {
   name: "script",
