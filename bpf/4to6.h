@@ -91,8 +91,8 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *q, struct out6 *o
 	}
 	q->l4_off = q->start + q->hlen;
 	q->has_word = 0;
-	if (ip6_only_proto(qip->protocol))
-		return -1; /* a quoted protocol number of one family only: as for a packet, not translated */
+	if (ip6_only_proto(qip->protocol) || qip->protocol == IPPROTO_IGMP)
+		return -1; /* a quoted protocol of one family only, or IGMP (RFC 7915 4.2): as for a packet */
 	if (bpf_ntohs(qip->frag_off) & IP_OFFSET)
 		return 0; /* a later fragment quoted: no L4 header to fix */
 	if (csum_word(qip->protocol, &q->word_off))
@@ -338,6 +338,9 @@ static __always_inline int icmp_4to6(struct __sk_buff *skb, const struct nat64_c
 			return drop; /* its type, code or quote cannot be translated */
 	} else if (icmp4_to_6(&ic4, &out->l4.icmp, 0) != ICMP_INFO) {
 		return NAT64_DROP_ICMP_TYPE; /* no ICMPv6 counterpart (RFC 7915 4.2) */
+	} else if (echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
+		/* RFC 1071: all-zero bytes need 0xffff; with 0x0000 it is corrupt, and ICMPv6 would make it right */
+		return NAT64_DROP_BAD_CSUM;
 	}
 	check = ic4.zero;
 	ic4.zero = 0;
@@ -370,6 +373,9 @@ static __always_inline int l4_4to6(struct __sk_buff *skb, const struct iphdr *ip
 	case IPPROTO_ICMP:
 		drop = icmp_4to6(skb, cfg, out, x, q);
 		break;
+	case IPPROTO_AH:
+		drop = x->first ? ah_next(skb, x->l4_off, x->end) : 0;
+		break;
 	}
 	if (drop)
 		return drop; /* a cut, untranslatable or unsummable L4 header */
@@ -396,6 +402,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
 	}
+	trim_trailer(skb, x->end);
 	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
 		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */

@@ -29,6 +29,7 @@ export const STAT_ITEMS = [
   "dropped.ext_after_fragment",
   "dropped.igmp",
   "dropped.family_protocol",
+  "dropped.bad_checksum",
 ] as const;
 export const DIRECTIONS = ["6to4", "4to6"] as const;
 /** Every counter name in map order: "6to4.translated.tcp", ... */
