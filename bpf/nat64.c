@@ -71,11 +71,20 @@
  *                           (outer header, type/code and checksum translated)
  *   -DNAT64_NO_MTU_ADJUST   the Packet Too Big / Fragmentation Needed MTU is
  *                           copied (no +-20, plateau or 1280 floor): icmp.h
+ *   -DNAT64_NO_CSUM_CHECK   a checksum no receiver accepts is translated, and
+ *                           so made acceptable (IPv6 UDP checksum 0, an
+ *                           all-zero ICMPv4 Echo Reply with 0x0000)
  */
 #ifdef NAT64_NO_QUOTED_XLAT
 #define QUOTED_XLAT 0
 #else
 #define QUOTED_XLAT 1
+#endif
+
+#ifdef NAT64_NO_CSUM_CHECK
+#define CSUM_CHECK_KNOCKED_OUT 1
+#else
+#define CSUM_CHECK_KNOCKED_OUT 0
 #endif
 
 #define MAX_EXT 6   /* IPv6 extension headers walked before giving up */
