@@ -455,6 +455,13 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* an L4 part we cannot translate whole */
+	/*
+	 * RFC 7915 4.1 (Source Address): an illegal source (RFC 1812 5.3.7)
+	 * SHOULD be silently dropped, except in an ICMPv4 error, whose source
+	 * is translated "for the purpose of trouble shooting".
+	 */
+	if (x.kind != NAT64_XLAT_ICMP_ERR && ip4_martian_src(ip4->saddr))
+		return drop_for(D4, NAT64_DROP_BAD_SRC);
 	drop = rewrite_4to6(skb, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* a kernel helper failed: dropped, never sent half-translated */

@@ -290,7 +290,7 @@ static __always_inline __u64 sum_scratch(void)
  * non-zero byte (its type, or the ICMPv6 pseudo-header), where both zeros
  * check. The data is summed only when the header is all zero.
  */
-static __always_inline int echo_reply_zero(struct __sk_buff *skb, __be32 word, __u32 off, __u32 len)
+SUBPROG int echo_reply_zero(struct __sk_buff *skb, __be32 word, __u32 off, __u32 len)
 {
 	if (word != 0)
 		return 0; /* a non-zero type, code or checksum */
@@ -553,6 +553,20 @@ static __always_inline int ip4_only_proto(__u8 proto)
 }
 
 /*
+ * An IPv4 source address no packet may carry ("martian", RFC 1812 5.3.7):
+ * network 0, loopback (127/8), multicast (224/4) and the reserved 240/4,
+ * the limited broadcast 255.255.255.255 included: the first octet is 0,
+ * 127, or 224 and up (class D and E).
+ */
+#define IN_CLASSD_FIRST 224
+static __always_inline int ip4_martian_src(__be32 saddr)
+{
+	__u32 net = bpf_ntohl(saddr) >> IN_CLASSA_NSHIFT;
+
+	return net == 0 || net == IN_LOOPBACKNET || net >= IN_CLASSD_FIRST;
+}
+
+/*
  * The Authentication Header (RFC 4302) exists in both families: it is
  * translated like any other protocol, number copied, bytes untouched (its
  * ICV covers the addresses, RFC 4302 3.3.3.1, so only a receiver that does
@@ -564,7 +578,7 @@ static __always_inline int ip4_only_proto(__u8 proto)
  * 0, or a drop reason.
  */
 #define AH_HLEN 12 /* next header, length, reserved, SPI, sequence number (RFC 4302 2) */
-static __always_inline int ah_next(struct __sk_buff *skb, __u32 off, __u32 end)
+SUBPROG int ah_next(struct __sk_buff *skb, __u32 off, __u32 end)
 {
 	__u8 nh;
 

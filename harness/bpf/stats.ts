@@ -30,6 +30,7 @@ export const STAT_ITEMS = [
   "dropped.igmp",
   "dropped.family_protocol",
   "dropped.bad_checksum",
+  "dropped.bad_source",
 ] as const;
 export const DIRECTIONS = ["6to4", "4to6"] as const;
 /** Every counter name in map order: "6to4.translated.tcp", ... */
