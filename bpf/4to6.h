@@ -61,7 +61,7 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb)
 	const struct iphdr *qip;
 	__be32 old_word;
 	__u64 pseudo;
-	__u32 opt_len;
+	__u32 opt_len, msg_len;
 
 	if (!opts)
 		return -1; /* the per-CPU scratch always exists: never taken */
@@ -103,6 +103,10 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb)
 		pseudo = sum16(&out->qip6.saddr, 2 * sizeof(struct in6_addr), sub16(&qip->saddr, 2 * sizeof(__be32), 0));
 	if (quoted_csum_fix(&q->word, qip->protocol, pseudo, 1, q->word_len == sizeof(old_word)))
 		return -1; /* a quoted ICMP message that is not an echo */
+	msg_len = q->end - q->l4_off < q->tot_len - q->hlen ? q->end - q->l4_off : q->tot_len - q->hlen;
+	if (!CSUM_CHECK_KNOCKED_OUT && qip->protocol == IPPROTO_ICMP && q->word_len == sizeof(old_word) &&
+	    echo_reply_zero(skb, old_word, q->l4_off, msg_len))
+		return -1; /* a corrupt all-zero Echo Reply quoted (0x0000): ICMPv6 would make it right */
 	q->has_word = 1;
 	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
 	return 0;
