@@ -316,7 +316,9 @@ export function checkFrame(input: Buffer, outcome: FrameOutcome, prefix: Prefix,
   // Only the outer IPv4 header and the quoted one are the translator's: an IPv4 packet tunnelled inside is payload.
   const outerIpv4 = (vs: Verdict[], family: 4 | 6) =>
     family === 4 ? vs.filter((v) => roleOf(v) === "ip header").slice(0, 1) : [];
-  for (const v of [...outerIpv4(vout, fout), ...vout.filter((x) => roleOf(x) === "quoted ip header")]) {
+  // Likewise only the first quoted IPv4 header: one tunnelled inside the quoted packet is the quote's payload.
+  const quotedIpv4 = vout.filter((x) => roleOf(x) === "quoted ip header").slice(0, 1);
+  for (const v of [...outerIpv4(vout, fout), ...quotedIpv4]) {
     if (roleOf(v) === "ip header" && !v.ok)
       add("ipv4 header checksum wrong", `0x${v.actual.toString(16)}, right 0x${v.expected.toString(16)}`);
     if (roleOf(v) === "quoted ip header" && !v.ok && fout === 4)
