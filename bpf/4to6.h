@@ -352,8 +352,6 @@ static __always_inline int l4_4to6(struct __sk_buff *skb, const struct iphdr *ip
 {
 	int drop = 0;
 
-	if (ip6_only_proto(ip4->protocol))
-		return NAT64_DROP_FAMILY_PROTO; /* it would make the payload an IPv6 header or a raw ICMPv6 message */
 	switch (ip4->protocol) {
 	case IPPROTO_IGMP:
 		return NAT64_DROP_IGMP; /* RFC 7915 4.2: single-hop: SHOULD be silently dropped, not made MLD */
@@ -369,6 +367,9 @@ static __always_inline int l4_4to6(struct __sk_buff *skb, const struct iphdr *ip
 	case IPPROTO_AH:
 		drop = x->first ? ah_next(skb, x->l4_off, x->end) : 0;
 		break;
+	default: /* checked only here: TCP, UDP and ICMP skip this test */
+		if (ip6_only_proto(ip4->protocol))
+			return NAT64_DROP_FAMILY_PROTO; /* it would make the payload an IPv6 header or a raw ICMPv6 message */
 	}
 	if (drop)
 		return drop; /* a cut, untranslatable or unsummable L4 header */

@@ -176,11 +176,17 @@ static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr
  */
 SUBPROG int udp6_zero_csum(struct __sk_buff *skb, __u32 udp_off)
 {
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u32 off = udp_off + offsetof(struct udphdr, check);
 	__be16 check;
 
 	if (CSUM_CHECK_KNOCKED_OUT)
 		return 0; /* knock-out build: the 0 is translated */
-	if (bpf_skb_load_bytes(skb, udp_off + offsetof(struct udphdr, check), &check, sizeof(check)))
+	/* in the linear part (the usual case): read in place, no helper call */
+	if (off < 0x1000 && data + off + sizeof(check) <= end)
+		return *(__be16 *)(data + off) == 0;
+	if (bpf_skb_load_bytes(skb, off, &check, sizeof(check)))
 		return 1; /* cannot happen: the header length was checked */
 	return check == 0;
 }
@@ -190,8 +196,6 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 {
 	int class, drop;
 
-	if (ip4_only_proto(x->w.proto) || (ip6_only_proto(x->w.proto) && x->w.proto != IPPROTO_ICMPV6))
-		return NAT64_DROP_FAMILY_PROTO; /* ICMP or IGMP the translator never built; an IPv6-only header */
 	switch (x->w.proto) {
 	case IPPROTO_TCP:
 		x->kind = NAT64_XLAT_TCP;
@@ -227,6 +231,9 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 		if (drop)
 			return drop; /* a cut AH, or one followed by a protocol of one family only */
 		break;
+	default: /* checked only here: TCP, UDP and ICMPv6 skip these tests */
+		if (ip4_only_proto(x->w.proto) || ip6_only_proto(x->w.proto))
+			return NAT64_DROP_FAMILY_PROTO; /* ICMP or IGMP the translator never built; an IPv6-only header */
 	}
 	if (!x->first)
 		x->fix = L4_FIX_NONE; /* a later fragment carries no L4 header */
