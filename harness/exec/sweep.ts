@@ -8,7 +8,7 @@
  * with no record (made by an older natlab, or by hand) is left alone: only
  * `natlab clean --force` removes those, and says so.
  */
-import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./command.ts";
 import { killNamespacePids, natlabNamespaces, removeNamespace } from "./netns.ts";
@@ -19,6 +19,17 @@ export interface Removed {
   processes: string[];
   pins: string[];
   temp: string[];
+  tracefs: string[];
+}
+
+/** Removes a tracefs instance; tracefs refuses (EBUSY) while a reader holds its trace_pipe open. */
+export function removeTraceInstance(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Stops a recorded process: SIGTERM, then SIGKILL if it is still there; never a newer process with the same pid. */
@@ -42,7 +53,7 @@ async function stopProcess(pid: number, startTime: string): Promise<boolean> {
  * teardown steps, any namespace those did not remove, pins, temporary files.
  */
 export async function teardownOwned(r: OwnerRecord): Promise<Removed> {
-  const removed: Removed = { namespaces: [], processes: [], pins: [], temp: [] };
+  const removed: Removed = { namespaces: [], processes: [], pins: [], temp: [], tracefs: [] };
   for (const p of [...r.processes].reverse()) {
     if (p.pid !== process.pid && (await stopProcess(p.pid, p.startTime))) removed.processes.push(`${p.what} (pid ${p.pid})`);
   }
@@ -73,6 +84,10 @@ export async function teardownOwned(r: OwnerRecord): Promise<Removed> {
     rmSync(t, { recursive: true, force: true });
     removed.temp.push(t);
   }
+  // A tracefs instance goes with rmdir (its files are the kernel's), once its reader above is stopped.
+  for (const dir of r.tracefs ?? []) {
+    if (existsSync(dir) && removeTraceInstance(dir)) removed.tracefs.push(dir);
+  }
   return removed;
 }
 
@@ -83,6 +98,7 @@ export function describeRemoved(x: Removed): string {
   if (x.processes.length) parts.push(`${n(x.processes.length, "process", "processes")} (${x.processes.join(", ")})`);
   if (x.pins.length) parts.push(n(x.pins.length, "bpffs pin", "bpffs pins"));
   if (x.temp.length) parts.push(n(x.temp.length, "temporary directory", "temporary directories"));
+  if (x.tracefs.length) parts.push(n(x.tracefs.length, "tracefs instance", "tracefs instances"));
   return parts.join(", ");
 }
 

@@ -112,7 +112,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
   exec.owner.addTemp(runDir);
   const services: Background[] = [];
-  const trace = await recordTrace();
+  const trace = await recordTrace(exec.owner);
   let outcomes: FlowOutcome[] = [];
   let error: string | undefined;
   try {
