@@ -17,6 +17,8 @@ export const NAT64_NOCSUM_OBJECT = join(BPF_DIR, "nat64-nocsum.o");
 export const NAT64_NOQUOTE_OBJECT = join(BPF_DIR, "nat64-noquote.o");
 /** Built with -DNAT64_NO_MTU_ADJUST: the PMTU MTU is copied unadjusted. */
 export const NAT64_NOMTU_OBJECT = join(BPF_DIR, "nat64-nomtu.o");
+/** Built with -DNAT64_NO_CSUM_CHECK: a checksum no receiver accepts is translated (and made acceptable). */
+export const NAT64_NOCHECK_OBJECT = join(BPF_DIR, "nat64-nocheck.o");
 /** The bench's floor programs: TC_ACT_OK alone, and bpf_skb_change_proto alone. */
 export const FLOOR_OBJECT = join(BPF_DIR, "floor.o");
 /** bpf/tools/xlat-runner.c: every frame of a pcap through a translator object (natlab xlat, golden check). */
