@@ -48,6 +48,7 @@ struct quoted4 {
 	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
 	__be32 word;      /* has_word: the new word */
 	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
+	struct icmp_fit fit; /* the translated message's length and extension (icmp_size.h) */
 };
 
 /* The first 20 bytes of the quoted IPv4 header into q->ip, checked; 0 or -1. */
@@ -266,24 +267,6 @@ static __always_inline int udp_4to6(struct __sk_buff *skb, struct scratch *sc, s
 }
 
 /*
- * RFC 4884 length attribute: 4-byte words of the original datagram in
- * ICMPv4 (byte 5), 8-byte words in ICMPv6 (byte 4). Kept only where the
- * translated datagram still fills whole 8-byte words.
- */
-static __always_inline void rfc4884_len_4to6(const struct icmpw *ic4, struct out6 *out, const struct quoted4 *q)
-{
-	__u32 len;
-
-	if (out->l4.icmp.type != ICMPV6_DEST_UNREACH && out->l4.icmp.type != ICMPV6_TIME_EXCEED)
-		return; /* only these two carry the attribute (RFC 4884 4.6) */
-	if (!ic4->rest.b[1])
-		return; /* no extension: no length */
-	len = (__u32)ic4->rest.b[1] * 4 + IP6_HLEN + q->frag_len - q->hlen;
-	if (len % 8 == 0)
-		out->l4.icmp.rest.b[0] = len / 8;
-}
-
-/*
  * An ICMPv4 error (RFC 7915 4.2, 4.3): type and code mapped, and the quoted
  * packet translated (q). `sum` gets the change its translation makes to the
  * bytes the checksum covers.
@@ -293,7 +276,10 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 					   struct quoted4 *q, __u64 *sum)
 {
 	q->start = x->l4_off + sizeof(struct icmphdr);
-	q->end = x->end;
+	/* RFC 4884: the quote is the original datagram field, an extension may follow it */
+	q->fit.field = icmp_ext_field(icmp4_has_length(ic4->type) ? ic4->rest.b[1] : 0, 4, x->end - q->start);
+	q->end = q->start + q->fit.field;
+	q->fit.ext_len = x->end - q->end;
 	if (quoted_ip4(skb, q))
 		return NAT64_DROP_INNER; /* the quote holds no usable IPv4 header */
 	if (icmp4_to_6(ic4, &out->l4.icmp, q->tot_len) == ICMP_DROP)
@@ -306,10 +292,16 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 	if (quoted_4to6(skb, q, out))
 		return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 	*sum = q->sum;
-	x->l4_len = x->l4_len - q->hlen + IP6_HLEN + q->frag_len;
+	/* RFC 4443 2.4 (c): at most 1280 bytes; RFC 4884: the field in 8-byte words, the extension after it */
+	icmp_fit_plan(&q->fit, x->l4_off, x->end, (int)(IP6_HLEN + q->frag_len) - (int)q->hlen,
+		      ICMP_ROOM(ICMP6_ERR_MAX, IP6_HLEN), 8, icmp6_has_length(out->l4.icmp.type));
+	if (icmp_fit_sum(skb, &q->fit, sum) || icmp_fit_prepare(skb, &q->fit))
+		return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
+	if (icmp6_has_length(out->l4.icmp.type))
+		out->l4.icmp.rest.b[0] = q->fit.attr;
+	x->l4_len = q->fit.len;
 	if (x->l4_len > IP_LEN_MAX)
-		return NAT64_DROP_BAD_HEADER; /* too long for the Payload Length */
-	rfc4884_len_4to6(ic4, out, q);
+		return NAT64_DROP_BAD_HEADER; /* too long for the Payload Length (a knock-out build's) */
 	out->ip6.payload_len = bpf_htons(x->l4_len);
 	x->quoted = 1;
 	return 0;
@@ -396,6 +388,8 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
 	}
+	if (x->quoted && icmp_fit_trim(skb, &q->fit))
+		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
 		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */
@@ -415,6 +409,8 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		if (q->has_word &&
 		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
+		if (icmp_fit_place(skb, &q->fit, IP6_OFF))
+			return NAT64_DROP_HELPER; /* the extension could not be moved */
 		return 0;
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX

@@ -48,6 +48,7 @@ struct quoted6 {
 	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
 	__be32 word;      /* has_word: the new word */
 	__u64 sum;
+	struct icmp_fit fit; /* the translated message's length and extension (icmp_size.h) */
 };
 
 /* 0, or -1 to drop. */
@@ -230,23 +231,6 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 }
 
 /*
- * RFC 4884 length attribute: 8-byte words of the original datagram in
- * ICMPv6 (byte 4), 4-byte words in ICMPv4 (byte 5). Kept only where the
- * translated datagram is still at least the 128 bytes RFC 4884 asks for.
- */
-static __always_inline void rfc4884_len_6to4(const struct icmpw *ic6, struct out4 *out, const struct quoted6 *q)
-{
-	__u32 len = (__u32)ic6->rest.b[0] * 8, shrink = IP_HLEN_DIFF + q->ext_len;
-
-	if (ic6->type != ICMPV6_DEST_UNREACH && ic6->type != ICMPV6_TIME_EXCEED)
-		return; /* only these two carry the attribute (RFC 4884 4.6) */
-	if (!len || out->icmp.type == ICMP_PARAMETERPROB)
-		return; /* no extension; or a Parameter Problem (from ICMPv6 4/1), whose byte 5 is the pointer's */
-	if (len > shrink && len - shrink >= ICMP_EXT_ORIG_DGRAM_MIN)
-		out->icmp.rest.b[1] = (len - shrink) / 4;
-}
-
-/*
  * Build: an ICMPv6 error's quoted packet translated (q), then the IPv4
  * header (RFC 7915 5.1) and the ICMP checksum, in the scratch (out).
  */
@@ -259,13 +243,22 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 	if (x->quoted) {
 		q->cfg = *cfg;
 		q->start = x->w.off + sizeof(struct icmp6hdr);
-		q->end = x->end;
+		/* RFC 4884: the quote is the original datagram field, an extension may follow it */
+		q->fit.field = icmp_ext_field(icmp6_has_length(x->ic6.type) ? x->ic6.rest.b[0] : 0, 8, x->end - q->start);
+		q->end = q->start + q->fit.field;
+		q->fit.ext_len = x->end - q->end;
 		q->sum = 0;
 		if (quoted_6to4(skb, q, out))
 			return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 		sum = q->sum;
-		rfc4884_len_6to4(&x->ic6, out, q);
-		x->l4_len -= IP_HLEN_DIFF + q->ext_len;
+		/* RFC 1812 4.3.2.3: at most 576 bytes; RFC 4884: the field in 4-byte words, the extension after it */
+		icmp_fit_plan(&q->fit, x->w.off, x->end, (int)IP4_HLEN - (int)(IP6_HLEN + q->ext_len),
+			      ICMP_ROOM(ICMP4_ERR_MAX, IP4_HLEN), 4, icmp4_has_length(out->icmp.type));
+		if (icmp_fit_sum(skb, &q->fit, &sum) || icmp_fit_prepare(skb, &q->fit))
+			return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
+		if (icmp4_has_length(out->icmp.type))
+			out->icmp.rest.b[1] = q->fit.attr;
+		x->l4_len = q->fit.len;
 	}
 	if (ip4_from_ip6(&out->ip, ip6, &x->w, x->l4_len, x->saddr, x->daddr, sc))
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
@@ -295,6 +288,8 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP4_OFF + sizeof(struct icmphdr) + IP4_HLEN;
 	}
+	if (x->quoted && icmp_fit_trim(skb, &q->fit))
+		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 + IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
 		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */
@@ -312,6 +307,8 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		if (q->has_word &&
 		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
+		if (icmp_fit_place(skb, &q->fit, IP4_OFF))
+			return NAT64_DROP_HELPER; /* the extension could not be moved */
 		return 0;
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX

@@ -5,6 +5,10 @@
  * wrong checksum. In `-T fields` output a *.checksum.status is 0 for bad,
  * 1 for good and 2 for unverified (quoted, cut short or validation off). tshark's TCP quirk (0xffff called bad where it
  * computes 0) cannot bite: the builder writes a computed zero as 0x0000.
+ * Nor can its quoted-TCP one: inside an ICMP error tshark trims the quoted
+ * packet to the bytes present and checks a TCP checksum over them, so a
+ * TCP segment quoted in part (an error cut to its size limit) is called
+ * bad although its checksum is right for the whole segment: not counted.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +21,13 @@ import { caseFrames } from "./generate.ts";
 /** tshark's "bad" checksum status in -T fields output (good is 1, unverified 2). */
 const BAD = "0";
 const FIELDS = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status"];
+
+/** The expected output is an ICMP error whose quote is cut (`quotelen`) and holds a TCP header. */
+function quotesCutTcp(c: Case): boolean {
+  const out = c.out ?? [];
+  const i = out.findIndex((l) => ("icmp" in l && l.icmp.quotelen !== undefined) || ("icmpv6" in l && l.icmpv6.quotelen !== undefined));
+  return i >= 0 && out.slice(i + 1).some((l) => "tcp" in l);
+}
 
 /** One line per expected output tshark finds a bad checksum in; empty when all are good. */
 export async function tsharkChecksumProblems(cases: Case[]): Promise<string[]> {
@@ -37,7 +48,7 @@ export async function tsharkChecksumProblems(cases: Case[]): Promise<string[]> {
     const problems: string[] = [];
     checked.forEach((c, i) => {
       const cols = (lines[i] ?? "").split("\t");
-      const bad = FIELDS.filter((_, j) => (cols[j] ?? "").split(",").includes(BAD));
+      const bad = FIELDS.filter((f, j) => (cols[j] ?? "").split(",").includes(BAD) && !(f === "tcp.checksum.status" && quotesCutTcp(c)));
       if (bad.length) problems.push(`${c.file}: ${c.name}: tshark calls ${bad.join(", ")} bad in the expected output`);
     });
     if (lines.length < checked.length) problems.push(`tshark printed ${lines.length} lines for ${checked.length} frames`);
