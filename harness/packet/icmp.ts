@@ -6,7 +6,7 @@
  */
 import { formatIpv4, parseIpv4 } from "./addr.ts";
 import { badChecksum, inetChecksum, pseudoHeader6 } from "./checksum.ts";
-import { hexToBytes } from "./hex.ts";
+import { bytesToHex, hexToBytes } from "./hex.ts";
 import type { IcmpExtFields, IcmpFields } from "./layers.ts";
 import { IPPROTO } from "./numbers.ts";
 import type { Pseudo } from "./tcp.ts";
@@ -102,6 +102,33 @@ export function encodeIcmpExt(e: IcmpExtFields): Buffer {
   const right = inetChecksum(ext);
   ext.writeUInt16BE(e.chksum === undefined ? right : e.chksum === "bad" ? badChecksum(right) : e.chksum, 2);
   return ext;
+}
+
+/**
+ * The extension structure after an error's original datagram field, read
+ * as RFC 4884 says (section 4/5): the type carries a length attribute, the
+ * field is at least 128 bytes and an extension header follows it, and its
+ * objects tile the rest exactly. `start` is the quote's first byte, `end`
+ * the message's end. undefined when there is none (or it is not one).
+ */
+export function decodeIcmpExt(
+  b: Buffer,
+  start: number,
+  end: number,
+  family: Family,
+  f: IcmpFields,
+): { field: number; ext: IcmpExtFields } | undefined {
+  const field = (f.length ?? 0) * (family === 4 ? 4 : 8);
+  if (field < 128 || start + field + 4 > end) return undefined;
+  const objects: IcmpExtFields["objects"] = [];
+  for (let o = start + field + 4; o < end; ) {
+    const len = o + 4 <= end ? b.readUInt16BE(o) : 0;
+    if (len < 4 || o + len > end) return undefined;
+    objects.push({ class: b[o + 2], ctype: b[o + 3], data: bytesToHex(b.subarray(o + 4, o + len)) });
+    o += len;
+  }
+  const h = start + field;
+  return { field, ext: { version: b[h] >> 4, chksum: b.readUInt16BE(h + 2), objects } };
 }
 
 /**
