@@ -48,7 +48,6 @@ struct quoted4 {
 	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
 	__be32 word;      /* has_word: the new word */
 	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
-	struct icmp_fit fit; /* the translated message's length and extension (icmp_size.h) */
 };
 
 /* The first 20 bytes of the quoted IPv4 header into q->ip, checked; 0 or -1. */
@@ -275,11 +274,11 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 					   const struct icmpw *ic4, struct out6 *out, struct xlat4 *x,
 					   struct quoted4 *q, __u64 *sum)
 {
+	struct icmp_ext_buf *fit;
+
 	q->start = x->l4_off + sizeof(struct icmphdr);
 	/* RFC 4884: the quote is the original datagram field, an extension may follow it */
-	q->fit.field = icmp_ext_field(icmp4_has_length(ic4->type) ? ic4->rest.b[1] : 0, 4, x->end - q->start);
-	q->end = q->start + q->fit.field;
-	q->fit.ext_len = x->end - q->end;
+	q->end = q->start + icmp_ext_field(icmp4_has_length(ic4->type) ? ic4->rest.b[1] : 0, 4, x->end - q->start);
 	if (quoted_ip4(skb, q))
 		return NAT64_DROP_INNER; /* the quote holds no usable IPv4 header */
 	if (icmp4_to_6(ic4, &out->l4.icmp, q->tot_len) == ICMP_DROP)
@@ -293,13 +292,15 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 		return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 	*sum = q->sum;
 	/* RFC 4443 2.4 (c): at most 1280 bytes; RFC 4884: the field in 8-byte words, the extension after it */
-	icmp_fit_plan(&q->fit, x->l4_off, x->end, (int)(IP6_HLEN + q->frag_len) - (int)q->hlen,
-		      ICMP_ROOM(ICMP6_ERR_MAX, IP6_HLEN), 8, icmp6_has_length(out->l4.icmp.type));
-	if (icmp_fit_sum(skb, &q->fit, sum) || icmp_fit_prepare(skb, &q->fit))
+	if (icmp_fit(skb, x->l4_off, x->end, q->end - q->start,
+		     ICMP_FIT_HOW(1, icmp6_has_length(out->l4.icmp.type), (int)(IP6_HLEN + q->frag_len) - (int)q->hlen)))
 		return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
-	if (icmp6_has_length(out->l4.icmp.type))
-		out->l4.icmp.rest.b[0] = q->fit.attr;
-	x->l4_len = q->fit.len;
+	fit = icmp_ext_buf_get();
+	if (!fit)
+		return NAT64_DROP_HELPER; /* the per-CPU map always exists: never taken */
+	*sum += fit->fit.sum;
+	out->l4.icmp.rest.b[0] |= fit->fit.attr; /* 0 where the type has no length attribute */
+	x->l4_len = fit->fit.len;
 	if (x->l4_len > IP_LEN_MAX)
 		return NAT64_DROP_BAD_HEADER; /* too long for the Payload Length (a knock-out build's) */
 	out->ip6.payload_len = bpf_htons(x->l4_len);
@@ -388,7 +389,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
 	}
-	if (x->quoted && icmp_fit_trim(skb, &q->fit))
+	if (x->quoted && icmp_fit_trim(skb))
 		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
@@ -409,7 +410,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		if (q->has_word &&
 		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
-		if (icmp_fit_place(skb, &q->fit, IP6_OFF))
+		if (icmp_fit_place(skb, IP6_OFF))
 			return NAT64_DROP_HELPER; /* the extension could not be moved */
 		return 0;
 	}

@@ -48,7 +48,6 @@ struct quoted6 {
 	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
 	__be32 word;      /* has_word: the new word */
 	__u64 sum;
-	struct icmp_fit fit; /* the translated message's length and extension (icmp_size.h) */
 };
 
 /* 0, or -1 to drop. */
@@ -238,27 +237,28 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 				     struct scratch *sc, struct out4 *out, struct xlat6 *x, struct quoted6 *q)
 {
 	__u32 icmp_len = x->l4_len; /* the ICMPv6 message's length, for its pseudo-header */
+	struct icmp_ext_buf *fit;
 	__u64 sum = 0;
 
 	if (x->quoted) {
 		q->cfg = *cfg;
 		q->start = x->w.off + sizeof(struct icmp6hdr);
 		/* RFC 4884: the quote is the original datagram field, an extension may follow it */
-		q->fit.field = icmp_ext_field(icmp6_has_length(x->ic6.type) ? x->ic6.rest.b[0] : 0, 8, x->end - q->start);
-		q->end = q->start + q->fit.field;
-		q->fit.ext_len = x->end - q->end;
+		q->end = q->start + icmp_ext_field(icmp6_has_length(x->ic6.type) ? x->ic6.rest.b[0] : 0, 8, x->end - q->start);
 		q->sum = 0;
 		if (quoted_6to4(skb, q, out))
 			return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 		sum = q->sum;
 		/* RFC 1812 4.3.2.3: at most 576 bytes; RFC 4884: the field in 4-byte words, the extension after it */
-		icmp_fit_plan(&q->fit, x->w.off, x->end, (int)IP4_HLEN - (int)(IP6_HLEN + q->ext_len),
-			      ICMP_ROOM(ICMP4_ERR_MAX, IP4_HLEN), 4, icmp4_has_length(out->icmp.type));
-		if (icmp_fit_sum(skb, &q->fit, &sum) || icmp_fit_prepare(skb, &q->fit))
+		if (icmp_fit(skb, x->w.off, x->end, q->end - q->start,
+			     ICMP_FIT_HOW(0, icmp4_has_length(out->icmp.type), (int)IP4_HLEN - (int)(IP6_HLEN + q->ext_len))))
 			return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
-		if (icmp4_has_length(out->icmp.type))
-			out->icmp.rest.b[1] = q->fit.attr;
-		x->l4_len = q->fit.len;
+		fit = icmp_ext_buf_get();
+		if (!fit)
+			return NAT64_DROP_HELPER; /* the per-CPU map always exists: never taken */
+		sum += fit->fit.sum;
+		out->icmp.rest.b[1] |= fit->fit.attr; /* 0 where the type has no length attribute */
+		x->l4_len = fit->fit.len;
 	}
 	if (ip4_from_ip6(&out->ip, ip6, &x->w, x->l4_len, x->saddr, x->daddr, sc))
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
@@ -288,7 +288,7 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP4_OFF + sizeof(struct icmphdr) + IP4_HLEN;
 	}
-	if (x->quoted && icmp_fit_trim(skb, &q->fit))
+	if (x->quoted && icmp_fit_trim(skb))
 		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 + IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
@@ -307,7 +307,7 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		if (q->has_word &&
 		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
-		if (icmp_fit_place(skb, &q->fit, IP4_OFF))
+		if (icmp_fit_place(skb, IP4_OFF))
 			return NAT64_DROP_HELPER; /* the extension could not be moved */
 		return 0;
 	}

@@ -20,10 +20,12 @@
  *          extension (or none, length attribute 0), then the rest of the
  *          quote.
  *
- * The plan (icmp_fit_plan) is made before the packet changes; the bytes it
+ * The plan (icmp_fit) is made before the packet changes; the bytes it
  * removes leave the outer checksum incrementally (a wrong checksum stays
  * exactly as wrong); in the rewrite stage icmp_fit_trim resizes the frame
- * and icmp_fit_place moves the extension.
+ * and icmp_fit_place moves the extension. All three are global functions
+ * taking scalars, their state in a per-CPU map: the caller's verification
+ * does not multiply by their branches.
  *
  * Knock-out builds: -DNAT64_NO_ICMP_SIZE_LIMIT (no cut) and
  * -DNAT64_NO_RFC4884 (every error read as one without extension).
@@ -48,8 +50,25 @@ _Static_assert(ICMP_PAD_MAX >= IP6_HLEN - IP4_HLEN + MAX_QEXT, "padding that fit
 #define ICMP_ROOM(max, hlen) ((max) - (hlen) - 8) /* bytes after the ICMP header */
 #endif
 
-/* The extension on its way: saved before the packet changes, written back after. */
+/* What icmp_fit decides for one error; offsets are frame offsets of the input. */
+struct icmp_fit {
+	__u32 quote;   /* the translated quote's bytes kept */
+	__u32 pad;     /* zero bytes after them (RFC 4884: to the word, and to 128) */
+	__u32 ext_out; /* the extension's bytes kept: all or none */
+	__u32 len;     /* the translated ICMP message's length */
+	__u32 in_len;  /* the input frame's length that becomes the planned message's */
+	__u16 sum;     /* what the outer checksum's sum gains: the complement of the bytes left out */
+	__u8 attr;     /* the translated length attribute */
+	__u8 resize;   /* the message's length differs from a plain translation's */
+	__u8 move;     /* and the extension moves */
+};
+
+/*
+ * The plan, and the extension on its way (saved before the packet changes,
+ * written back after), per CPU: the stages of one packet run on one CPU.
+ */
 struct icmp_ext_buf {
+	struct icmp_fit fit;
 	__u8 b[ICMP_EXT_MAX];
 	__u8 zero[ICMP_EXT_CHUNK]; /* never written: the padding's zeros */
 };
@@ -61,22 +80,12 @@ struct {
 	__type(value, struct icmp_ext_buf);
 } nat64_icmp_ext SEC(".maps");
 
-/* What icmp_fit_plan decides for one error; offsets are frame offsets of the input. */
-struct icmp_fit {
-	__u32 field;   /* in: the original datagram field (the whole quote without extension) */
-	__u32 ext_len; /* in: the extension structure after it; 0 without */
-	__u32 quote;   /* the translated quote's bytes kept */
-	__u32 pad;     /* zero bytes after them (RFC 4884: to the word, and to 128) */
-	__u32 ext_out; /* the extension's bytes kept: ext_len or 0 */
-	__u32 len;     /* the translated ICMP message's length */
-	__u32 cut;     /* the input's bytes from cut to rm_end are left out */
-	__u32 rm_end;
-	__u32 ext_in;  /* where the extension starts */
-	__u32 in_len;  /* the input frame's length that becomes the planned message's */
-	__u8 attr;     /* the translated length attribute */
-	__u8 resize;   /* the message's length differs from a plain translation's */
-	__u8 move;     /* and the extension moves */
-};
+static __always_inline struct icmp_ext_buf *icmp_ext_buf_get(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&nat64_icmp_ext, &key);
+}
 
 /* The ICMPv4 errors with an RFC 4884 length attribute (byte 5): RFC 4884 4.6. */
 static __always_inline int icmp4_has_length(__u8 type)
@@ -114,50 +123,6 @@ static __always_inline __u32 icmp_ext_field(__u32 attr, __u32 unit, __u32 avail)
 #endif
 }
 
-/*
- * Decide the translated message (RFC 7915 4.2/5.2, RFC 4884 4 and 5):
- * `msg` and `end` frame the input message, `d` is what translating the
- * quoted headers adds to the quote (negative 6to4), `room` the bytes the
- * size limit leaves after the ICMP header, `unit` the output's word and
- * `carries` whether the output type has a length attribute (RFC 4884 4.6).
- */
-static __always_inline void icmp_fit_plan(struct icmp_fit *f, __u32 msg, __u32 end, int d, __u32 room, __u32 unit,
-					  int carries)
-{
-	__u32 fo = f->field + d; /* the translated field as quoted, before any padding */
-	__u32 q = 0;            /* the translated field as sent: quote and padding */
-
-	f->ext_out = 0;
-	if (f->ext_len && carries) {
-		/* RFC 4884 4.1/4.4: padded to the word, at least 128 bytes */
-		q = fo < ICMP_EXT_ORIG_DGRAM_MIN ? ICMP_EXT_ORIG_DGRAM_MIN : (fo + unit - 1) & ~(unit - 1);
-		/* too long: the quote gives way first, down to 128 bytes, then the extension goes whole */
-		if (q + f->ext_len > room && ICMP_EXT_ORIG_DGRAM_MIN + f->ext_len <= room)
-			q = (room - f->ext_len) & ~(unit - 1);
-		if (q + f->ext_len <= room)
-			f->ext_out = f->ext_len;
-	}
-	if (!f->ext_out)
-		q = fo < room ? fo : room; /* no extension (or dropped): the quote, cut at the end */
-	f->quote = q < fo ? q : fo;
-	f->pad = q - f->quote;
-	f->attr = f->ext_out ? q / unit : 0; /* RFC 4884: an error without extension says 0 */
-	f->len = sizeof(struct icmphdr) + q + f->ext_out;
-	f->ext_in = msg + sizeof(struct icmphdr) + f->field;
-	f->cut = msg + sizeof(struct icmphdr) + f->quote - d;
-	f->rm_end = f->ext_out ? f->ext_in : end;
-	f->in_len = msg + f->len - d;
-	f->resize = f->len != end - msg + d;
-	f->move = f->ext_out && q != fo;
-}
-
-static __always_inline struct icmp_ext_buf *icmp_ext_buf_get(void)
-{
-	__u32 key = 0;
-
-	return bpf_map_lookup_elem(&nat64_icmp_ext, &key);
-}
-
 /* Copy the `len` extension bytes at `from` aside, before the packet changes: 0, or -1 if unreadable. */
 SUBPROG int icmp_ext_save(struct __sk_buff *skb, __u32 from, __u32 len)
 {
@@ -174,6 +139,69 @@ SUBPROG int icmp_ext_save(struct __sk_buff *skb, __u32 from, __u32 len)
 		if (bpf_skb_load_bytes(skb, from + off, &buf->b[off], BOUNDED(n, ICMP_EXT_CHUNK)))
 			return -1; /* beyond the frame: cannot happen, the message was checked */
 	}
+	return 0;
+}
+
+/* icmp_fit's last argument: direction (the output's limit and word), length attribute out, growth of the quote. */
+#define ICMP_FIT_TO6 0x1     /* ICMPv4 -> ICMPv6: 1280 bytes, 8-byte words */
+#define ICMP_FIT_CARRIES 0x2 /* the output type has a length attribute (RFC 4884 4.6) */
+#define ICMP_FIT_HOW(to6, carries, d) \
+	(((to6) ? ICMP_FIT_TO6 : 0) | ((carries) ? ICMP_FIT_CARRIES : 0) | (((__u32)(d) & 0xffff) << 16))
+
+/*
+ * Decide the translated message and record it in the map's `fit` (RFC 7915
+ * 4.2/5.2, RFC 4884 4 and 5): `msg` and `end` frame the input message,
+ * `field` is its original datagram field (icmp_ext_field), `how` packs
+ * the direction, whether the output carries a length attribute, and `d`,
+ * what translating the quoted headers adds to the quote (negative 6to4).
+ * The bytes left out are summed and the extension saved now, before the
+ * packet changes. A global function: verified once, not in every state of
+ * the caller. 0, or -1 if the bytes could not be read.
+ */
+SUBPROG int icmp_fit(struct __sk_buff *skb, __u32 msg, __u32 end, __u32 field, __u32 how)
+{
+	struct icmp_ext_buf *buf = icmp_ext_buf_get();
+	struct icmp_fit *f;
+	int d = (__s16)(how >> 16);
+	__u32 unit = how & ICMP_FIT_TO6 ? 8 : 4;
+	__u32 room = how & ICMP_FIT_TO6 ? ICMP_ROOM(ICMP6_ERR_MAX, IP6_HLEN) : ICMP_ROOM(ICMP4_ERR_MAX, IP4_HLEN);
+	__u32 avail = end - msg - sizeof(struct icmphdr), ext_len, fo, q = 0, cut, rm_end;
+
+	if (!buf || field > avail)
+		return -1; /* never: the map exists, and the field lies in the message */
+	f = &buf->fit;
+	ext_len = avail - field;
+	fo = field + d; /* the translated field as quoted, before any padding */
+	f->ext_out = 0;
+	if (ext_len && (how & ICMP_FIT_CARRIES)) {
+		/* RFC 4884 4.1/4.4: padded to the word, at least 128 bytes */
+		q = fo < ICMP_EXT_ORIG_DGRAM_MIN ? ICMP_EXT_ORIG_DGRAM_MIN : (fo + unit - 1) & ~(unit - 1);
+		/* too long: the quote gives way first, down to 128 bytes, then the extension goes whole */
+		if (q + ext_len > room && ICMP_EXT_ORIG_DGRAM_MIN + ext_len <= room)
+			q = (room - ext_len) & ~(unit - 1);
+		if (q + ext_len <= room)
+			f->ext_out = ext_len;
+	}
+	if (!f->ext_out)
+		q = fo < room ? fo : room; /* no extension (or dropped): the quote, cut at the end */
+	f->quote = q < fo ? q : fo;
+	f->pad = q - f->quote;
+	f->attr = f->ext_out ? q / unit : 0; /* RFC 4884: an error without extension says 0 */
+	f->len = sizeof(struct icmphdr) + q + f->ext_out;
+	f->in_len = msg + f->len - d;
+	f->resize = f->len != end - msg + d;
+	f->move = f->ext_out && q != fo;
+	/* RFC 1624: the bytes left out leave the outer checksum (a wrong one stays as wrong) */
+	f->sum = 0;
+	cut = msg + sizeof(struct icmphdr) + f->quote - d;
+	rm_end = f->ext_out ? msg + sizeof(struct icmphdr) + field : end;
+	if (cut < rm_end) {
+		if (sum_bytes(skb, cut, rm_end - cut))
+			return -1; /* cannot happen: the bytes are inside the message */
+		f->sum = ~fold64(sum_scratch());
+	}
+	if (f->move && icmp_ext_save(skb, msg + sizeof(struct icmphdr) + field, f->ext_out))
+		return -1; /* cannot happen: the extension is inside the message */
 	return 0;
 }
 
@@ -209,47 +237,34 @@ SUBPROG int icmp_ext_restore(struct __sk_buff *skb, __u32 pad_off, __u32 ext_off
 }
 
 /*
- * Take the bytes the plan leaves out of the outer checksum's `sum`
- * (RFC 1624: their sum is subtracted): *sum updated, 0, or -1 if unreadable.
- */
-static __always_inline int icmp_fit_sum(struct __sk_buff *skb, const struct icmp_fit *f, __u64 *sum)
-{
-	if (f->cut >= f->rm_end)
-		return 0; /* nothing left out */
-	if (sum_bytes(skb, f->cut, f->rm_end - f->cut))
-		return -1; /* cannot happen: the bytes are inside the message */
-	*sum += (__u16)~fold64(sum_scratch());
-	return 0;
-}
-
-/* Save the extension if the plan moves it: 0, or -1. */
-static __always_inline int icmp_fit_prepare(struct __sk_buff *skb, const struct icmp_fit *f)
-{
-	if (!f->move)
-		return 0; /* the extension stays where the header change leaves it, or there is none */
-	return icmp_ext_save(skb, f->ext_in, f->ext_out);
-}
-
-/*
  * The rewrite's first step, before the header change: the frame cut (or
  * grown) to the length that becomes the planned message's. First, so that
  * the header change never makes a frame longer than the device allows.
+ * 0, or -1 if the kernel could not.
  */
-static __always_inline int icmp_fit_trim(struct __sk_buff *skb, const struct icmp_fit *f)
+SUBPROG int icmp_fit_trim(struct __sk_buff *skb)
 {
-	if (!f->resize)
+	struct icmp_ext_buf *buf = icmp_ext_buf_get();
+
+	if (!buf)
+		return -1; /* never: the map exists */
+	if (!buf->fit.resize)
 		return 0; /* a plain translation: nothing cut, padded or moved */
-	return bpf_skb_change_tail(skb, f->in_len, 0) ? -1 : 0;
+	return bpf_skb_change_tail(skb, buf->fit.in_len, 0) ? -1 : 0;
 }
 
 /* The rewrite's last step: the extension moved behind the padded quote, whose ICMP header is at `msg`. */
-static __always_inline int icmp_fit_place(struct __sk_buff *skb, const struct icmp_fit *f, __u32 msg)
+SUBPROG int icmp_fit_place(struct __sk_buff *skb, __u32 msg)
 {
-	__u32 pad_off = msg + sizeof(struct icmphdr) + f->quote;
+	struct icmp_ext_buf *buf = icmp_ext_buf_get();
+	__u32 pad_off;
 
-	if (!f->move)
+	if (!buf)
+		return -1; /* never: the map exists */
+	if (!buf->fit.move)
 		return 0; /* the extension is where the header change left it, or there is none */
-	return icmp_ext_restore(skb, pad_off, pad_off + f->pad, f->ext_out);
+	pad_off = msg + sizeof(struct icmphdr) + buf->fit.quote;
+	return icmp_ext_restore(skb, pad_off, pad_off + buf->fit.pad, buf->fit.ext_out);
 }
 
 #endif
