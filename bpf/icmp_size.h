@@ -130,7 +130,7 @@ SUBPROG int icmp_ext_save(struct __sk_buff *skb, __u32 from, __u32 len)
 	__u32 off, n;
 
 	if (!buf || len > ICMP_EXT_MAX)
-		return -1; /* never: the map exists, and icmp_fit_plan keeps no longer extension */
+		return -1; /* never: the map exists, and icmp_fit keeps no longer extension */
 	for (__u32 i = 0; i < ICMP_EXT_MAX / ICMP_EXT_CHUNK; i++) {
 		off = i * ICMP_EXT_CHUNK;
 		if (off >= len)
