@@ -34,22 +34,6 @@ struct xlat4 {
 	__u16 udp_check;  /* L4_FIX_WRITE: the computed UDP checksum */
 };
 
-/* The quoted packet of an ICMPv4 error, and what translating it gives. */
-struct quoted4 {
-	struct nat64_config cfg;
-	struct iphdr ip;  /* in: the quoted IPv4 header's first 20 bytes (quoted_ip4) */
-	__u32 start, end; /* in: where the quoted packet starts and the message ends */
-	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
-	__u32 hlen;       /* quoted IPv4 header length */
-	__u32 tot_len;    /* quoted Total Length, as the quote says */
-	__u32 frag_len;   /* sizeof(struct frag6) if the quoted packet gets a Fragment header, else 0 */
-	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
-	int has_word;     /* the quoted L4 header's checksum word is rewritten */
-	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
-	__be32 word;      /* has_word: the new word */
-	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
-};
-
 /* The first 20 bytes of the quoted IPv4 header into q->ip, checked; 0 or -1. */
 static __always_inline int quoted_ip4(struct __sk_buff *skb, struct quoted4 *q)
 {
@@ -63,21 +47,26 @@ static __always_inline int quoted_ip4(struct __sk_buff *skb, struct quoted4 *q)
 }
 
 /*
- * The quoted packet of an ICMP error (RFC 7915 4.3): IPv4 header -> IPv6
+ * The quoted packet of an ICMP error (RFC 7915 4.3), from and into the
+ * scratch (q4: struct quoted4, in nat64.c; o6): IPv4 header -> IPv6
  * (out->qip6, out->qfrag), its L4 checksum word fixed (q->word); q->sum
  * gathers the change of every byte the outer checksum covers. 0, or -1 to
  * drop.
  */
-SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *q, struct out6 *out)
+SUBPROG int quoted_4to6(struct __sk_buff *skb)
 {
 	struct scratch *opts = scratch_get();
+	struct quoted4 *q;
+	struct out6 *out;
 	const struct iphdr *qip;
 	__be32 old_word;
 	__u64 pseudo;
 	__u32 opt_len;
 
-	if (!q || !out || !opts)
-		return -1; /* the verifier's NULL checks: never taken */
+	if (!opts)
+		return -1; /* the per-CPU scratch always exists: never taken */
+	q = &opts->q4;
+	out = &opts->o6;
 	qip = &q->ip;
 	q->frag_len = ip6_from_ip4(&out->qip6, &out->qfrag, qip, &q->cfg, q->tot_len - q->hlen);
 	q->sum = sum16(&out->qip6, IP6_HLEN, sub16(qip, IP4_HLEN, q->sum));
@@ -288,7 +277,7 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 		return 0; /* knock-out build: the quote is copied as it is */
 	q->cfg = *cfg;
 	q->sum = 0;
-	if (quoted_4to6(skb, q, out))
+	if (quoted_4to6(skb))
 		return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 	*sum = q->sum;
 	/* RFC 4443 2.4 (c): at most 1280 bytes; RFC 4884: the field in 8-byte words, the extension after it */
@@ -432,7 +421,7 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	const struct iphdr *ip4; /* the packet's own: read in place until the header change */
 	struct scratch *sc;
 	struct xlat4 x = { .kind = NAT64_XLAT_OTHER, .fix = L4_FIX_NONE, .csum_flags = BPF_F_PSEUDO_HDR };
-	struct quoted4 q; /* set in the ICMP error path only: no per-packet zeroing */
+	struct quoted4 *q; /* in the scratch, set in the ICMP error path only: no per-packet zeroing */
 	void *head;
 	int drop;
 
@@ -452,10 +441,11 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	if (drop)
 		return drop_for(D4, drop); /* damaged, or a source route (RFC 7915 4.1) */
 	build_ip6(ip4, cfg, &sc->o6, &x);
-	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, &q);
+	q = &sc->q4;
+	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* an L4 part we cannot translate whole */
-	drop = rewrite_4to6(skb, &sc->o6, &x, &q);
+	drop = rewrite_4to6(skb, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* a kernel helper failed: dropped, never sent half-translated */
 	return count(D4, x.kind, XLAT_DONE);

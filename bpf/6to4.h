@@ -33,35 +33,24 @@ struct xlat6 {
 };
 
 /*
- * The quoted packet of an ICMPv6 error (RFC 7915 5.3), at q->start up to
- * q->end: its IPv6 header becomes IPv4 (out->qip), the checksum word of its
- * L4 header is fixed (q->word at q->word_off, if has_word), and q->sum
- * gathers the change of every byte the outer ICMP checksum covers.
+ * The quoted packet of an ICMPv6 error, from and into the scratch: q6 (struct
+ * quoted6, in nat64.c) and o4. 0, or -1 to drop.
  */
-struct quoted6 {
-	struct nat64_config cfg;
-	__u32 start, end; /* in: where the quoted packet starts and the message ends */
-	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
-	__u32 ext_len;    /* bytes of quoted extension headers */
-	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
-	int has_word;     /* the quoted L4 header's checksum word is rewritten */
-	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
-	__be32 word;      /* has_word: the new word */
-	__u64 sum;
-};
-
-/* 0, or -1 to drop. */
-SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *out)
+SUBPROG int quoted_6to4(struct __sk_buff *skb)
 {
 	struct scratch *ext = scratch_get();
+	struct quoted6 *q;
+	struct out4 *out;
 	struct ipv6hdr qip6;
 	struct walk6 qw;
 	__be32 saddr, daddr, old_word;
 	__u32 plen, ext_len;
 	__u64 pseudo;
 
-	if (!q || !out || !ext)
-		return -1; /* the verifier's NULL checks: never taken */
+	if (!ext)
+		return -1; /* the per-CPU scratch always exists: never taken */
+	q = &ext->q6;
+	out = &ext->o4;
 	if (q->start + IP6_HLEN > q->end || bpf_skb_load_bytes(skb, q->start, &qip6, IP6_HLEN))
 		return -1; /* the quote is shorter than an IPv6 header */
 	if (qip6.version != 6)
@@ -69,8 +58,9 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *o
 	/* the quoted packet went the other way: its addresses must be in the prefix too */
 	if (prefix_extract(&q->cfg, &qip6.saddr, &saddr) || prefix_extract(&q->cfg, &qip6.daddr, &daddr))
 		return -1; /* an address outside the prefix has no IPv4 form */
-	if (walk6(skb, q->start + IP6_HLEN, qip6.nexthdr, q->end, &qw))
+	if (walk6(skb, q->start + IP6_HLEN, qip6.nexthdr, q->end))
 		return -1; /* quoted extension headers we cannot walk or translate */
+	qw = ext->w6;
 	q->ext_len = qw.off - (q->start + IP6_HLEN);
 	plen = bpf_ntohs(qip6.payload_len);
 	if (q->ext_len > MAX_QEXT || plen < q->ext_len)
@@ -160,7 +150,8 @@ static __always_inline int echo_reply_all_zero(struct __sk_buff *skb, const stru
  * Check: the Payload Length fits the frame, and the extension headers are
  * ones RFC 7915 5.1 translates (walk6).
  */
-static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr *ip6, struct xlat6 *x)
+static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr *ip6, struct scratch *sc,
+				     struct xlat6 *x)
 {
 	__u32 plen = bpf_ntohs(ip6->payload_len);
 	int drop;
@@ -171,9 +162,10 @@ static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr
 	if (x->end > skb->len)
 		return NAT64_DROP_TRUNCATED; /* the packet claims more bytes than the frame has */
 	if (is_ext(ip6->nexthdr)) {
-		drop = walk6(skb, IP6_OFF, ip6->nexthdr, x->end, &x->w);
+		drop = walk6(skb, IP6_OFF, ip6->nexthdr, x->end);
 		if (drop)
 			return drop; /* a header RFC 7915 5.1 does not translate, or a chain we cannot walk */
+		x->w = sc->w6;
 	} else { /* no extension headers: no walk (a subprogram call) */
 		x->w.off = IP6_OFF;
 		x->w.proto = ip6->nexthdr;
@@ -246,7 +238,7 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 		/* RFC 4884: the quote is the original datagram field, an extension may follow it */
 		q->end = q->start + icmp_ext_field(icmp6_has_length(x->ic6.type) ? x->ic6.rest.b[0] : 0, 8, x->end - q->start);
 		q->sum = 0;
-		if (quoted_6to4(skb, q, out))
+		if (quoted_6to4(skb))
 			return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 		sum = q->sum;
 		/* RFC 1812 4.3.2.3: at most 576 bytes; RFC 4884: the field in 4-byte words, the extension after it */
@@ -327,7 +319,7 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 	struct scratch *sc;
 	struct out4 *out;
 	struct xlat6 x = { .kind = NAT64_XLAT_OTHER, .fix = L4_FIX_NONE, .csum_flags = BPF_F_PSEUDO_HDR };
-	struct quoted6 q; /* set in the ICMP error path only: no per-packet zeroing */
+	struct quoted6 *q; /* in the scratch, set in the ICMP error path only: no per-packet zeroing */
 	void *head;
 	int drop;
 
@@ -340,6 +332,7 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 	if (!cfg)
 		return PASS(D6, PASS_BAD_CONFIG); /* the map holds an invalid prefix length: translate nothing */
 	out = &sc->o4;
+	q = &sc->q6;
 	head = pkt_head(skb, IP6_OFF);
 	if (!head)
 		return DROP(D6, DROP_TRUNCATED); /* shorter than an IPv6 header */
@@ -348,7 +341,7 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 		return DROP(D6, DROP_BAD_HEADER); /* EtherType IPv6, yet not version 6 */
 	if (prefix_extract(cfg, &ip6->saddr, &x.saddr) || prefix_extract(cfg, &ip6->daddr, &x.daddr))
 		return PASS(D6, PASS_NOT_PREFIX); /* an address outside the prefix: not for the translator */
-	drop = check_ip6(skb, ip6, &x);
+	drop = check_ip6(skb, ip6, sc, &x);
 	if (drop)
 		return drop_for(D6, drop); /* damaged, or a header RFC 7915 5.1 does not translate */
 
@@ -368,10 +361,10 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 	drop = l4_6to4(skb, out, &x);
 	if (drop)
 		return drop_for(D6, drop); /* an L4 header we cannot translate whole */
-	drop = build_ip4(skb, ip6, cfg, sc, out, &x, &q);
+	drop = build_ip4(skb, ip6, cfg, sc, out, &x, q);
 	if (drop)
 		return drop_for(D6, drop); /* the quoted packet or the new header cannot be built */
-	drop = rewrite_6to4(skb, out, &x, &q);
+	drop = rewrite_6to4(skb, out, &x, q);
 	if (drop)
 		return drop_for(D6, drop); /* a kernel helper failed: dropped, never sent half-translated */
 	return count(D6, x.kind, XLAT_DONE);

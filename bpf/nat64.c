@@ -147,14 +147,67 @@ struct out6 { /* what 4to6 writes at offset 0, laid out to keep the IP headers 4
 	struct frag6 qfrag;
 };
 
+struct walk6 {
+	__u32 off;  /* offset of the upper-layer header (or fragment data) */
+	__u8 proto; /* its protocol */
+	__u8 frag;  /* a Fragment header was seen */
+	__u8 mf;
+	__u16 foff; /* fragment offset, 8-byte units */
+	__be32 id;
+};
+
+/*
+ * The quoted packet of an ICMPv6 error (RFC 7915 5.3), at q->start up to
+ * q->end: its IPv6 header becomes IPv4 (out->qip), the checksum word of its
+ * L4 header is fixed (q->word at q->word_off, if has_word), and q->sum
+ * gathers the change of every byte the outer ICMP checksum covers.
+ */
+struct quoted6 {
+	struct nat64_config cfg;
+	__u32 start, end; /* in: where the quoted packet starts and the message ends */
+	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
+	__u32 ext_len;    /* bytes of quoted extension headers */
+	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
+	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
+	__be32 word;      /* has_word: the new word */
+	__u64 sum;
+};
+
+/* The quoted packet of an ICMPv4 error, and what translating it gives. */
+struct quoted4 {
+	struct nat64_config cfg;
+	struct iphdr ip;  /* in: the quoted IPv4 header's first 20 bytes (quoted_ip4) */
+	__u32 start, end; /* in: where the quoted packet starts and the message ends */
+	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
+	__u32 hlen;       /* quoted IPv4 header length */
+	__u32 tot_len;    /* quoted Total Length, as the quote says */
+	__u32 frag_len;   /* sizeof(struct frag6) if the quoted packet gets a Fragment header, else 0 */
+	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
+	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
+	__be32 word;      /* has_word: the new word */
+	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
+};
+
 /*
  * Space off the 512-byte stack (the program and one subprogram share it):
- * per CPU, so never shared between two runs at once.
+ * per CPU, so never shared between two runs at once. It also carries what
+ * the global subprograms (SUBPROG) and their callers exchange: those take
+ * only scalars and the skb (see csum.h), so walk6() leaves its result in w6,
+ * and quoted_6to4()/quoted_4to6() read and write q6/q4 and o4/o6 here.
  */
 struct scratch {
 	union {
-		struct out4 o4;
-		struct out6 o6;
+		struct { /* 6to4 */
+			struct out4 o4;
+			struct walk6 w6; /* walk6()'s result */
+			struct quoted6 q6;
+		};
+		struct { /* 4to6 */
+			struct out6 o6;
+			struct quoted4 q4;
+		};
 	};
 	__u8 b[SCRATCH];
 	__u64 sum;
@@ -371,15 +424,6 @@ static __always_inline __u16 pseudo_diff(const struct nat64_config *c, const voi
 
 /* ---- IPv6 extension headers ------------------------------------------ */
 
-struct walk6 {
-	__u32 off;  /* offset of the upper-layer header (or fragment data) */
-	__u8 proto; /* its protocol */
-	__u8 frag;  /* a Fragment header was seen */
-	__u8 mf;
-	__u16 foff; /* fragment offset, 8-byte units */
-	__be32 id;
-};
-
 static __always_inline int is_ext(__u8 nh)
 {
 	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_DSTOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT;
@@ -389,14 +433,18 @@ static __always_inline int is_ext(__u8 nh)
  * Walk the extension headers from `off` (just after a 40-byte IPv6 header),
  * staying below `end`. RFC 7915 5.1: Hop-by-Hop, Destination Options and a
  * Routing header with Segments Left 0 are skipped (not translated); Segments
- * Left != 0 MUST NOT be translated. Returns 0 or a drop reason.
+ * Left != 0 MUST NOT be translated. Returns 0 or a drop reason; the walk
+ * in the scratch's w6.
  */
-SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct walk6 *w)
+SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end)
 {
+	struct scratch *sc = scratch_get();
+	struct walk6 *w; /* the result, left in the scratch for the caller */
 	__u8 h[8];
 
-	if (!w)
-		return NAT64_DROP_BAD_HEADER;
+	if (!sc)
+		return NAT64_DROP_HELPER; /* the per-CPU scratch always exists: never taken */
+	w = &sc->w6;
 	w->frag = 0;
 	w->mf = 0;
 	w->foff = 0;
