@@ -61,7 +61,7 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb)
 	const struct iphdr *qip;
 	__be32 old_word;
 	__u64 pseudo;
-	__u32 opt_len;
+	__u32 opt_len, msg_len;
 
 	if (!opts)
 		return -1; /* the per-CPU scratch always exists: never taken */
@@ -80,8 +80,8 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb)
 	}
 	q->l4_off = q->start + q->hlen;
 	q->has_word = 0;
-	if (ip6_only_proto(qip->protocol))
-		return -1; /* a quoted protocol number of one family only: as for a packet, not translated */
+	if (ip6_only_proto(qip->protocol) || qip->protocol == IPPROTO_IGMP)
+		return -1; /* a quoted protocol of one family only, or IGMP (RFC 7915 4.2): as for a packet */
 	if (bpf_ntohs(qip->frag_off) & IP_OFFSET)
 		return 0; /* a later fragment quoted: no L4 header to fix */
 	if (csum_word(qip->protocol, &q->word_off))
@@ -103,6 +103,10 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb)
 		pseudo = sum16(&out->qip6.saddr, 2 * sizeof(struct in6_addr), sub16(&qip->saddr, 2 * sizeof(__be32), 0));
 	if (quoted_csum_fix(&q->word, qip->protocol, pseudo, 1, q->word_len == sizeof(old_word)))
 		return -1; /* a quoted ICMP message that is not an echo */
+	msg_len = q->end - q->l4_off < q->tot_len - q->hlen ? q->end - q->l4_off : q->tot_len - q->hlen;
+	if (!CSUM_CHECK_KNOCKED_OUT && qip->protocol == IPPROTO_ICMP && q->word_len == sizeof(old_word) &&
+	    echo_reply_zero(skb, old_word, q->l4_off, msg_len))
+		return -1; /* a corrupt all-zero Echo Reply quoted (0x0000): ICMPv6 would make it right */
 	q->has_word = 1;
 	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
 	return 0;
@@ -320,6 +324,9 @@ static __always_inline int icmp_4to6(struct __sk_buff *skb, const struct nat64_c
 			return drop; /* its type, code or quote cannot be translated */
 	} else if (icmp4_to_6(&ic4, &out->l4.icmp, 0) != ICMP_INFO) {
 		return NAT64_DROP_ICMP_TYPE; /* no ICMPv6 counterpart (RFC 7915 4.2) */
+	} else if (!CSUM_CHECK_KNOCKED_OUT && echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
+		/* RFC 1071: all-zero bytes need 0xffff; with 0x0000 it is corrupt, and ICMPv6 would make it right */
+		return NAT64_DROP_BAD_CSUM;
 	}
 	check = ic4.zero;
 	ic4.zero = 0;
@@ -352,6 +359,9 @@ static __always_inline int l4_4to6(struct __sk_buff *skb, const struct iphdr *ip
 	case IPPROTO_ICMP:
 		drop = icmp_4to6(skb, cfg, out, x, q);
 		break;
+	case IPPROTO_AH:
+		drop = x->first ? ah_next(skb, x->l4_off, x->end) : 0;
+		break;
 	}
 	if (drop)
 		return drop; /* a cut, untranslatable or unsummable L4 header */
@@ -378,6 +388,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
 	}
+	trim_trailer(skb, x->end);
 	if (x->quoted && icmp_fit_trim(skb))
 		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
@@ -445,6 +456,13 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* an L4 part we cannot translate whole */
+	/*
+	 * RFC 7915 4.1 (Source Address): an illegal source (RFC 1812 5.3.7)
+	 * SHOULD be silently dropped, except in an ICMPv4 error, whose source
+	 * is translated "for the purpose of trouble shooting".
+	 */
+	if (x.kind != NAT64_XLAT_ICMP_ERR && ip4_martian_src(ip4->saddr))
+		return drop_for(D4, NAT64_DROP_BAD_SRC);
 	drop = rewrite_4to6(skb, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* a kernel helper failed: dropped, never sent half-translated */

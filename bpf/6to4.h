@@ -44,7 +44,7 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb)
 	struct ipv6hdr qip6;
 	struct walk6 qw;
 	__be32 saddr, daddr, old_word;
-	__u32 plen, ext_len;
+	__u32 plen, ext_len, msg_len;
 	__u64 pseudo;
 
 	if (!ext)
@@ -77,7 +77,7 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb)
 	}
 	q->l4_off = qw.off;
 	q->has_word = 0;
-	if (ip4_only_proto(qw.proto))
+	if (ip4_only_proto(qw.proto) || (ip6_only_proto(qw.proto) && qw.proto != IPPROTO_ICMPV6))
 		return -1; /* a quoted protocol number of one family only: as for a packet, not translated */
 	if (qw.frag && qw.foff)
 		return 0; /* a later fragment quoted: no L4 header to fix */
@@ -100,6 +100,10 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb)
 		pseudo = sum16(&out->qip.saddr, 2 * sizeof(__be32), sub16(&qip6.saddr, 2 * sizeof(struct in6_addr), 0));
 	if (quoted_csum_fix(&q->word, qw.proto, pseudo, 0, q->word_len == sizeof(old_word)))
 		return -1; /* a quoted ICMPv6 message that is not an echo */
+	/* the quoted message, as far as the quote holds it */
+	msg_len = q->end - qw.off < plen - q->ext_len ? q->end - qw.off : plen - q->ext_len;
+	if (qw.proto == IPPROTO_ICMPV6 && q->word_len == sizeof(old_word) && echo_reply_zero(skb, q->word, qw.off, msg_len))
+		((__u16 *)&q->word)[1] = CSUM_ALL_ONES; /* RFC 1071: an all-zero Echo Reply, as for a packet */
 	q->has_word = 1;
 	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
 	return 0;
@@ -124,26 +128,6 @@ static __always_inline void icmp4_check(struct out4 *out, struct icmpw *ic6, con
 #ifndef NAT64_NO_L4_CSUM_FIX
 	out->icmp.zero = csum_update(check, fold64(sum));
 #endif
-}
-
-/*
- * An ICMPv4 Echo Reply whose every byte is zero (id, sequence, data): its
- * sum is +0, and only 0xffff checks against it. An incremental update
- * (RFC 1624) can give the other zero, 0x0000, which receivers reject; every
- * other message has a non-zero byte (its type, or the ICMPv6 pseudo-header),
- * where both zeros check. Summed only when the update gave 0x0000.
- */
-static __always_inline int echo_reply_all_zero(struct __sk_buff *skb, const struct out4 *out, const struct xlat6 *x)
-{
-	__u32 data_len = x->l4_len - sizeof(struct icmphdr);
-
-	if (out->icmp.type != ICMP_ECHOREPLY || out->icmp.code != 0 || out->icmp.rest.w != 0)
-		return 0; /* a non-zero byte in the header */
-	if (!data_len)
-		return 1; /* the header is all there is */
-	if (sum_bytes(skb, x->w.off + sizeof(struct icmphdr), data_len))
-		return 0; /* unreadable: leave the checksum as updated */
-	return sum_scratch() == 0;
 }
 
 /*
@@ -179,13 +163,34 @@ static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr
 	return 0;
 }
 
+/*
+ * An IPv6 UDP header (first fragment) whose checksum is 0, or unreadable.
+ * RFC 8200 8.1: "IPv6 receivers must discard UDP packets containing a zero
+ * checksum" (RFC 6935 allows it only between tunnel endpoints configured
+ * for it, none of them an IPv4 host). RFC 7915 5.5 has no rule for it.
+ * Translated as is, the 0 would reach IPv4 as "no checksum" (RFC 768), a
+ * corrupt datagram made acceptable; computing one would repair a packet
+ * the sender left unprotected, and cannot be done for a fragment. So the
+ * packet is dropped and counted (docs/translator.md).
+ */
+static __always_inline int udp6_zero_csum(struct __sk_buff *skb, const struct xlat6 *x)
+{
+	__be16 check;
+
+	if (CSUM_CHECK_KNOCKED_OUT)
+		return 0; /* knock-out build: the 0 is translated */
+	if (pkt_read(skb, x->w.off + offsetof(struct udphdr, check), &check, sizeof(check)))
+		return 1; /* cannot happen: the header length was checked */
+	return check == 0;
+}
+
 /* Fix L4: what each protocol needs, decided before the packet changes; ICMPv6 type and code mapped. */
 static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, struct xlat6 *x)
 {
-	int class;
+	int class, drop;
 
-	if (ip4_only_proto(x->w.proto))
-		return NAT64_DROP_FAMILY_PROTO; /* it would mean an IPv4-only protocol the translator never built */
+	if (ip4_only_proto(x->w.proto) || (ip6_only_proto(x->w.proto) && x->w.proto != IPPROTO_ICMPV6))
+		return NAT64_DROP_FAMILY_PROTO; /* ICMP or IGMP the translator never built; an IPv6-only header */
 	switch (x->w.proto) {
 	case IPPROTO_TCP:
 		x->kind = NAT64_XLAT_TCP;
@@ -198,7 +203,8 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 		x->kind = NAT64_XLAT_UDP;
 		if (x->first && x->l4_len < sizeof(struct udphdr))
 			return NAT64_DROP_TRUNCATED; /* the UDP header is cut */
-		/* a zero UDP checksum is invalid in IPv6 (RFC 8200 8.1): it stays 0, "none" in IPv4 */
+		if (x->first && udp6_zero_csum(skb, x))
+			return NAT64_DROP_BAD_CSUM; /* RFC 8200 8.1: invalid in IPv6; IPv4 would read it as "none" */
 		x->fix = L4_FIX_PSEUDO;
 		x->csum_off = offsetof(struct udphdr, check);
 		x->csum_flags |= BPF_F_MARK_MANGLED_0;
@@ -214,6 +220,11 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 			return NAT64_DROP_ICMP_TYPE; /* no ICMPv4 counterpart (RFC 7915 5.2): single-hop or unknown */
 		x->kind = class == ICMP_INFO ? NAT64_XLAT_ICMP : NAT64_XLAT_ICMP_ERR;
 		x->quoted = QUOTED_XLAT && class == ICMP_ERROR;
+		break;
+	case IPPROTO_AH:
+		drop = x->first ? ah_next(skb, x->w.off, x->end) : 0;
+		if (drop)
+			return drop; /* a cut AH, or one followed by a protocol of one family only */
 		break;
 	}
 	if (!x->first)
@@ -256,7 +267,7 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
 	if (x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR) /* an unquoted error: knock-out build */
 		icmp4_check(out, &x->ic6, ip6, icmp_len, sum);
-	if (x->kind == NAT64_XLAT_ICMP && out->icmp.zero == 0 && echo_reply_all_zero(skb, out, x))
+	if (x->kind == NAT64_XLAT_ICMP && echo_reply_zero(skb, *(const __be32 *)&out->icmp, x->w.off, x->l4_len))
 		out->icmp.zero = CSUM_ALL_ONES; /* RFC 1071: all-zero data sums to 0, so its checksum is 0xffff, never 0 */
 	if (x->fix == L4_FIX_PSEUDO) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol agree) */
 		x->diff = pseudo_diff(cfg, &out->ip.saddr, &ip6->saddr, 0);
@@ -280,6 +291,7 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP4_OFF + sizeof(struct icmphdr) + IP4_HLEN;
 	}
+	trim_trailer(skb, x->end);
 	if (x->quoted && icmp_fit_trim(skb))
 		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 + IP_HLEN_DIFF - (int)old_l4;

@@ -73,11 +73,20 @@
  *                           copied (no +-20, plateau or 1280 floor): icmp.h
  *   -DNAT64_NO_ICMP_SIZE_LIMIT  a translated ICMP error is not cut to 1280/576
  *   -DNAT64_NO_RFC4884      an RFC 4884 extension is read as quote: icmp_size.h
+ *   -DNAT64_NO_CSUM_CHECK   a checksum no receiver accepts is translated, and
+ *                           so made acceptable (IPv6 UDP checksum 0, an
+ *                           all-zero ICMPv4 Echo Reply with 0x0000)
  */
 #ifdef NAT64_NO_QUOTED_XLAT
 #define QUOTED_XLAT 0
 #else
 #define QUOTED_XLAT 1
+#endif
+
+#ifdef NAT64_NO_CSUM_CHECK
+#define CSUM_CHECK_KNOCKED_OUT 1
+#else
+#define CSUM_CHECK_KNOCKED_OUT 0
 #endif
 
 #define MAX_EXT 6   /* IPv6 extension headers walked before giving up */
@@ -275,6 +284,26 @@ static __always_inline __u64 sum_scratch(void)
 }
 
 /*
+ * An ICMPv4 Echo Reply whose every byte is zero: `word` its first four
+ * bytes (type 0, code 0, checksum 0), `off` and `len` (at least 4) the
+ * message in the frame. Its sum is +0, so only 0xffff checks against it
+ * (RFC 1071); the other zero, 0x0000, which an incremental update (RFC 1624)
+ * can give, makes receivers discard it. Every other ICMP message has a
+ * non-zero byte (its type, or the ICMPv6 pseudo-header), where both zeros
+ * check. The data is summed only when the header is all zero.
+ */
+SUBPROG int echo_reply_zero(struct __sk_buff *skb, __be32 word, __u32 off, __u32 len)
+{
+	if (word != 0)
+		return 0; /* a non-zero type, code or checksum */
+	if (len <= sizeof(word))
+		return 1; /* the header is all there is */
+	if (sum_bytes(skb, off + sizeof(word), len - sizeof(word)))
+		return 0; /* unreadable: leave the checksum as it is */
+	return sum_scratch() == 0;
+}
+
+/*
  * A drop is rare and always worth a line in trace_pipe: natlab keeps it in
  * results/<lab>/trace.txt, names the counter item (harness/run/trace.ts) and
  * shows it under a failed flow. Translated and passed packets print nothing,
@@ -387,6 +416,20 @@ static __always_inline int pkt_write_head(struct __sk_buff *skb, const struct et
 	for (int i = 0; i < (len - sizeof(eth->h_proto)) / 4; i++)
 		((__u32 *)(data + ETH_HLEN))[i] = ((const __u32 *)(eth + 1))[i];
 	return 0;
+}
+
+/*
+ * Bytes after the IP packet (Ethernet padding of a short frame, or whatever
+ * the link left) are not part of it: the translated frame ends where its
+ * packet does (docs/translator.md). Trimmed first, before any other change,
+ * `end` being the frame offset where the packet ends. A trim the kernel
+ * refuses (an encapsulated skb) leaves them: receivers trim by the IP
+ * length, so the translation goes on.
+ */
+static __always_inline void trim_trailer(struct __sk_buff *skb, __u32 end)
+{
+	if (skb->len > end)
+		bpf_skb_change_tail(skb, end, 0);
 }
 
 /*
@@ -509,6 +552,43 @@ static __always_inline int ip6_only_proto(__u8 proto)
 static __always_inline int ip4_only_proto(__u8 proto)
 {
 	return proto == IPPROTO_ICMP || proto == IPPROTO_IGMP;
+}
+
+/*
+ * An IPv4 source address no packet may carry ("martian", RFC 1812 5.3.7):
+ * network 0, loopback (127/8), multicast (224/4) and the reserved 240/4,
+ * the limited broadcast 255.255.255.255 included: the first octet is 0,
+ * 127, or 224 and up (class D and E).
+ */
+#define IN_CLASSD_FIRST 224
+static __always_inline int ip4_martian_src(__be32 saddr)
+{
+	__u32 net = bpf_ntohl(saddr) >> IN_CLASSA_NSHIFT;
+
+	return net == 0 || net == IN_LOOPBACKNET || net >= IN_CLASSD_FIRST;
+}
+
+/*
+ * The Authentication Header (RFC 4302) exists in both families: it is
+ * translated like any other protocol, number copied, bytes untouched (its
+ * ICV covers the addresses, RFC 4302 3.3.3.1, so only a receiver that does
+ * not check it can use the result). Its Next Header names what follows, in
+ * the packet's own family: one family's protocol there (an extension header
+ * or ICMPv6 behind AH in IPv6, ICMP or IGMP in IPv4) would change meaning as
+ * the IP header's own would (docs/translator.md), and an AH behind an AH is
+ * not looked through. `off`: the AH in the frame, `end`: the packet's end.
+ * 0, or a drop reason.
+ */
+#define AH_HLEN 12 /* next header, length, reserved, SPI, sequence number (RFC 4302 2) */
+SUBPROG int ah_next(struct __sk_buff *skb, __u32 off, __u32 end)
+{
+	__u8 nh;
+
+	if (off + AH_HLEN > end || bpf_skb_load_bytes(skb, off, &nh, sizeof(nh)))
+		return NAT64_DROP_TRUNCATED; /* the AH is cut before its sequence number */
+	if (ip4_only_proto(nh) || ip6_only_proto(nh) || nh == IPPROTO_AH)
+		return NAT64_DROP_FAMILY_PROTO; /* what follows would change meaning, or is not looked at */
+	return 0;
 }
 
 /* ---- header translation ---------------------------------------------- */

@@ -8,13 +8,16 @@
  *   bpf/nat64-nomtu.o    -DNAT64_NO_MTU_ADJUST   the pmtu cases
  *   bpf/nat64-nosize.o   -DNAT64_NO_ICMP_SIZE_LIMIT  the icmp-size cases that cut (not the ones at the limit)
  *   bpf/nat64-no4884.o   -DNAT64_NO_RFC4884      the icmp-extensions cases with an extension to read
+ *   bpf/nat64-nocheck.o  -DNAT64_NO_CSUM_CHECK   the cases counted dropped.bad_checksum
  * Every case of the behaviour must fail with a field-level diff naming the
- * field the knocked-out code writes; the test logs every case that failed.
+ * field the knocked-out code writes (or, for a drop, with the verdict); the
+ * test logs every case that failed.
  */
 import test from "ava";
 import {
   buildBpf,
   NAT64_NO4884_OBJECT,
+  NAT64_NOCHECK_OBJECT,
   NAT64_NOCSUM_OBJECT,
   NAT64_NOMTU_OBJECT,
   NAT64_NOQUOTE_OBJECT,
@@ -40,6 +43,8 @@ interface Knockout {
   mine: (c: Case) => boolean;
   /** A diff row (field path) that shows the behaviour is missing. */
   field: RegExp;
+  /** For cases the behaviour drops: the failure says the drop did not happen, instead of a diff. */
+  dropped?: (c: Case) => boolean;
 }
 
 const KNOCKOUTS: Knockout[] = [
@@ -75,6 +80,13 @@ const KNOCKOUTS: Knockout[] = [
     mine: (c) => c.file === "icmp-extensions" && !/(no|without) extension/.test(c.name),
     field: /^(ipv6\.plen|ipv4\.len|icmp(v6)?\.(length|quotelen|ext))$/,
   },
+  {
+    object: NAT64_NOCHECK_OBJECT,
+    flag: "NAT64_NO_CSUM_CHECK",
+    mine: (c) => /dropped\.bad_checksum/.test(c.why ?? ""),
+    field: /./,
+    dropped: () => true,
+  },
 ];
 
 /** The field paths of the diff rows marked ✗ in a failure text. */
@@ -103,6 +115,10 @@ for (const k of KNOCKOUTS) {
     for (const r of results.filter((x) => k.mine(x.case))) {
       if (r.ok) {
         t.fail(`${name(r)} passes without ${k.flag}: its case does not test the behaviour`);
+        continue;
+      }
+      if (k.dropped?.(r.case)) {
+        t.regex(r.failure, /expected a drop \(TC_ACT_SHOT\), got verdict ok/, `${name(r)}: translated, not dropped`);
         continue;
       }
       t.regex(r.failure, /expected beside actual/, `${name(r)}: the failure shows a diff`);
