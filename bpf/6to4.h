@@ -171,15 +171,16 @@ static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr
  * Translated as is, the 0 would reach IPv4 as "no checksum" (RFC 768), a
  * corrupt datagram made acceptable; computing one would repair a packet
  * the sender left unprotected, and cannot be done for a fragment. So the
- * packet is dropped and counted (docs/translator.md).
+ * packet is dropped and counted (docs/translator.md). A subprogram: the
+ * verifier checks it once, not in every state of the caller.
  */
-static __always_inline int udp6_zero_csum(struct __sk_buff *skb, const struct xlat6 *x)
+SUBPROG int udp6_zero_csum(struct __sk_buff *skb, __u32 udp_off)
 {
 	__be16 check;
 
 	if (CSUM_CHECK_KNOCKED_OUT)
 		return 0; /* knock-out build: the 0 is translated */
-	if (pkt_read(skb, x->w.off + offsetof(struct udphdr, check), &check, sizeof(check)))
+	if (bpf_skb_load_bytes(skb, udp_off + offsetof(struct udphdr, check), &check, sizeof(check)))
 		return 1; /* cannot happen: the header length was checked */
 	return check == 0;
 }
@@ -203,7 +204,7 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 		x->kind = NAT64_XLAT_UDP;
 		if (x->first && x->l4_len < sizeof(struct udphdr))
 			return NAT64_DROP_TRUNCATED; /* the UDP header is cut */
-		if (x->first && udp6_zero_csum(skb, x))
+		if (x->first && udp6_zero_csum(skb, x->w.off))
 			return NAT64_DROP_BAD_CSUM; /* RFC 8200 8.1: invalid in IPv6; IPv4 would read it as "none" */
 		x->fix = L4_FIX_PSEUDO;
 		x->csum_off = offsetof(struct udphdr, check);
