@@ -47,6 +47,8 @@ export async function tsharkErrors(frames: Buffer[]): Promise<string[][]> {
       "_ws.expert.group",
       "_ws.expert.message",
       "frame.protocols",
+      "ip.frag_offset",
+      "ipv6.fraghdr.offset",
     ])
       argv.push("-e", f);
     const r = await run(argv, { allowFail: true, timeoutSec: 600 });
@@ -57,7 +59,7 @@ export async function tsharkErrors(frames: Buffer[]): Promise<string[][]> {
     const out: string[][] = frames.map(() => []);
     for (const line of r.stdout.split("\n")) {
       if (!line) continue;
-      const [num, malformed, sev, group, msg, protocols] = line.split("\t");
+      const [num, malformed, sev, group, msg, protocols, off4, off6] = line.split("\t");
       const i = Number(num) - 1;
       if (!(i >= 0 && i < out.length)) continue;
       const sevs = (sev ?? "").split(AGG);
@@ -65,7 +67,9 @@ export async function tsharkErrors(frames: Buffer[]): Promise<string[][]> {
       const msgs = (msg ?? "").split(AGG);
       // Inside another protocol's payload (AH, ESP, SCTP, a tunnelled packet) nothing is the translator's.
       if (!translatorLayers(protocols ?? "")) continue;
-      const ours = /Malformed Packet: (IPv4|IPv6|ICMP|ICMPv6|TCP|UDP)\]/.test(malformed ?? "");
+      // A fragment other than the first holds data: tshark, reassembling nothing, still dissects it as TCP or UDP.
+      const later = [off4, off6].some((o) => (o ?? "").split(AGG).some((x) => Number(x) > 0));
+      const ours = !later && /Malformed Packet: (IPv4|IPv6|ICMP|ICMPv6|TCP|UDP)\]/.test(malformed ?? "");
       const errs = msgs.filter(
         (m, k) =>
           sevs[k] === PI_ERROR &&
