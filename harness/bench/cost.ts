@@ -5,13 +5,14 @@
  * - CPU time per GB received: the iperf3 client's and server's own CPU time
  *   (iperf3 reports its getrusage; without IRQ time accounting, the softirq
  *   work a process runs - forwarding, tc, NAT, the receiving TCP - is
- *   charged to it) plus what the ksoftirqd threads ran meanwhile;
+ *   charged to it), the router namespace's processes (TAYGA), and what the
+ *   ksoftirqd threads ran meanwhile;
  * - bytes per packet where the traffic enters the router and the server
  *   (the veths' rx counters count one skb as one packet, so a GSO
  *   super-packet kept whole shows as about 64 KB);
  * - the translator's counters over the run (packets translated, passed, dropped).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { run } from "../exec/command.ts";
 import { bpfStatsReader } from "../run/stats.ts";
 import type { LabContext } from "./up.ts";
@@ -20,8 +21,11 @@ import type { LabContext } from "./up.ts";
 const USER_HZ = 100;
 
 export interface RunCost {
-  /** CPU ms per GB received: client and server processes, ksoftirqd threads, and their sum */
-  cpuMsPerGB: { client: number; server: number; ksoftirqd: number; total: number };
+  /**
+   * CPU ms per GB received: the client and server processes, the processes of the router namespace
+   * (TAYGA in nat44-design; none elsewhere), the ksoftirqd threads, and their sum
+   */
+  cpuMsPerGB: { client: number; server: number; router?: number; ksoftirqd: number; total: number };
   /** mean bytes per packet (skb) received on "router:eth0" (from the client) and "server:eth0" (from the router) */
   bytesPerPacket: Record<string, number>;
   /** the translator's counters that moved during the run (designs with BPF on router:eth1) */
@@ -44,15 +48,33 @@ function ksoftirqdPids(): number[] {
   return out;
 }
 
-/** CPU ms the ksoftirqd threads have run so far. */
-function ksoftirqdMs(pids: number[]): number {
+/** CPU ms the processes `pids` have run so far (those that ended since count nothing). */
+function cpuMs(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    // fields after "(comm) ": state is the 1st, utime the 12th, stime the 13th
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    ticks += Number(f[11]) + Number(f[12]);
+    try {
+      // fields after "(comm) ": state is the 1st, utime the 12th, stime the 13th
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // it ended
+    }
   }
   return (ticks * 1000) / USER_HZ;
+}
+
+/** Pids of the processes in a network namespace (by the inode of /run/netns/NAME). */
+function pidsIn(ns: string): number[] {
+  const ino = statSync(`/run/netns/${ns}`).ino;
+  const out: number[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/net`) === `net:[${ino}]`) out.push(Number(pid));
+    } catch {
+      // a process that ended, or a kernel thread without one
+    }
+  }
+  return out;
 }
 
 /** rx packets and bytes of a lab device ("ns:dev"). */
@@ -71,25 +93,30 @@ export interface CostMeter {
 /** Starts measuring one run in a lab (call just before iperf3 starts). */
 export async function startCost(ctx: LabContext): Promise<CostMeter> {
   const pids = ksoftirqdPids();
+  const routerPids = pidsIn(ctx.nsOf("router"));
   const hasBpf = ctx.lab.bpf.length > 0;
   const stats = hasBpf ? bpfStatsReader(ctx.lab, ctx.nsOf) : undefined;
   const xlat0 = stats ? (await stats.snapshot(["router:eth1"]))["router:eth1"] : undefined;
   const rx0 = await Promise.all(RX.map((d) => rxCounters(ctx, d)));
-  const soft0 = ksoftirqdMs(pids);
+  const soft0 = cpuMs(pids);
+  const router0 = cpuMs(routerPids);
   return {
     async finish({ gb, clientCpuS, serverCpuS }) {
-      const soft = ksoftirqdMs(pids) - soft0;
+      const soft = cpuMs(pids) - soft0;
+      const routerMs = cpuMs(routerPids) - router0;
       const rx1 = await Promise.all(RX.map((d) => rxCounters(ctx, d)));
       const per = (ms: number) => (gb > 0 ? Math.round(ms / gb) : 0);
       const client = per(clientCpuS * 1000);
       const server = per(serverCpuS * 1000);
       const ksoftirqd = per(soft);
+      const router = per(routerMs);
       const bytesPerPacket: Record<string, number> = {};
       RX.forEach((d, i) => {
         const packets = rx1[i].packets - rx0[i].packets;
         bytesPerPacket[d] = packets ? Math.round((rx1[i].bytes - rx0[i].bytes) / packets) : 0;
       });
-      const cost: RunCost = { cpuMsPerGB: { client, server, ksoftirqd, total: client + server + ksoftirqd }, bytesPerPacket };
+      const cpuMsPerGB = { client, server, ...(routerPids.length ? { router } : {}), ksoftirqd, total: client + server + router + ksoftirqd };
+      const cost: RunCost = { cpuMsPerGB, bytesPerPacket };
       if (stats && xlat0) {
         const xlat1 = (await stats.snapshot(["router:eth1"]))["router:eth1"];
         cost.translator = Object.fromEntries(

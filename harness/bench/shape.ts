@@ -54,8 +54,8 @@ export const CellShape = z.strictObject({
         cost: z
           .strictObject({
             cpuMsPerGB: z
-              .strictObject({ client: z.number(), server: z.number(), ksoftirqd: z.number(), total: z.number() })
-              .describe("CPU ms per GB received: iperf3 client and server (their softirq work included), ksoftirqd"),
+              .strictObject({ client: z.number(), server: z.number(), router: z.number().optional(), ksoftirqd: z.number(), total: z.number() })
+              .describe("CPU ms per GB received: iperf3 client and server (their softirq work included), the router's processes (TAYGA), ksoftirqd"),
             bytesPerPacket: z.record(z.string(), z.number()).describe("mean bytes per skb received, by lab device"),
             translator: z.record(z.string(), z.number()).optional().describe("translator counters that moved"),
           })
