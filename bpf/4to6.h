@@ -331,7 +331,8 @@ static __always_inline int icmp_4to6(struct __sk_buff *skb, const struct nat64_c
 			return drop; /* its type, code or quote cannot be translated */
 	} else if (icmp4_to_6(&ic4, &out->l4.icmp, 0) != ICMP_INFO) {
 		return NAT64_DROP_ICMP_TYPE; /* no ICMPv6 counterpart (RFC 7915 4.2) */
-	} else if (!CSUM_CHECK_KNOCKED_OUT && echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
+	} else if (!CSUM_CHECK_KNOCKED_OUT && *(const __be32 *)&ic4 == 0 && /* no subprogram call on every echo */
+		   echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
 		/* RFC 1071: all-zero bytes need 0xffff; with 0x0000 it is corrupt, and ICMPv6 would make it right */
 		return NAT64_DROP_BAD_CSUM;
 	}

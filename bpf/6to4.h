@@ -274,7 +274,9 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
 	if (x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR) /* an unquoted error: knock-out build */
 		icmp4_check(out, &x->ic6, ip6, icmp_len, sum);
-	if (x->kind == NAT64_XLAT_ICMP && echo_reply_zero(skb, *(const __be32 *)&out->icmp, x->w.off, x->l4_len))
+	/* the header word tested here first: a subprogram call on every echo costs 7 ns (docs/bench.md) */
+	if (x->kind == NAT64_XLAT_ICMP && *(const __be32 *)&out->icmp == 0 &&
+	    echo_reply_zero(skb, *(const __be32 *)&out->icmp, x->w.off, x->l4_len))
 		out->icmp.zero = CSUM_ALL_ONES; /* RFC 1071: all-zero data sums to 0, so its checksum is 0xffff, never 0 */
 	if (x->fix == L4_FIX_PSEUDO) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol agree) */
 		x->diff = pseudo_diff(cfg, &out->ip.saddr, &ip6->saddr, 0);
