@@ -34,22 +34,6 @@ struct xlat4 {
 	__u16 udp_check;  /* L4_FIX_WRITE: the computed UDP checksum */
 };
 
-/* The quoted packet of an ICMPv4 error, and what translating it gives. */
-struct quoted4 {
-	struct nat64_config cfg;
-	struct iphdr ip;  /* in: the quoted IPv4 header's first 20 bytes (quoted_ip4) */
-	__u32 start, end; /* in: where the quoted packet starts and the message ends */
-	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
-	__u32 hlen;       /* quoted IPv4 header length */
-	__u32 tot_len;    /* quoted Total Length, as the quote says */
-	__u32 frag_len;   /* sizeof(struct frag6) if the quoted packet gets a Fragment header, else 0 */
-	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
-	int has_word;     /* the quoted L4 header's checksum word is rewritten */
-	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
-	__be32 word;      /* has_word: the new word */
-	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
-};
-
 /* The first 20 bytes of the quoted IPv4 header into q->ip, checked; 0 or -1. */
 static __always_inline int quoted_ip4(struct __sk_buff *skb, struct quoted4 *q)
 {
@@ -63,21 +47,26 @@ static __always_inline int quoted_ip4(struct __sk_buff *skb, struct quoted4 *q)
 }
 
 /*
- * The quoted packet of an ICMP error (RFC 7915 4.3): IPv4 header -> IPv6
+ * The quoted packet of an ICMP error (RFC 7915 4.3), from and into the
+ * scratch (q4: struct quoted4, in nat64.c; o6): IPv4 header -> IPv6
  * (out->qip6, out->qfrag), its L4 checksum word fixed (q->word); q->sum
  * gathers the change of every byte the outer checksum covers. 0, or -1 to
  * drop.
  */
-SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *q, struct out6 *out)
+SUBPROG int quoted_4to6(struct __sk_buff *skb)
 {
 	struct scratch *opts = scratch_get();
+	struct quoted4 *q;
+	struct out6 *out;
 	const struct iphdr *qip;
 	__be32 old_word;
 	__u64 pseudo;
-	__u32 opt_len;
+	__u32 opt_len, msg_len;
 
-	if (!q || !out || !opts)
-		return -1; /* the verifier's NULL checks: never taken */
+	if (!opts)
+		return -1; /* the per-CPU scratch always exists: never taken */
+	q = &opts->q4;
+	out = &opts->o6;
 	qip = &q->ip;
 	q->frag_len = ip6_from_ip4(&out->qip6, &out->qfrag, qip, &q->cfg, q->tot_len - q->hlen);
 	q->sum = sum16(&out->qip6, IP6_HLEN, sub16(qip, IP4_HLEN, q->sum));
@@ -91,8 +80,8 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *q, struct out6 *o
 	}
 	q->l4_off = q->start + q->hlen;
 	q->has_word = 0;
-	if (ip6_only_proto(qip->protocol))
-		return -1; /* a quoted protocol number of one family only: as for a packet, not translated */
+	if (ip6_only_proto(qip->protocol) || qip->protocol == IPPROTO_IGMP)
+		return -1; /* a quoted protocol of one family only, or IGMP (RFC 7915 4.2): as for a packet */
 	if (bpf_ntohs(qip->frag_off) & IP_OFFSET)
 		return 0; /* a later fragment quoted: no L4 header to fix */
 	if (csum_word(qip->protocol, &q->word_off))
@@ -114,6 +103,10 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb, struct quoted4 *q, struct out6 *o
 		pseudo = sum16(&out->qip6.saddr, 2 * sizeof(struct in6_addr), sub16(&qip->saddr, 2 * sizeof(__be32), 0));
 	if (quoted_csum_fix(&q->word, qip->protocol, pseudo, 1, q->word_len == sizeof(old_word)))
 		return -1; /* a quoted ICMP message that is not an echo */
+	msg_len = q->end - q->l4_off < q->tot_len - q->hlen ? q->end - q->l4_off : q->tot_len - q->hlen;
+	if (!CSUM_CHECK_KNOCKED_OUT && qip->protocol == IPPROTO_ICMP && q->word_len == sizeof(old_word) &&
+	    echo_reply_zero(skb, old_word, q->l4_off, msg_len))
+		return -1; /* a corrupt all-zero Echo Reply quoted (0x0000): ICMPv6 would make it right */
 	q->has_word = 1;
 	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
 	return 0;
@@ -303,7 +296,7 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 		return 0; /* knock-out build: the quote is copied as it is */
 	q->cfg = *cfg;
 	q->sum = 0;
-	if (quoted_4to6(skb, q, out))
+	if (quoted_4to6(skb))
 		return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 	*sum = q->sum;
 	x->l4_len = x->l4_len - q->hlen + IP6_HLEN + q->frag_len;
@@ -338,6 +331,9 @@ static __always_inline int icmp_4to6(struct __sk_buff *skb, const struct nat64_c
 			return drop; /* its type, code or quote cannot be translated */
 	} else if (icmp4_to_6(&ic4, &out->l4.icmp, 0) != ICMP_INFO) {
 		return NAT64_DROP_ICMP_TYPE; /* no ICMPv6 counterpart (RFC 7915 4.2) */
+	} else if (!CSUM_CHECK_KNOCKED_OUT && echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
+		/* RFC 1071: all-zero bytes need 0xffff; with 0x0000 it is corrupt, and ICMPv6 would make it right */
+		return NAT64_DROP_BAD_CSUM;
 	}
 	check = ic4.zero;
 	ic4.zero = 0;
@@ -370,6 +366,9 @@ static __always_inline int l4_4to6(struct __sk_buff *skb, const struct iphdr *ip
 	case IPPROTO_ICMP:
 		drop = icmp_4to6(skb, cfg, out, x, q);
 		break;
+	case IPPROTO_AH:
+		drop = x->first ? ah_next(skb, x->l4_off, x->end) : 0;
+		break;
 	}
 	if (drop)
 		return drop; /* a cut, untranslatable or unsummable L4 header */
@@ -396,6 +395,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
 	}
+	trim_trailer(skb, x->end);
 	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
 		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */
@@ -435,7 +435,7 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	const struct iphdr *ip4; /* the packet's own: read in place until the header change */
 	struct scratch *sc;
 	struct xlat4 x = { .kind = NAT64_XLAT_OTHER, .fix = L4_FIX_NONE, .csum_flags = BPF_F_PSEUDO_HDR };
-	struct quoted4 q; /* set in the ICMP error path only: no per-packet zeroing */
+	struct quoted4 *q; /* in the scratch, set in the ICMP error path only: no per-packet zeroing */
 	void *head;
 	int drop;
 
@@ -455,10 +455,18 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	if (drop)
 		return drop_for(D4, drop); /* damaged, or a source route (RFC 7915 4.1) */
 	build_ip6(ip4, cfg, &sc->o6, &x);
-	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, &q);
+	q = &sc->q4;
+	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* an L4 part we cannot translate whole */
-	drop = rewrite_4to6(skb, &sc->o6, &x, &q);
+	/*
+	 * RFC 7915 4.1 (Source Address): an illegal source (RFC 1812 5.3.7)
+	 * SHOULD be silently dropped, except in an ICMPv4 error, whose source
+	 * is translated "for the purpose of trouble shooting".
+	 */
+	if (x.kind != NAT64_XLAT_ICMP_ERR && ip4_martian_src(ip4->saddr))
+		return drop_for(D4, NAT64_DROP_BAD_SRC);
+	drop = rewrite_4to6(skb, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* a kernel helper failed: dropped, never sent half-translated */
 	return count(D4, x.kind, XLAT_DONE);

@@ -33,35 +33,24 @@ struct xlat6 {
 };
 
 /*
- * The quoted packet of an ICMPv6 error (RFC 7915 5.3), at q->start up to
- * q->end: its IPv6 header becomes IPv4 (out->qip), the checksum word of its
- * L4 header is fixed (q->word at q->word_off, if has_word), and q->sum
- * gathers the change of every byte the outer ICMP checksum covers.
+ * The quoted packet of an ICMPv6 error, from and into the scratch: q6 (struct
+ * quoted6, in nat64.c) and o4. 0, or -1 to drop.
  */
-struct quoted6 {
-	struct nat64_config cfg;
-	__u32 start, end; /* in: where the quoted packet starts and the message ends */
-	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
-	__u32 ext_len;    /* bytes of quoted extension headers */
-	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
-	int has_word;     /* the quoted L4 header's checksum word is rewritten */
-	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
-	__be32 word;      /* has_word: the new word */
-	__u64 sum;
-};
-
-/* 0, or -1 to drop. */
-SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *out)
+SUBPROG int quoted_6to4(struct __sk_buff *skb)
 {
 	struct scratch *ext = scratch_get();
+	struct quoted6 *q;
+	struct out4 *out;
 	struct ipv6hdr qip6;
 	struct walk6 qw;
 	__be32 saddr, daddr, old_word;
-	__u32 plen, ext_len;
+	__u32 plen, ext_len, msg_len;
 	__u64 pseudo;
 
-	if (!q || !out || !ext)
-		return -1; /* the verifier's NULL checks: never taken */
+	if (!ext)
+		return -1; /* the per-CPU scratch always exists: never taken */
+	q = &ext->q6;
+	out = &ext->o4;
 	if (q->start + IP6_HLEN > q->end || bpf_skb_load_bytes(skb, q->start, &qip6, IP6_HLEN))
 		return -1; /* the quote is shorter than an IPv6 header */
 	if (qip6.version != 6)
@@ -69,8 +58,9 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *o
 	/* the quoted packet went the other way: its addresses must be in the prefix too */
 	if (prefix_extract(&q->cfg, &qip6.saddr, &saddr) || prefix_extract(&q->cfg, &qip6.daddr, &daddr))
 		return -1; /* an address outside the prefix has no IPv4 form */
-	if (walk6(skb, q->start + IP6_HLEN, qip6.nexthdr, q->end, &qw))
+	if (walk6(skb, q->start + IP6_HLEN, qip6.nexthdr, q->end))
 		return -1; /* quoted extension headers we cannot walk or translate */
+	qw = ext->w6;
 	q->ext_len = qw.off - (q->start + IP6_HLEN);
 	plen = bpf_ntohs(qip6.payload_len);
 	if (q->ext_len > MAX_QEXT || plen < q->ext_len)
@@ -87,7 +77,7 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *o
 	}
 	q->l4_off = qw.off;
 	q->has_word = 0;
-	if (ip4_only_proto(qw.proto))
+	if (ip4_only_proto(qw.proto) || (ip6_only_proto(qw.proto) && qw.proto != IPPROTO_ICMPV6))
 		return -1; /* a quoted protocol number of one family only: as for a packet, not translated */
 	if (qw.frag && qw.foff)
 		return 0; /* a later fragment quoted: no L4 header to fix */
@@ -110,6 +100,10 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb, struct quoted6 *q, struct out4 *o
 		pseudo = sum16(&out->qip.saddr, 2 * sizeof(__be32), sub16(&qip6.saddr, 2 * sizeof(struct in6_addr), 0));
 	if (quoted_csum_fix(&q->word, qw.proto, pseudo, 0, q->word_len == sizeof(old_word)))
 		return -1; /* a quoted ICMPv6 message that is not an echo */
+	/* the quoted message, as far as the quote holds it */
+	msg_len = q->end - qw.off < plen - q->ext_len ? q->end - qw.off : plen - q->ext_len;
+	if (qw.proto == IPPROTO_ICMPV6 && q->word_len == sizeof(old_word) && echo_reply_zero(skb, q->word, qw.off, msg_len))
+		((__u16 *)&q->word)[1] = CSUM_ALL_ONES; /* RFC 1071: an all-zero Echo Reply, as for a packet */
 	q->has_word = 1;
 	q->sum = sum16(&q->word, sizeof(q->word), sub16(&old_word, sizeof(old_word), q->sum));
 	return 0;
@@ -137,30 +131,11 @@ static __always_inline void icmp4_check(struct out4 *out, struct icmpw *ic6, con
 }
 
 /*
- * An ICMPv4 Echo Reply whose every byte is zero (id, sequence, data): its
- * sum is +0, and only 0xffff checks against it. An incremental update
- * (RFC 1624) can give the other zero, 0x0000, which receivers reject; every
- * other message has a non-zero byte (its type, or the ICMPv6 pseudo-header),
- * where both zeros check. Summed only when the update gave 0x0000.
- */
-static __always_inline int echo_reply_all_zero(struct __sk_buff *skb, const struct out4 *out, const struct xlat6 *x)
-{
-	__u32 data_len = x->l4_len - sizeof(struct icmphdr);
-
-	if (out->icmp.type != ICMP_ECHOREPLY || out->icmp.code != 0 || out->icmp.rest.w != 0)
-		return 0; /* a non-zero byte in the header */
-	if (!data_len)
-		return 1; /* the header is all there is */
-	if (sum_bytes(skb, x->w.off + sizeof(struct icmphdr), data_len))
-		return 0; /* unreadable: leave the checksum as updated */
-	return sum_scratch() == 0;
-}
-
-/*
  * Check: the Payload Length fits the frame, and the extension headers are
  * ones RFC 7915 5.1 translates (walk6).
  */
-static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr *ip6, struct xlat6 *x)
+static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr *ip6, struct scratch *sc,
+				     struct xlat6 *x)
 {
 	__u32 plen = bpf_ntohs(ip6->payload_len);
 	int drop;
@@ -171,9 +146,10 @@ static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr
 	if (x->end > skb->len)
 		return NAT64_DROP_TRUNCATED; /* the packet claims more bytes than the frame has */
 	if (is_ext(ip6->nexthdr)) {
-		drop = walk6(skb, IP6_OFF, ip6->nexthdr, x->end, &x->w);
+		drop = walk6(skb, IP6_OFF, ip6->nexthdr, x->end);
 		if (drop)
 			return drop; /* a header RFC 7915 5.1 does not translate, or a chain we cannot walk */
+		x->w = sc->w6;
 	} else { /* no extension headers: no walk (a subprogram call) */
 		x->w.off = IP6_OFF;
 		x->w.proto = ip6->nexthdr;
@@ -187,13 +163,35 @@ static __always_inline int check_ip6(struct __sk_buff *skb, const struct ipv6hdr
 	return 0;
 }
 
+/*
+ * An IPv6 UDP header (first fragment) whose checksum is 0, or unreadable.
+ * RFC 8200 8.1: "IPv6 receivers must discard UDP packets containing a zero
+ * checksum" (RFC 6935 allows it only between tunnel endpoints configured
+ * for it, none of them an IPv4 host). RFC 7915 5.5 has no rule for it.
+ * Translated as is, the 0 would reach IPv4 as "no checksum" (RFC 768), a
+ * corrupt datagram made acceptable; computing one would repair a packet
+ * the sender left unprotected, and cannot be done for a fragment. So the
+ * packet is dropped and counted (docs/translator.md). A subprogram: the
+ * verifier checks it once, not in every state of the caller.
+ */
+SUBPROG int udp6_zero_csum(struct __sk_buff *skb, __u32 udp_off)
+{
+	__be16 check;
+
+	if (CSUM_CHECK_KNOCKED_OUT)
+		return 0; /* knock-out build: the 0 is translated */
+	if (bpf_skb_load_bytes(skb, udp_off + offsetof(struct udphdr, check), &check, sizeof(check)))
+		return 1; /* cannot happen: the header length was checked */
+	return check == 0;
+}
+
 /* Fix L4: what each protocol needs, decided before the packet changes; ICMPv6 type and code mapped. */
 static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, struct xlat6 *x)
 {
-	int class;
+	int class, drop;
 
-	if (ip4_only_proto(x->w.proto))
-		return NAT64_DROP_FAMILY_PROTO; /* it would mean an IPv4-only protocol the translator never built */
+	if (ip4_only_proto(x->w.proto) || (ip6_only_proto(x->w.proto) && x->w.proto != IPPROTO_ICMPV6))
+		return NAT64_DROP_FAMILY_PROTO; /* ICMP or IGMP the translator never built; an IPv6-only header */
 	switch (x->w.proto) {
 	case IPPROTO_TCP:
 		x->kind = NAT64_XLAT_TCP;
@@ -206,7 +204,8 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 		x->kind = NAT64_XLAT_UDP;
 		if (x->first && x->l4_len < sizeof(struct udphdr))
 			return NAT64_DROP_TRUNCATED; /* the UDP header is cut */
-		/* a zero UDP checksum is invalid in IPv6 (RFC 8200 8.1): it stays 0, "none" in IPv4 */
+		if (x->first && udp6_zero_csum(skb, x->w.off))
+			return NAT64_DROP_BAD_CSUM; /* RFC 8200 8.1: invalid in IPv6; IPv4 would read it as "none" */
 		x->fix = L4_FIX_PSEUDO;
 		x->csum_off = offsetof(struct udphdr, check);
 		x->csum_flags |= BPF_F_MARK_MANGLED_0;
@@ -222,6 +221,11 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 			return NAT64_DROP_ICMP_TYPE; /* no ICMPv4 counterpart (RFC 7915 5.2): single-hop or unknown */
 		x->kind = class == ICMP_INFO ? NAT64_XLAT_ICMP : NAT64_XLAT_ICMP_ERR;
 		x->quoted = QUOTED_XLAT && class == ICMP_ERROR;
+		break;
+	case IPPROTO_AH:
+		drop = x->first ? ah_next(skb, x->w.off, x->end) : 0;
+		if (drop)
+			return drop; /* a cut AH, or one followed by a protocol of one family only */
 		break;
 	}
 	if (!x->first)
@@ -261,7 +265,7 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 		q->start = x->w.off + sizeof(struct icmp6hdr);
 		q->end = x->end;
 		q->sum = 0;
-		if (quoted_6to4(skb, q, out))
+		if (quoted_6to4(skb))
 			return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 		sum = q->sum;
 		rfc4884_len_6to4(&x->ic6, out, q);
@@ -271,7 +275,7 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
 	if (x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR) /* an unquoted error: knock-out build */
 		icmp4_check(out, &x->ic6, ip6, icmp_len, sum);
-	if (x->kind == NAT64_XLAT_ICMP && out->icmp.zero == 0 && echo_reply_all_zero(skb, out, x))
+	if (x->kind == NAT64_XLAT_ICMP && echo_reply_zero(skb, *(const __be32 *)&out->icmp, x->w.off, x->l4_len))
 		out->icmp.zero = CSUM_ALL_ONES; /* RFC 1071: all-zero data sums to 0, so its checksum is 0xffff, never 0 */
 	if (x->fix == L4_FIX_PSEUDO) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol agree) */
 		x->diff = pseudo_diff(cfg, &out->ip.saddr, &ip6->saddr, 0);
@@ -295,6 +299,7 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		old_l4 = q->l4_off;
 		new_l4 = IP4_OFF + sizeof(struct icmphdr) + IP4_HLEN;
 	}
+	trim_trailer(skb, x->end);
 	room = (int)new_l4 + IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
 		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */
@@ -330,7 +335,7 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 	struct scratch *sc;
 	struct out4 *out;
 	struct xlat6 x = { .kind = NAT64_XLAT_OTHER, .fix = L4_FIX_NONE, .csum_flags = BPF_F_PSEUDO_HDR };
-	struct quoted6 q; /* set in the ICMP error path only: no per-packet zeroing */
+	struct quoted6 *q; /* in the scratch, set in the ICMP error path only: no per-packet zeroing */
 	void *head;
 	int drop;
 
@@ -343,6 +348,7 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 	if (!cfg)
 		return PASS(D6, PASS_BAD_CONFIG); /* the map holds an invalid prefix length: translate nothing */
 	out = &sc->o4;
+	q = &sc->q6;
 	head = pkt_head(skb, IP6_OFF);
 	if (!head)
 		return DROP(D6, DROP_TRUNCATED); /* shorter than an IPv6 header */
@@ -351,7 +357,7 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 		return DROP(D6, DROP_BAD_HEADER); /* EtherType IPv6, yet not version 6 */
 	if (prefix_extract(cfg, &ip6->saddr, &x.saddr) || prefix_extract(cfg, &ip6->daddr, &x.daddr))
 		return PASS(D6, PASS_NOT_PREFIX); /* an address outside the prefix: not for the translator */
-	drop = check_ip6(skb, ip6, &x);
+	drop = check_ip6(skb, ip6, sc, &x);
 	if (drop)
 		return drop_for(D6, drop); /* damaged, or a header RFC 7915 5.1 does not translate */
 
@@ -371,10 +377,10 @@ static __always_inline int xlat_6to4(struct __sk_buff *skb)
 	drop = l4_6to4(skb, out, &x);
 	if (drop)
 		return drop_for(D6, drop); /* an L4 header we cannot translate whole */
-	drop = build_ip4(skb, ip6, cfg, sc, out, &x, &q);
+	drop = build_ip4(skb, ip6, cfg, sc, out, &x, q);
 	if (drop)
 		return drop_for(D6, drop); /* the quoted packet or the new header cannot be built */
-	drop = rewrite_6to4(skb, out, &x, &q);
+	drop = rewrite_6to4(skb, out, &x, q);
 	if (drop)
 		return drop_for(D6, drop); /* a kernel helper failed: dropped, never sent half-translated */
 	return count(D6, x.kind, XLAT_DONE);

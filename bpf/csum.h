@@ -10,7 +10,10 @@
 /*
  * A subprogram the verifier checks once, on its own, instead of at every
  * call site in every state of the caller: this keeps the verifier's work
- * (and load time) small. Pointer arguments must be checked for NULL.
+ * (and load time) small. Its arguments are scalars and the skb only: a
+ * global function may take a pointer to memory only from Linux 5.12 on
+ * ("bpf: Support pointers in global func args"), and natlab supports 5.10.
+ * What it reads and writes beyond those lives in the per-CPU scratch map.
  */
 #define SUBPROG __attribute__((noinline))
 

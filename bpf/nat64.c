@@ -71,11 +71,20 @@
  *                           (outer header, type/code and checksum translated)
  *   -DNAT64_NO_MTU_ADJUST   the Packet Too Big / Fragmentation Needed MTU is
  *                           copied (no +-20, plateau or 1280 floor): icmp.h
+ *   -DNAT64_NO_CSUM_CHECK   a checksum no receiver accepts is translated, and
+ *                           so made acceptable (IPv6 UDP checksum 0, an
+ *                           all-zero ICMPv4 Echo Reply with 0x0000)
  */
 #ifdef NAT64_NO_QUOTED_XLAT
 #define QUOTED_XLAT 0
 #else
 #define QUOTED_XLAT 1
+#endif
+
+#ifdef NAT64_NO_CSUM_CHECK
+#define CSUM_CHECK_KNOCKED_OUT 1
+#else
+#define CSUM_CHECK_KNOCKED_OUT 0
 #endif
 
 #define MAX_EXT 6   /* IPv6 extension headers walked before giving up */
@@ -145,14 +154,67 @@ struct out6 { /* what 4to6 writes at offset 0, laid out to keep the IP headers 4
 	struct frag6 qfrag;
 };
 
+struct walk6 {
+	__u32 off;  /* offset of the upper-layer header (or fragment data) */
+	__u8 proto; /* its protocol */
+	__u8 frag;  /* a Fragment header was seen */
+	__u8 mf;
+	__u16 foff; /* fragment offset, 8-byte units */
+	__be32 id;
+};
+
+/*
+ * The quoted packet of an ICMPv6 error (RFC 7915 5.3), at q->start up to
+ * q->end: its IPv6 header becomes IPv4 (out->qip), the checksum word of its
+ * L4 header is fixed (q->word at q->word_off, if has_word), and q->sum
+ * gathers the change of every byte the outer ICMP checksum covers.
+ */
+struct quoted6 {
+	struct nat64_config cfg;
+	__u32 start, end; /* in: where the quoted packet starts and the message ends */
+	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
+	__u32 ext_len;    /* bytes of quoted extension headers */
+	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
+	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
+	__be32 word;      /* has_word: the new word */
+	__u64 sum;
+};
+
+/* The quoted packet of an ICMPv4 error, and what translating it gives. */
+struct quoted4 {
+	struct nat64_config cfg;
+	struct iphdr ip;  /* in: the quoted IPv4 header's first 20 bytes (quoted_ip4) */
+	__u32 start, end; /* in: where the quoted packet starts and the message ends */
+	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
+	__u32 hlen;       /* quoted IPv4 header length */
+	__u32 tot_len;    /* quoted Total Length, as the quote says */
+	__u32 frag_len;   /* sizeof(struct frag6) if the quoted packet gets a Fragment header, else 0 */
+	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
+	int has_word;     /* the quoted L4 header's checksum word is rewritten */
+	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */
+	__be32 word;      /* has_word: the new word */
+	__u64 sum;        /* the change of every byte the outer ICMPv6 checksum covers */
+};
+
 /*
  * Space off the 512-byte stack (the program and one subprogram share it):
- * per CPU, so never shared between two runs at once.
+ * per CPU, so never shared between two runs at once. It also carries what
+ * the global subprograms (SUBPROG) and their callers exchange: those take
+ * only scalars and the skb (see csum.h), so walk6() leaves its result in w6,
+ * and quoted_6to4()/quoted_4to6() read and write q6/q4 and o4/o6 here.
  */
 struct scratch {
 	union {
-		struct out4 o4;
-		struct out6 o6;
+		struct { /* 6to4 */
+			struct out4 o4;
+			struct walk6 w6; /* walk6()'s result */
+			struct quoted6 q6;
+		};
+		struct { /* 4to6 */
+			struct out6 o6;
+			struct quoted4 q4;
+		};
 	};
 	__u8 b[SCRATCH];
 	__u64 sum;
@@ -217,6 +279,26 @@ static __always_inline __u64 sum_scratch(void)
 	struct scratch *buf = scratch_get();
 
 	return buf ? buf->sum : 1;
+}
+
+/*
+ * An ICMPv4 Echo Reply whose every byte is zero: `word` its first four
+ * bytes (type 0, code 0, checksum 0), `off` and `len` (at least 4) the
+ * message in the frame. Its sum is +0, so only 0xffff checks against it
+ * (RFC 1071); the other zero, 0x0000, which an incremental update (RFC 1624)
+ * can give, makes receivers discard it. Every other ICMP message has a
+ * non-zero byte (its type, or the ICMPv6 pseudo-header), where both zeros
+ * check. The data is summed only when the header is all zero.
+ */
+SUBPROG int echo_reply_zero(struct __sk_buff *skb, __be32 word, __u32 off, __u32 len)
+{
+	if (word != 0)
+		return 0; /* a non-zero type, code or checksum */
+	if (len <= sizeof(word))
+		return 1; /* the header is all there is */
+	if (sum_bytes(skb, off + sizeof(word), len - sizeof(word)))
+		return 0; /* unreadable: leave the checksum as it is */
+	return sum_scratch() == 0;
 }
 
 /*
@@ -335,6 +417,20 @@ static __always_inline int pkt_write_head(struct __sk_buff *skb, const struct et
 }
 
 /*
+ * Bytes after the IP packet (Ethernet padding of a short frame, or whatever
+ * the link left) are not part of it: the translated frame ends where its
+ * packet does (docs/translator.md). Trimmed first, before any other change,
+ * `end` being the frame offset where the packet ends. A trim the kernel
+ * refuses (an encapsulated skb) leaves them: receivers trim by the IP
+ * length, so the translation goes on.
+ */
+static __always_inline void trim_trailer(struct __sk_buff *skb, __u32 end)
+{
+	if (skb->len > end)
+		bpf_skb_change_tail(skb, end, 0);
+}
+
+/*
  * The prefix: the map's, or the default (written into the scratch) when the
  * entry is all zero; NULL if its length is invalid. A pointer, not a copy:
  * a copy on the stack is split into bytes by the compiler and rebuilt into
@@ -369,15 +465,6 @@ static __always_inline __u16 pseudo_diff(const struct nat64_config *c, const voi
 
 /* ---- IPv6 extension headers ------------------------------------------ */
 
-struct walk6 {
-	__u32 off;  /* offset of the upper-layer header (or fragment data) */
-	__u8 proto; /* its protocol */
-	__u8 frag;  /* a Fragment header was seen */
-	__u8 mf;
-	__u16 foff; /* fragment offset, 8-byte units */
-	__be32 id;
-};
-
 static __always_inline int is_ext(__u8 nh)
 {
 	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_DSTOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT;
@@ -387,14 +474,18 @@ static __always_inline int is_ext(__u8 nh)
  * Walk the extension headers from `off` (just after a 40-byte IPv6 header),
  * staying below `end`. RFC 7915 5.1: Hop-by-Hop, Destination Options and a
  * Routing header with Segments Left 0 are skipped (not translated); Segments
- * Left != 0 MUST NOT be translated. Returns 0 or a drop reason.
+ * Left != 0 MUST NOT be translated. Returns 0 or a drop reason; the walk
+ * in the scratch's w6.
  */
-SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end, struct walk6 *w)
+SUBPROG int walk6(struct __sk_buff *skb, __u32 off, __u32 nh, __u32 end)
 {
+	struct scratch *sc = scratch_get();
+	struct walk6 *w; /* the result, left in the scratch for the caller */
 	__u8 h[8];
 
-	if (!w)
-		return NAT64_DROP_BAD_HEADER;
+	if (!sc)
+		return NAT64_DROP_HELPER; /* the per-CPU scratch always exists: never taken */
+	w = &sc->w6;
 	w->frag = 0;
 	w->mf = 0;
 	w->foff = 0;
@@ -459,6 +550,43 @@ static __always_inline int ip6_only_proto(__u8 proto)
 static __always_inline int ip4_only_proto(__u8 proto)
 {
 	return proto == IPPROTO_ICMP || proto == IPPROTO_IGMP;
+}
+
+/*
+ * An IPv4 source address no packet may carry ("martian", RFC 1812 5.3.7):
+ * network 0, loopback (127/8), multicast (224/4) and the reserved 240/4,
+ * the limited broadcast 255.255.255.255 included: the first octet is 0,
+ * 127, or 224 and up (class D and E).
+ */
+#define IN_CLASSD_FIRST 224
+static __always_inline int ip4_martian_src(__be32 saddr)
+{
+	__u32 net = bpf_ntohl(saddr) >> IN_CLASSA_NSHIFT;
+
+	return net == 0 || net == IN_LOOPBACKNET || net >= IN_CLASSD_FIRST;
+}
+
+/*
+ * The Authentication Header (RFC 4302) exists in both families: it is
+ * translated like any other protocol, number copied, bytes untouched (its
+ * ICV covers the addresses, RFC 4302 3.3.3.1, so only a receiver that does
+ * not check it can use the result). Its Next Header names what follows, in
+ * the packet's own family: one family's protocol there (an extension header
+ * or ICMPv6 behind AH in IPv6, ICMP or IGMP in IPv4) would change meaning as
+ * the IP header's own would (docs/translator.md), and an AH behind an AH is
+ * not looked through. `off`: the AH in the frame, `end`: the packet's end.
+ * 0, or a drop reason.
+ */
+#define AH_HLEN 12 /* next header, length, reserved, SPI, sequence number (RFC 4302 2) */
+SUBPROG int ah_next(struct __sk_buff *skb, __u32 off, __u32 end)
+{
+	__u8 nh;
+
+	if (off + AH_HLEN > end || bpf_skb_load_bytes(skb, off, &nh, sizeof(nh)))
+		return NAT64_DROP_TRUNCATED; /* the AH is cut before its sequence number */
+	if (ip4_only_proto(nh) || ip6_only_proto(nh) || nh == IPPROTO_AH)
+		return NAT64_DROP_FAMILY_PROTO; /* what follows would change meaning, or is not looked at */
+	return 0;
 }
 
 /* ---- header translation ---------------------------------------------- */

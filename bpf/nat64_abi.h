@@ -3,7 +3,7 @@
  * What user space shares with bpf/nat64.c: the maps it reads or writes and
  * the layout of their values. The program and the harness's C tools
  * (bpf/tools/xlat-runner.c, bpf/tools/bench-proof.c) include this file;
- * harness/bpf/prefix.ts and harness/bpf/stats.ts write the same layouts
+ * harness/bpf/config.ts and harness/bpf/stats.ts write the same layouts
  * from TypeScript: change them together.
  *
  *   nat64_config  BPF_MAP_TYPE_ARRAY, 1 entry, key __u32 0, struct nat64_config

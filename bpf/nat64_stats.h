@@ -33,7 +33,9 @@
 	X(DROP_HELPER, "dropped.helper")          /* a kernel helper failed */ \
 	X(DROP_EXT_AFTER_FRAG, "dropped.ext_after_fragment") /* RFC 7915 5.1.1 */ \
 	X(DROP_IGMP, "dropped.igmp")              /* RFC 7915 4.2: single-hop, not translated */ \
-	X(DROP_FAMILY_PROTO, "dropped.family_protocol") /* a protocol number of one family only */
+	X(DROP_FAMILY_PROTO, "dropped.family_protocol") /* a protocol number of one family only */ \
+	X(DROP_BAD_CSUM, "dropped.bad_checksum")  /* a checksum no receiver accepts, which translation would make valid */ \
+	X(DROP_BAD_SRC, "dropped.bad_source")     /* 4to6: an IPv4 source no packet may carry (RFC 7915 4.1) */
 
 #define NAT64_STAT_ENUM(n, s) NAT64_##n,
 enum nat64_stat_item { NAT64_STAT_ITEMS(NAT64_STAT_ENUM) NAT64_STAT_PER_DIR };

@@ -7,7 +7,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Debian packages, one line each with what needs it (jool-tools: jool_siit, which sets up Jool in the VM).
+# Debian packages, one line each with what needs it (jool-tools: jool_siit, which sets up Jool in the VM;
+# tmux: the real terminal in which the tests drive natlab step and natlab shell).
 PKGS="
 clang llvm libbpf-dev libelf-dev zlib1g-dev gcc make pkg-config
 bpftool iproute2 iputils-ping traceroute
@@ -18,6 +19,7 @@ jool-tools
 busybox-static qemu-system-x86 debian-archive-keyring xz-utils zstd
 vagrant
 chromium
+tmux
 "
 missing=""
 for p in $PKGS; do

@@ -1,8 +1,9 @@
 /**
- * Building every piece of C: the translator, its knock-out builds, the floor
- * programs, and the user-space tools of bpf/tools/ (the xlat runner and
- * bench-proof), all by `make -s -C bpf` (quick when up to date). Failures
- * carry the compiler's own words and what to check.
+ * Building every piece of C: the translator, its knock-out builds (each with
+ * the bench's sections of bench.h in it), and the user-space tools of
+ * bpf/tools/ (the xlat runner and bench-proof), all by `make -s -C bpf`
+ * (quick when up to date). Failures carry the compiler's own words and what
+ * to check.
  */
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
@@ -17,11 +18,11 @@ export const NAT64_NOCSUM_OBJECT = join(BPF_DIR, "nat64-nocsum.o");
 export const NAT64_NOQUOTE_OBJECT = join(BPF_DIR, "nat64-noquote.o");
 /** Built with -DNAT64_NO_MTU_ADJUST: the PMTU MTU is copied unadjusted. */
 export const NAT64_NOMTU_OBJECT = join(BPF_DIR, "nat64-nomtu.o");
-/** The bench's floor programs: TC_ACT_OK alone, and bpf_skb_change_proto alone. */
-export const FLOOR_OBJECT = join(BPF_DIR, "floor.o");
+/** Built with -DNAT64_NO_CSUM_CHECK: a checksum no receiver accepts is translated (and made acceptable). */
+export const NAT64_NOCHECK_OBJECT = join(BPF_DIR, "nat64-nocheck.o");
 /** bpf/tools/xlat-runner.c: every frame of a pcap through a translator object (natlab xlat, golden check). */
 export const XLAT_RUNNER = join(BPF_DIR, "build", "xlat-runner");
-/** bpf/tools/bench-proof.c: the translator and the floor programs timed on the same frames (natlab bench). */
+/** bpf/tools/bench-proof.c: the translator and its floor (bench.h's bench/floor) timed on the same frames (natlab bench). */
 export const BENCH_PROOF = join(BPF_DIR, "build", "bench-proof");
 
 /** Run make in bpf/ (default target: everything); `target` for one file, e.g. "nat64-nocsum.o". */

@@ -29,6 +29,8 @@ export const STAT_ITEMS = [
   "dropped.ext_after_fragment",
   "dropped.igmp",
   "dropped.family_protocol",
+  "dropped.bad_checksum",
+  "dropped.bad_source",
 ] as const;
 export const DIRECTIONS = ["6to4", "4to6"] as const;
 /** Every counter name in map order: "6to4.translated.tcp", ... */
@@ -41,6 +43,13 @@ export type Stats = Record<string, number>;
 export function statsFromDump(dump: unknown): Stats {
   const out: Stats = Object.fromEntries(STAT_NAMES.map((n) => [n, 0]));
   if (!Array.isArray(dump)) throw new Error("bpftool map dump: expected a JSON array");
+  // An object built from another nat64_stats.h counts at other indices: every name would be wrong.
+  if (dump.length !== STAT_NAMES.length) {
+    throw new Error(
+      `the translator's nat64_stats map has ${dump.length} counters, natlab knows ${STAT_NAMES.length}: ` +
+        "the object was built from another bpf/nat64_stats.h; rebuild it (natlab build)",
+    );
+  }
   for (const e of dump as { key: string[]; values: { value: string[] }[] }[]) {
     const key = bytesLE(e.key);
     const name = STAT_NAMES[key];

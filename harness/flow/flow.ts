@@ -79,7 +79,7 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   const failures: string[] = [];
   const devs = devices(ctx.lab);
 
-  // TX offloads for this run of the flow: on (the veth default) or off everywhere.
+  // TX offloads for this flow instance: on (the veth default) or off everywhere.
   await ctx.offloads.set(offloads);
   for (const c of flow.conntrack) await flushConntrack(ctx.nsOf(c.ns));
   // Every namespace's counters (the report shows checksum errors for all) and every translator's.

@@ -1,5 +1,5 @@
 /**
- * TX offloads per flow run: on (the veth default) or off on every veth end.
+ * TX offloads per flow instance: on (the veth default) or off on every veth end.
  * Switched only when a flow wants a different setting from the one in
  * force, so a lab of nine flows does not run `ethtool` on every end nine
  * times. The first flow always sets it, whatever the lab file set before.

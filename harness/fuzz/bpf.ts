@@ -1,6 +1,6 @@
 /**
  * natlab's BPF translator as a fuzz target: a batch of frames goes through
- * the xlat runner (harness/bpf/xlat-runner.c, BPF_PROG_TEST_RUN), one runner
+ * the xlat runner (bpf/tools/xlat-runner.c, BPF_PROG_TEST_RUN), one runner
  * process per batch, which also dumps the program's counters.
  */
 import { mkdtempSync, rmSync } from "node:fs";

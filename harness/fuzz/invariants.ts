@@ -44,9 +44,10 @@ const ETH_P_IPV6 = 0x86dd;
 const EXT = new Set(["hbh", "dstopts", "routing", "frag"]);
 /**
  * Protocol numbers that mean something in one family only (RFC 7915 §4.1/§5.1 copy the number; these would
- * change meaning): IPv6's extension headers and ICMPv6 in an IPv4 header, ICMP and IGMP in an IPv6 header.
+ * change meaning): IPv6's extension headers (RFC 7045: Mobility, HIP and Shim6 too) and ICMPv6 in an IPv4
+ * header, ICMP and IGMP in an IPv6 header.
  */
-const NOT_IN_IPV4 = new Set([0, 43, 44, 58, 60]);
+const NOT_IN_IPV4 = new Set([0, 43, 44, 58, 60, 135, 139, 140]);
 /** In IPv6, 1 and 2 (ICMP, IGMP) are not upper protocols: ICMPv6 is 58 and IGMP has no IPv6 form. */
 const NOT_IN_IPV6 = new Set([0, 1, 2, 43, 44, 60]);
 /** Flaws in what the translator does not interpret: carried across, they are the receiver's to judge. */
@@ -191,6 +192,8 @@ function icmpTypeProblem(out: Buffer, d: Decoded, family: 4 | 6): Violation | un
   if (q < 0) return undefined;
   let j = q + 1;
   while (j < d.spans.length && EXT.has(d.spans[j].name)) j++;
+  // A later fragment quoted holds fragment data, not an ICMP header: there is no type to read (RFC 791, RFC 8200 §4.5).
+  if (laterFragment(d.packet.slice(q, j))) return undefined;
   const l4 = d.spans[j];
   const proto = d.packet[j - 1] && (Object.values(d.packet[j - 1])[0] as { proto?: number; nh?: number });
   const upper = d.spans[q].name === "ipv4" ? proto?.proto : proto?.nh;
@@ -199,6 +202,11 @@ function icmpTypeProblem(out: Buffer, d: Decoded, family: 4 | 6): Violation | un
   if (!ECHO[family].has(t))
     return { kind: "quoted ICMP message not an echo of the family", detail: `quoted ICMP type ${t}` };
   return undefined;
+}
+
+/** An IP header (and its extension headers) of a fragment other than the first. */
+function laterFragment(layers: Packet): boolean {
+  return layers.some((l) => ("ipv4" in l && (l.ipv4.frag ?? 0) > 0) || ("frag" in l && (l.frag.offset ?? 0) > 0));
 }
 
 /** A quoted UDP checksum of zero: "none" in IPv4, and a translator cannot compute it over a cut quote. */
@@ -274,10 +282,14 @@ export function checkFrame(input: Buffer, outcome: FrameOutcome, prefix: Prefix,
   const regions = translatorRegions(din);
   // Inside the headers it reads; an extension or transport header cut short where it should start; a quoted
   // IP header that is not all there (it cannot be translated). A quote may otherwise be cut anywhere.
+  // The quoted IP header starts right after the error's 8-byte ICMP header; an IP header deeper in the quote
+  // (a tunnelled packet) is payload.
+  const error = din.spans.find((s) => !s.quoted && (s.name === "icmp" || s.name === "icmpv6"));
+  const quoteStart = error ? error.start + 8 : -1;
   const inside = (p: string) => {
     const at = problemOffset(p);
     if (at === undefined) return false;
-    if (/^quoted IPv\d (header needs|version)/.test(p)) return true;
+    if (/^quoted IPv\d (header needs|version)/.test(p)) return at === quoteStart;
     const [outer] = regions;
     if (outer && at === outer[1] && /^(hbh|dstopts|routing|fragment|icmp|icmpv6|TCP|UDP) header needs/.test(p))
       return true;
@@ -291,8 +303,12 @@ export function checkFrame(input: Buffer, outcome: FrameOutcome, prefix: Prefix,
     else if (inside(had) && !OPAQUE.test(had)) add(`malformed input translated: ${cls}`, `in the input: ${had}`);
     else notes.push(`malformed upper layer carried across: ${cls}`);
   }
+  // The translated frame ends where its packet ends (docs/translator.md): Ethernet padding is not carried across.
   if (dout.trailer.length)
-    notes.push(din.trailer.length ? "bytes after the IP packet kept" : "bytes after the IP packet added");
+    add(
+      din.trailer.length ? "bytes after the IP packet kept" : "bytes after the IP packet added",
+      `${dout.trailer.length} bytes after the packet (${din.trailer.length} in the input)`,
+    );
 
   // Checksums, role by role; not where the input's own lengths make "right" ambiguous.
   const vin = checksumVerdictsOf(input, din, { quotedL4: true });

@@ -6,9 +6,11 @@
  * rules tshark does not know). Application protocols are not dissected
  * (every TCP and UDP port decodes as data): random bytes to port 53 are not
  * a malformed DNS message the translator made. For the same reason a
- * malformed packet counts only when tshark found it in a layer the
- * translator writes (IP, ICMP, TCP, UDP) and not inside a tunnelled packet
- * or another protocol's payload (AH, ESP, IP in IP).
+ * malformed packet or an error counts only when the frame holds nothing
+ * but layers the translator writes (IP, ICMP, TCP, UDP), not a tunnelled
+ * packet or another protocol's payload (AH, ESP, SCTP, IP in IP), and not
+ * about the TCP options or UDP Length it copies. Fragments are not
+ * reassembled: each frame is judged on its own.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +21,11 @@ import { writePcap } from "../packet/index.ts";
 /** tshark's expert severity "error" (PI_ERROR) and group "checksum" (PI_CHECKSUM), as -T fields prints them. */
 const PI_ERROR = "8388608";
 const PI_CHECKSUM = "16777216";
+/**
+ * Expert errors about fields a translator copies without reading: TCP options (their padding) and the UDP
+ * Length (RFC 7915 translates neither; the codec checks every length the translator writes).
+ */
+const NOT_WRITTEN = /^(Non-zero header padding|Bad length value)/;
 /** A separator that expert messages do not contain. */
 const AGG = "\u001f";
 
@@ -30,6 +37,8 @@ export async function tsharkErrors(frames: Buffer[]): Promise<string[][]> {
     const pcap = join(tmp, "frames.pcap");
     writePcap(pcap, frames);
     const argv = ["tshark", "-r", pcap, "-n", "-d", "udp.port==0-65535,data", "-d", "tcp.port==0-65535,data"];
+    // Each frame on its own: fragments of unrelated frames that share an Identification are never reassembled.
+    argv.push("-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE");
     argv.push("-T", "fields", "-E", "separator=/t", "-E", `aggregator=${AGG}`);
     for (const f of [
       "frame.number",
@@ -54,11 +63,15 @@ export async function tsharkErrors(frames: Buffer[]): Promise<string[][]> {
       const sevs = (sev ?? "").split(AGG);
       const groups = (group ?? "").split(AGG);
       const msgs = (msg ?? "").split(AGG);
-      const ours =
-        translatorLayers(protocols ?? "") &&
-        /Malformed Packet: (IPv4|IPv6|ICMP|ICMPv6|TCP|UDP)\]/.test(malformed ?? "");
+      // Inside another protocol's payload (AH, ESP, SCTP, a tunnelled packet) nothing is the translator's.
+      if (!translatorLayers(protocols ?? "")) continue;
+      const ours = /Malformed Packet: (IPv4|IPv6|ICMP|ICMPv6|TCP|UDP)\]/.test(malformed ?? "");
       const errs = msgs.filter(
-        (m, k) => sevs[k] === PI_ERROR && groups[k] !== PI_CHECKSUM && (ours || !m.startsWith("Malformed")),
+        (m, k) =>
+          sevs[k] === PI_ERROR &&
+          groups[k] !== PI_CHECKSUM &&
+          (ours || !m.startsWith("Malformed")) &&
+          !NOT_WRITTEN.test(m),
       );
       if (ours && !errs.some((m) => m.startsWith("Malformed"))) errs.push("Malformed Packet");
       out[i] = errs;

@@ -38,6 +38,10 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ columns: KernelC
   const out = opts.out ?? MATRIX_DIR;
   const say = opts.say ?? ((l: string) => console.log(l));
   const started = Date.now();
+  // Every column loads the same bpf/ objects, and a VM sees the host's files: build them here,
+  // once (a stale nat64-pipe.o, made before a counter was added, had the labs read shifted counters).
+  const { ensureBuilt } = await import("../bpf/fresh.ts");
+  await ensureBuilt((t) => say(`matrix: ${t}`));
   // Kernels are prepared one after the other first: downloads share natlab's apt lists.
   const { prepareKernel } = await import("../vm/kernels.ts");
   for (const k of opts.kernels) {

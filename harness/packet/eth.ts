@@ -1,5 +1,6 @@
 /** Ethernet II header (IEEE 802.3 with an EtherType, RFC 894). */
 import { formatMac, parseMac } from "./addr.ts";
+import { hexToBytes } from "./hex.ts";
 import type { EthFields, LayerName } from "./layers.ts";
 import { ETH_P_EXPERIMENTAL, ETH_P_IP, ETH_P_IPV6 } from "./numbers.ts";
 
@@ -11,7 +12,7 @@ export function encodeEth(f: EthFields, next: LayerName | undefined, tail: Buffe
   parseMac(f.dst ?? "00:00:00:00:00:00").copy(h, 0);
   parseMac(f.src ?? "00:00:00:00:00:00").copy(h, 6);
   h.writeUInt16BE(f.type ?? etherTypeOf(next), 12);
-  return Buffer.concat([h, tail]);
+  return Buffer.concat([h, tail, hexToBytes(f.pad ?? "")]);
 }
 
 export function etherTypeOf(next: LayerName | undefined): number {
@@ -20,7 +21,7 @@ export function etherTypeOf(next: LayerName | undefined): number {
   return ETH_P_EXPERIMENTAL;
 }
 
-export function decodeEth(b: Buffer, off: number): Required<EthFields> {
+export function decodeEth(b: Buffer, off: number): Required<Omit<EthFields, "pad">> {
   return { dst: formatMac(b.subarray(off, off + 6)), src: formatMac(b.subarray(off + 6, off + 12)), type: b.readUInt16BE(off + 12) };
 }
 

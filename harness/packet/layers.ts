@@ -45,6 +45,7 @@ export const Eth = z.strictObject({
   dst: mac.optional().describe("destination MAC; derived from the lab's neighbours when injecting"),
   src: mac.optional().describe("source MAC; the injecting device's MAC when injecting"),
   type: u16.optional().describe("EtherType; derived from the next layer"),
+  pad: hex.optional().describe("bytes after the IP packet (Ethernet padding of a short frame), counted in no length"),
 });
 
 export const Ipv4 = z.strictObject({

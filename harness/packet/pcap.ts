@@ -113,7 +113,7 @@ export interface SllInfo {
  * 6-byte MAC (else zeros), dst = 00:00:00:00:00:00 (SLL does not record it).
  * The rest is in `sll`. Returns undefined when the header is cut short.
  */
-export function decodeSll(b: Buffer, linktype: number): { eth: Required<EthFields>; hlen: number; sll: SllInfo } | undefined {
+export function decodeSll(b: Buffer, linktype: number): { eth: Required<Omit<EthFields, "pad">>; hlen: number; sll: SllInfo } | undefined {
   const zeros = "00:00:00:00:00:00";
   if (linktype === LINKTYPE.LINUX_SLL) {
     if (b.length < 16) return undefined;

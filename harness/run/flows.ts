@@ -16,7 +16,7 @@ import { ConsoleReporter } from "../report/console.ts";
 import { writeIndex } from "../report/html/index-page.ts";
 import { finishRun, parseKeep, resultsDir } from "../report/results.ts";
 import { ROOT } from "../root.ts";
-import { countVariants, newRunId, prepareLab, type ProgressSink, runFlows, selectFlows, writeRunResults } from "./lab.ts";
+import { countFlowInstances, newRunId, prepareLab, type ProgressSink, runFlows, selectFlows, writeRunResults } from "./lab.ts";
 import { bpfStatsReader } from "./stats.ts";
 import { recordTrace } from "./trace.ts";
 
@@ -41,7 +41,7 @@ export async function flowsAgainst(r: OwnerRecord, opts: { filter?: string }): P
     labEnd: () => {},
     note: (t) => process.stderr.write(`natlab: ${t}\n`),
   };
-  reporter.labStart({ lab: `${r.lab} (up, run ${r.runId})`, flows: countVariants(flows), kernel: p.features.kernel, variant: p.variant });
+  reporter.labStart({ lab: `${r.lab} (up, run ${r.runId})`, flows: countFlowInstances(flows), kernel: p.features.kernel, variant: p.variant });
   const results = await resultsDir(ROOT, p.lab.name, owner.record.runId);
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${r.runId}-flows-`));
   owner.addTemp(runDir);

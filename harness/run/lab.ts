@@ -37,7 +37,7 @@ export interface LabRunOptions {
   object?: string;
   /** Replace every BPF attachment's prefix. */
   prefix?: string;
-  /** Run each flow this many times in the same namespaces (`--repeat N`); outcomes are named "FLOW [k/N]". */
+  /** Repetitions: each flow instance this many times in the same namespaces (`--repeat N`), named "FLOW [k/N]". */
   repeat?: number;
   /** Called with progress lines for people. */
   progress: ProgressSink;
@@ -106,7 +106,7 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const results = await resultsDir(opts.root, lab.name, runId);
   writeFileSync(results.plan, planToScript(plan));
   const flows = selectFlows(lab, opts.filter);
-  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: countVariants(flows) * (opts.repeat ?? 1) });
+  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: countFlowInstances(flows) * (opts.repeat ?? 1) });
 
   const exec = new HostExecutor(plan, { kind: "run", ...ownerInfo(prepared, opts), results: results.dir });
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
@@ -145,8 +145,8 @@ export function selectFlows(lab: Lab, filter?: string): Flow[] {
   return lab.flows.filter((f) => !filter || f.name.includes(filter));
 }
 
-/** How many flow runs that makes: a flow runs once per offload setting it names. */
-export function countVariants(flows: Flow[]): number {
+/** How many flow instances that makes: a flow has one per offload setting it names. */
+export function countFlowInstances(flows: Flow[]): number {
   return flows.reduce((n, f) => n + f.offloads.length, 0);
 }
 
@@ -157,13 +157,13 @@ export function countVariants(flows: Flow[]): number {
  */
 export async function runFlows(flows: Flow[], ctx: FlowContext, trace: TraceRecorder, progress: ProgressSink, repeat = 1): Promise<FlowOutcome[]> {
   const outcomes: FlowOutcome[] = [];
-  // `--repeat N`: each flow N times in a row, as "FLOW [k/N]".
-  const runs = flows.flatMap((flow) => flow.offloads.flatMap((offloads) => Array.from({ length: repeat }, (_, i) => ({ flow, offloads, k: i + 1 }))));
-  for (const { flow: base, offloads, k } of runs) {
+  // `--repeat N`: each flow instance N times in a row (repetitions), as "FLOW [k/N]".
+  const instances = flows.flatMap((flow) => flow.offloads.flatMap((offloads) => Array.from({ length: repeat }, (_, i) => ({ flow, offloads, k: i + 1 }))));
+  for (const { flow: base, offloads, k } of instances) {
     if (interrupted()) return outcomes;
     const flow = repeat > 1 ? { ...base, name: `${base.name} [${k}/${repeat}]` } : base;
     progress.flowStart?.(flow.name);
-    // A repeated flow starts from the lab's state, not from what its last run left cached (a learnt PMTU).
+    // A repeated flow starts from the lab's state, not from what its last repetition left cached (a learnt PMTU).
     if (k > 1) await flushRouteCaches(Object.keys(ctx.lab.namespaces).map(ctx.nsOf));
     const mark = trace.mark();
     const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
@@ -230,7 +230,7 @@ export async function writeRunResults(x: {
   await writeReports(results, tap, summary);
 }
 
-/** `ip route flush cache` in each namespace, both families: PMTU and redirect exceptions learnt by an earlier flow run. */
+/** `ip route flush cache` in each namespace, both families: PMTU and redirect exceptions learnt by an earlier flow instance. */
 async function flushRouteCaches(namespaces: string[]): Promise<void> {
   for (const ns of namespaces) {
     for (const family of ["-4", "-6"]) await run(["ip", family, "route", "flush", "cache"], { ns, allowFail: true });

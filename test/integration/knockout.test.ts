@@ -6,11 +6,19 @@
  *   bpf/nat64-nocsum.o   -DNAT64_NO_L4_CSUM_FIX  TCP/UDP with a non-neutral prefix, ICMP echo
  *   bpf/nat64-noquote.o  -DNAT64_NO_QUOTED_XLAT  ICMP errors that carry a quoted packet
  *   bpf/nat64-nomtu.o    -DNAT64_NO_MTU_ADJUST   the pmtu cases
+ *   bpf/nat64-nocheck.o  -DNAT64_NO_CSUM_CHECK   the cases counted dropped.bad_checksum
  * Every case of the behaviour must fail with a field-level diff naming the
- * field the knocked-out code writes; the test logs every case that failed.
+ * field the knocked-out code writes (or, for a drop, with the verdict); the
+ * test logs every case that failed.
  */
 import test from "ava";
-import { buildBpf, NAT64_NOCSUM_OBJECT, NAT64_NOMTU_OBJECT, NAT64_NOQUOTE_OBJECT } from "../../harness/bpf/build.ts";
+import {
+  buildBpf,
+  NAT64_NOCHECK_OBJECT,
+  NAT64_NOCSUM_OBJECT,
+  NAT64_NOMTU_OBJECT,
+  NAT64_NOQUOTE_OBJECT,
+} from "../../harness/bpf/build.ts";
 import { type Case, loadCases } from "../../harness/golden/cases.ts";
 import { type CaseResult, checkCases } from "../../harness/golden/check.ts";
 
@@ -31,6 +39,8 @@ interface Knockout {
   mine: (c: Case) => boolean;
   /** A diff row (field path) that shows the behaviour is missing. */
   field: RegExp;
+  /** For cases the behaviour drops: the failure says the drop did not happen, instead of a diff. */
+  dropped?: (c: Case) => boolean;
 }
 
 const KNOCKOUTS: Knockout[] = [
@@ -51,6 +61,13 @@ const KNOCKOUTS: Knockout[] = [
     flag: "NAT64_NO_MTU_ADJUST",
     mine: (c) => c.file === "pmtu",
     field: /\bicmp(v6)?\.mtu\b/,
+  },
+  {
+    object: NAT64_NOCHECK_OBJECT,
+    flag: "NAT64_NO_CSUM_CHECK",
+    mine: (c) => /dropped\.bad_checksum/.test(c.why ?? ""),
+    field: /./,
+    dropped: () => true,
   },
 ];
 
@@ -80,6 +97,10 @@ for (const k of KNOCKOUTS) {
     for (const r of results.filter((x) => k.mine(x.case))) {
       if (r.ok) {
         t.fail(`${name(r)} passes without ${k.flag}: its case does not test the behaviour`);
+        continue;
+      }
+      if (k.dropped?.(r.case)) {
+        t.regex(r.failure, /expected a drop \(TC_ACT_SHOT\), got verdict ok/, `${name(r)}: translated, not dropped`);
         continue;
       }
       t.regex(r.failure, /expected beside actual/, `${name(r)}: the failure shows a diff`);

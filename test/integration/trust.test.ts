@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
+import { run } from "../../harness/exec/command.ts";
 import { natlab, natlabNamespaces, ROOT, runDirs } from "./helpers.ts";
 
 const CORPUS = "test/fixtures/labs-invalid";
@@ -59,9 +60,12 @@ test("--object: a missing file, and an object without the lab's sections at the 
   const missing = await natlab(["run", "labs/article.yaml", "--object", "bpf/no-such.o"]);
   t.is(missing.code, 2, missing.out);
   t.regex(missing.out, /^natlab run: --object bpf\/no-such\.o: no such file$/m);
-  const other = await natlab(["run", "labs/article.yaml", "--object", "bpf/floor.o"]);
+  // A BPF object of another translator, whose sections are named otherwise (xlat64, xlat46).
+  await run(["make", "-s", "-C", join(ROOT, "test/fixtures/foreign")]);
+  const foreign = "test/fixtures/foreign/siit96.o";
+  const other = await natlab(["run", "labs/article.yaml", "--object", foreign]);
   t.is(other.code, 1, other.out);
-  t.regex(other.out, /^labs\/article\.yaml:\d+:\d+: bpf\[0\]\.section: --object bpf\/floor\.o has no program section `4to6`/m);
+  t.regex(other.out, /^labs\/article\.yaml:\d+:\d+: bpf\[0\]\.section: --object \S+siit96\.o has no program section `4to6` \(it has: xlat64, xlat46\)/m);
   t.true(nothingBuilt(missing.out + other.out, "article", before), other.out);
 });
 

@@ -22,7 +22,8 @@ import { cachedKernel, type PreparedKernel, prepareKernel } from "../../harness/
 import { PROJECT_DIR, runInVm, type VmResult } from "../../harness/vm/qemu.ts";
 
 const KERNEL = "debian-6.1";
-const PIPE_OBJECTS = ["bpf/build/nat64-pipe.o", "bpf/nat64-pipe.o"].map((p) => join(PROJECT_DIR, p));
+/** The translator built for act_bpf followed by act_csum (TC_ACT_PIPE on success; make -C bpf builds it). */
+const PIPE_OBJECT = join(PROJECT_DIR, "bpf/nat64-pipe.o");
 
 /** Why the VM cannot be had here, or undefined when it can. */
 function unavailable(): string | undefined {
@@ -46,7 +47,7 @@ const vmTest = why ? test.serial.skip : test.serial;
 if (why) test.serial.skip(`VM tests skipped: ${why}`, () => {});
 
 const share = mkdtempSync(join(tmpdir(), "natlab-h4-vm-"));
-const pipeObject = PIPE_OBJECTS.find((p) => existsSync(p));
+const pipeObject = existsSync(PIPE_OBJECT) ? PIPE_OBJECT : undefined;
 let kernel: PreparedKernel;
 let run: VmResult;
 const timings: Record<string, number> = {};
