@@ -12,7 +12,7 @@ import { parsePrefix } from "../packet/prefix.ts";
 import { UsageError } from "../errors.ts";
 import { bpfTranslator } from "../fuzz/bpf.ts";
 import { fuzz } from "../fuzz/fuzz.ts";
-import { differential, differentialFrames } from "../fuzz/differential.ts";
+import { type DiffFrame, differential, differentialFrames, readDiffFrames, writeDiffFrames } from "../fuzz/differential.ts";
 import { diffSummaryJson, diffSummaryText, replayLines, saveUnexplained } from "../fuzz/differential-report.ts";
 import { readPcap } from "../packet/index.ts";
 import { makeTranslator } from "../translators/index.ts";
@@ -34,6 +34,7 @@ interface FuzzValues {
   replay?: string;
   out?: string;
   reference?: string;
+  frames?: string;
 }
 
 /**
@@ -59,12 +60,22 @@ async function differentialRun(v: FuzzValues, ours: ReturnType<typeof bpfTransla
   const seed = whole("seed", v.seed, Math.floor(Math.random() * 0x7fffffff), 0);
   const count = whole("count", v.count, 100000, 1);
   const batch = whole("batch", v.batch, 10000, 1);
-  const frames = differentialFrames({ count, seed, batch, prefixes });
-  log(`${frames.length} frames made (seed ${seed})`);
+  const dir = v.out ?? runDir(seed, `${name}-`);
+  let frames: DiffFrame[];
+  if (v.frames) {
+    if (!existsSync(v.frames)) throw new UsageError(`natlab fuzz: no such file: ${v.frames} (a frames.json of an earlier --reference run)`);
+    frames = readDiffFrames(v.frames);
+    log(`${frames.length} frames from ${v.frames}`);
+  } else {
+    frames = differentialFrames({ count, seed, batch, prefixes });
+    log(`${frames.length} frames made (seed ${seed})`);
+  }
+  // The frames themselves, so that the same run can be judged again after a change (--frames).
+  const kept = writeDiffFrames(join(dir, "frames.json"), frames);
+  log(`frames kept in ${relative(process.cwd(), kept)} (--frames ${relative(process.cwd(), kept)} judges them again)`);
   const s = await differential(frames, { seed, ours, reference, onProgress: log });
-  const dir = s.unexplained ? (v.out ?? runDir(seed, `${name}-`)) : v.out;
-  const saved = dir ? saveUnexplained(s, dir) : [];
-  if (dir) writeFileSync(join(dir, "summary.json"), `${JSON.stringify(diffSummaryJson(s, ours.name), null, 1)}\n`);
+  const saved = saveUnexplained(s, dir);
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(diffSummaryJson(s, ours.name), null, 1)}\n`);
   process.stdout.write(`${diffSummaryText(s, ours.name, saved, dir && (relative(process.cwd(), dir) || dir))}\n`);
   return s.unexplained || s.errors ? 1 : 0;
 }
@@ -125,6 +136,12 @@ RFC 6052; at most one output per input; the counters add up. Exit status 1 when 
       description:
         "differential: the same frames through a reference translator too (jool: in the debian-6.1 VM; tayga, bpf-tc), " +
         "every frame compared; unexplained differences saved under results/fuzz/",
+    },
+    {
+      name: "frames",
+      type: "string",
+      value: "FILE",
+      description: "with --reference: the frames of an earlier run (its frames.json) instead of new ones",
     },
   ],
   root: true,

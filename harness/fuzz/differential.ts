@@ -21,13 +21,13 @@
  * what is left unexplained is saved as pcaps with the command that replays it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { parsePrefix, type Prefix } from "../packet/prefix.ts";
 import { ROOT } from "../root.ts";
 import { readOutputs, writeOutputs } from "../translators/jool/translator.ts";
 import { layerPaths, matchPacket } from "../match/index.ts";
-import { checksumProblems, parse } from "../packet/index.ts";
+import { checksumProblems, parse, readPcap, writePcap } from "../packet/index.ts";
 import { incrementalChecksum } from "../golden/judge.ts";
 import { routerNotApplicable } from "../translators/tc.ts";
 import type { Section as XlatSection, Translator, TranslatorInput, TranslatorOutput } from "../translators/types.ts";
@@ -259,6 +259,22 @@ export function differentialFrames(opts: Pick<DifferentialOptions, "count" | "se
     });
   }
   return out;
+}
+
+/** A run's frames as frames.json (what each is) beside frames.pcap (the bytes); returns the JSON's path. */
+export function writeDiffFrames(path: string, frames: DiffFrame[]): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writePcap(path.replace(/\.json$/, ".pcap"), frames.map((f) => f.frame));
+  const meta = frames.map((f) => ({ prefix: f.prefix, batch: f.batch, index: f.index, origin: f.origin, mutations: f.mutations }));
+  writeFileSync(path, JSON.stringify({ pcap: basename(path.replace(/\.json$/, ".pcap")), frames: meta }));
+  return path;
+}
+
+export function readDiffFrames(path: string): DiffFrame[] {
+  const j = JSON.parse(readFileSync(path, "utf8")) as { pcap: string; frames: Omit<DiffFrame, "frame">[] };
+  const bytes = readPcap(join(dirname(path), j.pcap)).frames;
+  if (bytes.length !== j.frames.length) throw new Error(`${path}: ${j.frames.length} frames, but ${j.pcap} holds ${bytes.length}`);
+  return j.frames.map((f, k) => ({ ...f, frame: bytes[k].data }));
 }
 
 /** Where a reference's outputs are kept, by a hash of its inputs (frames, sections, prefixes). */
