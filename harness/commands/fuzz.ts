@@ -64,7 +64,8 @@ async function differentialRun(v: FuzzValues, ours: ReturnType<typeof bpfTransla
   let frames: DiffFrame[];
   if (v.frames) {
     if (!existsSync(v.frames)) throw new UsageError(`natlab fuzz: no such file: ${v.frames} (a frames.json of an earlier --reference run)`);
-    frames = readDiffFrames(v.frames);
+    // --prefix narrows the saved frames to those of that prefix.
+    frames = readDiffFrames(v.frames).filter((f) => !prefixes.length || prefixes.some((p) => parsePrefix(p).text === f.prefix));
     log(`${frames.length} frames from ${v.frames}`);
   } else {
     frames = differentialFrames({ count, seed, batch, prefixes });

@@ -21,7 +21,7 @@ import { readPcap, writePcap } from "../../packet/index.ts";
 import { shQuote } from "../../text/shell.ts";
 import { prepareKernel } from "../../vm/kernels.ts";
 import { crashOf } from "../../vm/labs.ts";
-import { runInVm } from "../../vm/qemu.ts";
+import { runInVm, VmError } from "../../vm/qemu.ts";
 import { type DatapathDriver, GATEWAY, runDatapath } from "../datapath.ts";
 import { routerNotApplicable } from "../tc.ts";
 import type { Translator, TranslatorInput, TranslatorOutput, TranslatorSpec } from "../types.ts";
@@ -124,12 +124,23 @@ async function runInGuest(inputs: TranslatorInput[], onProgress: (m: string) => 
       pending = lines.pop() ?? "";
       for (const l of lines) if (l.startsWith("natlab translate: ")) onProgress(`in the VM: ${l.slice(18)}`);
     };
-    let r = await runInVm({ kernel, command, shareDir: share, timeoutSec: guestTimeoutSec(inputs.length), onProgress, onOutput });
+    const boot = async () => {
+      try {
+        return await runInVm({ kernel, command, shareDir: share, timeoutSec: guestTimeoutSec(inputs.length), onProgress, onOutput });
+      } catch (e) {
+        // A frame that panics or locks up Jool's kernel ends the VM: its whole console, for the call trace.
+        if (!(e instanceof VmError)) throw e;
+        const file = join(base, `console-${new Date().toISOString().replace(/[:.]/g, "-")}.txt`);
+        writeFileSync(file, e.console);
+        throw new Error(`${e.message}\n(the VM's whole console: ${file})`);
+      }
+    };
+    let r = await boot();
     // node under emulation dies now and then (a signal, or its loader's internal error): one more boot, as for labs.
     const crash = crashOf(r);
     if (crash) {
       onProgress(`natlab itself crashed inside the VM (${crash}; an emulator failure, not Jool's): booting once more`);
-      r = await runInVm({ kernel, command, shareDir: share, timeoutSec: guestTimeoutSec(inputs.length), onProgress, onOutput });
+      r = await boot();
     }
     onProgress(`VM: ${r.bootSeconds.toFixed(1)} s to boot, ${(r.seconds - r.bootSeconds).toFixed(1)} s in the guest (${r.accel})`);
     if (r.exitCode !== 0) throw new Error(`natlab translate --translator jool failed in the VM (exit ${r.exitCode}):\n${r.output.trim().split("\n").slice(-15).join("\n")}`);
