@@ -29,8 +29,9 @@ function progressFor(reporter: ConsoleReporter): ProgressSink {
         failure: o.failures.join("\n\n") || undefined,
         skip: o.reason,
       }),
-    labEnd: (lab, outcomes, ms, dir, error) =>
+    labEnd: (lab, outcomes, ms, dir, error, times) =>
       reporter.summary({
+        ...times,
         lab,
         passed: outcomes.filter((o) => o.status === "pass").length,
         failed: outcomes.filter((o) => o.status === "fail").length + (error ? 1 : 0),

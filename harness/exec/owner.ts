@@ -43,6 +43,8 @@ export interface OwnerRecord {
   processes: OwnedProcess[];
   pins: string[];
   temp: string[];
+  /** tracefs instances (directories under /sys/kernel/tracing/instances) that read its bpf_printk lines. */
+  tracefs?: string[];
   results?: string;
   /** What `natlab ls` shows about the translator: object and prefix per attachment. */
   translators?: { dev: string; hook: string; object: string; prefix: string }[];

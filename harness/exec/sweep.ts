@@ -8,7 +8,7 @@
  * with no record (made by an older natlab, or by hand) is left alone: only
  * `natlab clean --force` removes those, and says so.
  */
-import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "./command.ts";
 import { killNamespacePids, natlabNamespaces, removeNamespace } from "./netns.ts";
@@ -19,6 +19,17 @@ export interface Removed {
   processes: string[];
   pins: string[];
   temp: string[];
+  tracefs: string[];
+}
+
+/** Removes a tracefs instance; tracefs refuses (EBUSY) while a reader holds its trace_pipe open. */
+export function removeTraceInstance(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Stops a recorded process: SIGTERM, then SIGKILL if it is still there; never a newer process with the same pid. */
@@ -42,7 +53,7 @@ async function stopProcess(pid: number, startTime: string): Promise<boolean> {
  * teardown steps, any namespace those did not remove, pins, temporary files.
  */
 export async function teardownOwned(r: OwnerRecord): Promise<Removed> {
-  const removed: Removed = { namespaces: [], processes: [], pins: [], temp: [] };
+  const removed: Removed = { namespaces: [], processes: [], pins: [], temp: [], tracefs: [] };
   for (const p of [...r.processes].reverse()) {
     if (p.pid !== process.pid && (await stopProcess(p.pid, p.startTime))) removed.processes.push(`${p.what} (pid ${p.pid})`);
   }
@@ -73,6 +84,10 @@ export async function teardownOwned(r: OwnerRecord): Promise<Removed> {
     rmSync(t, { recursive: true, force: true });
     removed.temp.push(t);
   }
+  // A tracefs instance goes with rmdir (its files are the kernel's), once its reader above is stopped.
+  for (const dir of r.tracefs ?? []) {
+    if (existsSync(dir) && removeTraceInstance(dir)) removed.tracefs.push(dir);
+  }
   return removed;
 }
 
@@ -83,6 +98,7 @@ export function describeRemoved(x: Removed): string {
   if (x.processes.length) parts.push(`${n(x.processes.length, "process", "processes")} (${x.processes.join(", ")})`);
   if (x.pins.length) parts.push(n(x.pins.length, "bpffs pin", "bpffs pins"));
   if (x.temp.length) parts.push(n(x.temp.length, "temporary directory", "temporary directories"));
+  if (x.tracefs.length) parts.push(n(x.tracefs.length, "tracefs instance", "tracefs instances"));
   return parts.join(", ");
 }
 
@@ -149,6 +165,22 @@ function safeList(dir: string): string[] {
   }
 }
 
+const TRACE_INSTANCES = "/sys/kernel/tracing/instances";
+
+/**
+ * tracefs instances named natlab-<run-id> that no owner record names: a run
+ * records its instance before making it and removes it before its record, so
+ * these were left by a sweep of a natlab that did not know of instances (or
+ * whose rmdir failed). One a reader still holds open refuses rmdir and stays.
+ */
+export function sweepTraceInstances(dir = OWNER_DIR): string[] {
+  const names = safeList(TRACE_INSTANCES).filter((n) => n.startsWith("natlab-"));
+  if (!names.length) return [];
+  // Every record, claimed ones too: an instance of a run being swept is that sweep's business.
+  const owned = new Set(safeList(dir).map((f) => `natlab-${f.replace(/\.json.*$/, "")}`));
+  return names.filter((n) => !owned.has(n) && removeTraceInstance(join(TRACE_INSTANCES, n)));
+}
+
 /** One line per swept owner, as every natlab command prints it. */
 export function sweptLine(s: Swept): string {
   return `removed what run ${s.record.runId} (lab ${s.record.lab}) left behind: ${describeRemoved(s.removed)}; ${s.why}`;
@@ -169,7 +201,11 @@ const NO_SWEEP = new Set(["bpf-config", "matrix-worker", "clean"]);
  */
 export async function sweepBeforeCommand(cmd: string | undefined, log: (line: string) => void): Promise<void> {
   if (cmd === undefined || NO_SWEEP.has(cmd) || process.getuid?.() !== 0 || !existsSync(OWNER_DIR)) return;
+  // The SIGKILL test's knock-out (test/integration/sigkill.test.ts): without the sweep, that test must fail.
+  if (process.env.NATLAB_TEST_KNOCKOUT === "sweep") return;
   for (const s of await sweepDead()) log(sweptLine(s));
+  const instances = sweepTraceInstances();
+  if (instances.length) log(`removed ${instances.length} tracefs instance(s) that no owner record names: ${instances.join(" ")}`);
 }
 
 /**
@@ -180,6 +216,8 @@ export async function sweepBeforeCommand(cmd: string | undefined, log: (line: st
 export async function clean(opts: { force: boolean }, log: (line: string) => void): Promise<void> {
   const swept = await sweepDead();
   for (const s of swept) log(sweptLine(s));
+  const instances = sweepTraceInstances();
+  if (instances.length) log(`removed ${instances.length} tracefs instance(s) that no owner record names: ${instances.join(" ")}`);
   for (const { record: r } of readRecords()) {
     if (!ownerLive(r)) continue;
     const what = r.kind === "up" ? `lab ${r.lab} is up (run ${r.runId}): \`natlab down ${r.lab}\` removes it` : `run ${r.runId} (lab ${r.lab}, natlab ${r.kind} pid ${r.pid}) is still running`;
@@ -195,5 +233,5 @@ export async function clean(opts: { force: boolean }, log: (line: string) => voi
     for (const ns of orphans) await removeNamespace(ns);
     log(`removed ${orphans.length} namespace(s) that no owner record names (--force): ${orphans.join(" ")}`);
   }
-  if (!swept.length && !orphans.length) log("nothing left over: no dead natlab run's namespaces, processes, pins or files");
+  if (!swept.length && !orphans.length && !instances.length) log("nothing left over: no dead natlab run's namespaces, processes, pins or files");
 }

@@ -36,6 +36,9 @@ export interface RunSummary {
   durationMs: number;
   /** where the results are; shown relative to the working directory */
   resultsDir: string;
+  /** How long building the lab (its setup steps) and taking it down took, when it was built. */
+  setupMs?: number;
+  teardownMs?: number;
 }
 
 export function seconds(ms: number): string {
@@ -65,7 +68,8 @@ export function formatSummary(x: RunSummary, color: boolean, cwd = process.cwd()
     paint(color && x.skipped > 0, "yellow", `${x.skipped} skipped`),
   ];
   const where = relative(cwd, x.resultsDir) || ".";
-  return `${x.lab}: ${parts.join(", ")} in ${seconds(x.durationMs)}; results in ${where.endsWith("/") ? where : `${where}/`}`;
+  const times = x.setupMs !== undefined && x.teardownMs !== undefined ? ` (setup ${seconds(x.setupMs)}, teardown ${seconds(x.teardownMs)})` : "";
+  return `${x.lab}: ${parts.join(", ")} in ${seconds(x.durationMs)}${times}; results in ${where.endsWith("/") ? where : `${where}/`}`;
 }
 
 export class ConsoleReporter {

@@ -45,7 +45,7 @@ export async function flowsAgainst(r: OwnerRecord, opts: { filter?: string }): P
   const results = await resultsDir(ROOT, p.lab.name, owner.record.runId);
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${r.runId}-flows-`));
   owner.addTemp(runDir);
-  const trace = await recordTrace();
+  const trace = await recordTrace(owner);
   const ctx = { lab: p.lab, root: ROOT, nsOf: p.nsOf, results, runDir, stats: bpfStatsReader(p.lab, p.nsOf), offloads: labOffloads(p.lab, p.nsOf) };
   let outcomes: Awaited<ReturnType<typeof runFlows>> = [];
   try {

@@ -51,8 +51,14 @@ export interface ProgressSink {
   setupFailed?(step: number, total: number, message: string): void;
   flowStart?(name: string): void;
   flow(outcome: FlowOutcome): void;
-  labEnd(lab: string, outcomes: FlowOutcome[], ms: number, resultsDir: string, error?: string): void;
+  labEnd(lab: string, outcomes: FlowOutcome[], ms: number, resultsDir: string, error?: string, times?: LabTimes): void;
   note(text: string): void;
+}
+
+/** Where a lab run's time went besides its flows: its setup steps, and its teardown (services, trace reader, namespaces). */
+export interface LabTimes {
+  setupMs: number;
+  teardownMs: number;
 }
 
 export interface LabRunResult {
@@ -112,11 +118,14 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
   exec.owner.addTemp(runDir);
   const services: Background[] = [];
-  const trace = await recordTrace();
+  const trace = await recordTrace(exec.owner);
   let outcomes: FlowOutcome[] = [];
   let error: string | undefined;
+  const times: LabTimes = { setupMs: 0, teardownMs: 0 };
   try {
+    const setupStart = Date.now();
     await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
+    times.setupMs = Date.now() - setupStart;
     for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
     const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf), offloads: labOffloads(lab, nsOf) };
     outcomes = await runFlows(flows, ctx, trace, opts.progress, opts.repeat);
@@ -128,15 +137,17 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   } finally {
     // The translator's counters as the lab leaves them: `natlab stats LAB` shows them after teardown.
     await saveStats(lab, nsOf, results.stats).catch(() => {});
+    const teardownStart = Date.now();
     for (const s of services.reverse()) await s.stop();
     await trace.stop(results.trace);
     await exec.teardown();
     rmSync(runDir, { recursive: true, force: true });
+    times.teardownMs = Date.now() - teardownStart;
   }
   await writeRunResults({ results, outcomes, error, lab, plan, kernel: features.kernel, variant, runId, started, note: opts.progress.note });
   finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
   writeIndex(opts.root);
-  opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error);
+  opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error, error ? undefined : times);
   return { lab: lab.name, compareWith: lab.compareWith, outcomes, error, resultsDir: results.dir };
 }
 

@@ -4,13 +4,14 @@
  *   - every broken lab of the corpus is refused by `natlab run`, all at once, no stack trace;
  *   - --prefix and --object are checked by the lab file's rules, before any setup step;
  *   - a --filter that matches nothing is a failure;
- *   - a stale translator build is rebuilt before it is used;
+ *   - a stale or missing translator build is rebuilt before run, xlat and golden check use it;
  *   - after a setup failure summary.json counts 1 failed, as TAP and JUnit do;
  *   - a passing flow says in TAP and JUnit what each expectation matched;
  *   - `--repeat N` runs each flow N times and gives its pass rate.
  */
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import test from "ava";
 import { run } from "../../harness/exec/command.ts";
 import { natlab, natlabNamespaces, ROOT, runDirs } from "./helpers.ts";
@@ -121,4 +122,22 @@ test("--repeat N runs each flow N times and prints its pass rate", async (t) => 
   }
   const bad = await natlab(["run", "labs/article.yaml", "--repeat", "0"]);
   t.is(bad.code, 2, bad.out);
+});
+
+test("a missing translator object is rebuilt before xlat, and a stale one before golden check", async (t) => {
+  const object = join(ROOT, "bpf", "nat64.o");
+  rmSync(object, { force: true });
+  const out = join(mkdtempSync(join(tmpdir(), "natlab-test-xlat-")), "out.pcap");
+  const x = await natlab(["xlat", "fixtures/pcaps/icmp-echo/echo-reply-4to6.in.pcap", "--out", out]);
+  t.is(x.code, 0, x.out);
+  t.regex(x.out, /rebuilding \(make -C bpf\)/);
+  t.true(existsSync(object), "nat64.o was rebuilt");
+  rmSync(dirname(out), { recursive: true, force: true });
+  const source = join(ROOT, "bpf", "nat64.c");
+  const later = new Date(statSync(object).mtimeMs + 2000);
+  utimesSync(source, later, later);
+  const g = await natlab(["golden", "check", "--filter", "echo request"]);
+  t.is(g.code, 0, g.out);
+  t.regex(g.out, /rebuilding \(make -C bpf\)/);
+  t.false(/^\s+at /m.test(x.out + g.out), "no stack trace");
 });

@@ -31,6 +31,10 @@ test("console lines read as the brief shows them", (t) => {
     formatSummary({ lab: "article", passed: 7, failed: 1, skipped: 1, durationMs: 12_345, resultsDir: "/p/results/article" }, false, "/p"),
     "article: 7 passed, 1 failed, 1 skipped in 12.3s; results in results/article/",
   );
+  t.is(
+    formatSummary({ lab: "article", passed: 9, failed: 0, skipped: 0, durationMs: 5_270, resultsDir: "/p/results/article", setupMs: 580, teardownMs: 210 }, false, "/p"),
+    "article: 9 passed, 0 failed, 0 skipped in 5.27s (setup 0.58s, teardown 0.21s); results in results/article/",
+  );
 });
 
 test("ConsoleReporter off a TTY: no colour, no carriage returns, setup shown once when done", (t) => {
