@@ -71,6 +71,8 @@
  *                           (outer header, type/code and checksum translated)
  *   -DNAT64_NO_MTU_ADJUST   the Packet Too Big / Fragmentation Needed MTU is
  *                           copied (no +-20, plateau or 1280 floor): icmp.h
+ *   -DNAT64_NO_ICMP_SIZE_LIMIT  a translated ICMP error is not cut to 1280/576
+ *   -DNAT64_NO_RFC4884      an RFC 4884 extension is read as quote: icmp_size.h
  *   -DNAT64_NO_CSUM_CHECK   a checksum no receiver accepts is translated, and
  *                           so made acceptable (IPv6 UDP checksum 0, an
  *                           all-zero ICMPv4 Echo Reply with 0x0000)
@@ -793,6 +795,7 @@ static __always_inline int quoted_csum_fix(__be32 *word, __u8 proto, __u64 pseud
 	return 0;
 }
 
+#include "icmp_size.h"
 #include "6to4.h"
 #include "4to6.h"
 #include "bench.h"
