@@ -324,7 +324,8 @@ static __always_inline int icmp_4to6(struct __sk_buff *skb, const struct nat64_c
 			return drop; /* its type, code or quote cannot be translated */
 	} else if (icmp4_to_6(&ic4, &out->l4.icmp, 0) != ICMP_INFO) {
 		return NAT64_DROP_ICMP_TYPE; /* no ICMPv6 counterpart (RFC 7915 4.2) */
-	} else if (!CSUM_CHECK_KNOCKED_OUT && echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
+	} else if (!CSUM_CHECK_KNOCKED_OUT && *(const __be32 *)&ic4 == 0 && /* no subprogram call on every echo */
+		   echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
 		/* RFC 1071: all-zero bytes need 0xffff; with 0x0000 it is corrupt, and ICMPv6 would make it right */
 		return NAT64_DROP_BAD_CSUM;
 	}
@@ -436,6 +437,7 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	void *head;
 	int drop;
 
+	STAGE_DONE(0);
 	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return PASS(D4, PASS_NOT_IP); /* not IPv4: not for this hook */
 	sc = scratch_get();
@@ -448,10 +450,13 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	if (!head)
 		return DROP(D4, DROP_TRUNCATED); /* shorter than an IPv4 header */
 	ip4 = head + ETH_HLEN;
+	STAGE_DONE(1);
 	drop = check_ip4(skb, ip4, sc, &x);
 	if (drop)
 		return drop_for(D4, drop); /* damaged, or a source route (RFC 7915 4.1) */
+	STAGE_DONE(2);
 	build_ip6(ip4, cfg, &sc->o6, &x);
+	STAGE_DONE(3);
 	q = &sc->q4;
 	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, q);
 	if (drop)
@@ -463,8 +468,10 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	 */
 	if (x.kind != NAT64_XLAT_ICMP_ERR && ip4_martian_src(ip4->saddr))
 		return drop_for(D4, NAT64_DROP_BAD_SRC);
+	STAGE_DONE(4);
 	drop = rewrite_4to6(skb, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* a kernel helper failed: dropped, never sent half-translated */
+	STAGE_DONE(5);
 	return count(D4, x.kind, XLAT_DONE);
 }
