@@ -259,24 +259,6 @@ static __always_inline int udp_4to6(struct __sk_buff *skb, struct scratch *sc, s
 }
 
 /*
- * RFC 4884 length attribute: 4-byte words of the original datagram in
- * ICMPv4 (byte 5), 8-byte words in ICMPv6 (byte 4). Kept only where the
- * translated datagram still fills whole 8-byte words.
- */
-static __always_inline void rfc4884_len_4to6(const struct icmpw *ic4, struct out6 *out, const struct quoted4 *q)
-{
-	__u32 len;
-
-	if (out->l4.icmp.type != ICMPV6_DEST_UNREACH && out->l4.icmp.type != ICMPV6_TIME_EXCEED)
-		return; /* only these two carry the attribute (RFC 4884 4.6) */
-	if (!ic4->rest.b[1])
-		return; /* no extension: no length */
-	len = (__u32)ic4->rest.b[1] * 4 + IP6_HLEN + q->frag_len - q->hlen;
-	if (len % 8 == 0)
-		out->l4.icmp.rest.b[0] = len / 8;
-}
-
-/*
  * An ICMPv4 error (RFC 7915 4.2, 4.3): type and code mapped, and the quoted
  * packet translated (q). `sum` gets the change its translation makes to the
  * bytes the checksum covers.
@@ -285,8 +267,11 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 					   const struct icmpw *ic4, struct out6 *out, struct xlat4 *x,
 					   struct quoted4 *q, __u64 *sum)
 {
+	struct icmp_ext_buf *fit;
+
 	q->start = x->l4_off + sizeof(struct icmphdr);
-	q->end = x->end;
+	/* RFC 4884: the quote is the original datagram field, an extension may follow it */
+	q->end = q->start + icmp_ext_field(icmp4_has_length(ic4->type) ? ic4->rest.b[1] : 0, 4, x->end - q->start);
 	if (quoted_ip4(skb, q))
 		return NAT64_DROP_INNER; /* the quote holds no usable IPv4 header */
 	if (icmp4_to_6(ic4, &out->l4.icmp, q->tot_len) == ICMP_DROP)
@@ -299,10 +284,18 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 	if (quoted_4to6(skb))
 		return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 	*sum = q->sum;
-	x->l4_len = x->l4_len - q->hlen + IP6_HLEN + q->frag_len;
+	/* RFC 4443 2.4 (c): at most 1280 bytes; RFC 4884: the field in 8-byte words, the extension after it */
+	if (icmp_fit(skb, x->l4_off, x->end, q->end - q->start,
+		     ICMP_FIT_HOW(1, icmp6_has_length(out->l4.icmp.type), (int)(IP6_HLEN + q->frag_len) - (int)q->hlen)))
+		return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
+	fit = icmp_ext_buf_get();
+	if (!fit)
+		return NAT64_DROP_HELPER; /* the per-CPU map always exists: never taken */
+	*sum += fit->fit.sum;
+	out->l4.icmp.rest.b[0] |= fit->fit.attr; /* 0 where the type has no length attribute */
+	x->l4_len = fit->fit.len;
 	if (x->l4_len > IP_LEN_MAX)
-		return NAT64_DROP_BAD_HEADER; /* too long for the Payload Length */
-	rfc4884_len_4to6(ic4, out, q);
+		return NAT64_DROP_BAD_HEADER; /* too long for the Payload Length (a knock-out build's) */
 	out->ip6.payload_len = bpf_htons(x->l4_len);
 	x->quoted = 1;
 	return 0;
@@ -331,7 +324,8 @@ static __always_inline int icmp_4to6(struct __sk_buff *skb, const struct nat64_c
 			return drop; /* its type, code or quote cannot be translated */
 	} else if (icmp4_to_6(&ic4, &out->l4.icmp, 0) != ICMP_INFO) {
 		return NAT64_DROP_ICMP_TYPE; /* no ICMPv6 counterpart (RFC 7915 4.2) */
-	} else if (!CSUM_CHECK_KNOCKED_OUT && echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
+	} else if (!CSUM_CHECK_KNOCKED_OUT && *(const __be32 *)&ic4 == 0 && /* no subprogram call on every echo */
+		   echo_reply_zero(skb, *(const __be32 *)&ic4, x->l4_off, x->l4_len)) {
 		/* RFC 1071: all-zero bytes need 0xffff; with 0x0000 it is corrupt, and ICMPv6 would make it right */
 		return NAT64_DROP_BAD_CSUM;
 	}
@@ -396,6 +390,8 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
 	}
 	trim_trailer(skb, x->end);
+	if (x->quoted && icmp_fit_trim(skb))
+		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
 		return NAT64_DROP_HELPER; /* the kernel could not resize the packet */
@@ -415,6 +411,8 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		if (q->has_word &&
 		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
+		if (icmp_fit_place(skb, IP6_OFF))
+			return NAT64_DROP_HELPER; /* the extension could not be moved */
 		return 0;
 	}
 #ifndef NAT64_NO_L4_CSUM_FIX
@@ -439,6 +437,7 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	void *head;
 	int drop;
 
+	STAGE_DONE(0);
 	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return PASS(D4, PASS_NOT_IP); /* not IPv4: not for this hook */
 	sc = scratch_get();
@@ -451,10 +450,13 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	if (!head)
 		return DROP(D4, DROP_TRUNCATED); /* shorter than an IPv4 header */
 	ip4 = head + ETH_HLEN;
+	STAGE_DONE(1);
 	drop = check_ip4(skb, ip4, sc, &x);
 	if (drop)
 		return drop_for(D4, drop); /* damaged, or a source route (RFC 7915 4.1) */
+	STAGE_DONE(2);
 	build_ip6(ip4, cfg, &sc->o6, &x);
+	STAGE_DONE(3);
 	q = &sc->q4;
 	drop = l4_4to6(skb, ip4, cfg, sc, &sc->o6, &x, q);
 	if (drop)
@@ -466,8 +468,10 @@ static __always_inline int xlat_4to6(struct __sk_buff *skb)
 	 */
 	if (x.kind != NAT64_XLAT_ICMP_ERR && ip4_martian_src(ip4->saddr))
 		return drop_for(D4, NAT64_DROP_BAD_SRC);
+	STAGE_DONE(4);
 	drop = rewrite_4to6(skb, &sc->o6, &x, q);
 	if (drop)
 		return drop_for(D4, drop); /* a kernel helper failed: dropped, never sent half-translated */
+	STAGE_DONE(5);
 	return count(D4, x.kind, XLAT_DONE);
 }

@@ -64,6 +64,25 @@
 #endif
 
 /*
+ * -DNAT64_BENCH_STOP=N: the translation returns XLAT_STOPPED right after its
+ * Nth stage (6to4: 0 before any, 1 classify, 2 check, 3 L4, 4 build,
+ * 5 rewrite; 4to6 the same with build as 3 and L4 as 4; the counter comes
+ * last). Timed against each other with `natlab bench compare`, these
+ * builds give the cost of each stage (docs/bench.md). A timing build only:
+ * tc never loads one.
+ */
+#ifdef NAT64_BENCH_STOP
+#define XLAT_STOPPED (-1)
+#define STAGE_DONE(n)                                  \
+	do {                                               \
+		if ((n) == NAT64_BENCH_STOP)                   \
+			return XLAT_STOPPED; /* a timing build: stop here */ \
+	} while (0)
+#else
+#define STAGE_DONE(n) do { } while (0)
+#endif
+
+/*
  * Knock-out builds (bpf/Makefile), each with one behaviour's code removed,
  * so the tests can show that its golden cases fail without it:
  *   -DNAT64_NO_L4_CSUM_FIX  no L4 checksum is fixed (TCP, UDP, ICMP, quoted)
@@ -71,6 +90,8 @@
  *                           (outer header, type/code and checksum translated)
  *   -DNAT64_NO_MTU_ADJUST   the Packet Too Big / Fragmentation Needed MTU is
  *                           copied (no +-20, plateau or 1280 floor): icmp.h
+ *   -DNAT64_NO_ICMP_SIZE_LIMIT  a translated ICMP error is not cut to 1280/576
+ *   -DNAT64_NO_RFC4884      an RFC 4884 extension is read as quote: icmp_size.h
  *   -DNAT64_NO_CSUM_CHECK   a checksum no receiver accepts is translated, and
  *                           so made acceptable (IPv6 UDP checksum 0, an
  *                           all-zero ICMPv4 Echo Reply with 0x0000)
@@ -793,6 +814,7 @@ static __always_inline int quoted_csum_fix(__be32 *word, __u8 proto, __u64 pseud
 	return 0;
 }
 
+#include "icmp_size.h"
 #include "6to4.h"
 #include "4to6.h"
 #include "bench.h"

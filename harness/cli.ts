@@ -4,15 +4,19 @@
  * runs one, then the cleanups, and turns errors into exit statuses.
  */
 import { dispatch } from "./commands/dispatch.ts";
-import { UsageError } from "./errors.ts";
+import { Failure, UsageError } from "./errors.ts";
 import { runCleanups } from "./exec/cleanup.ts";
 import { toolEnv } from "./exec/command.ts";
 import { LabError } from "./lab/load.ts";
 
-/** Known errors are one line (a lab file's are one per problem); a stack trace is for bugs, or NATLAB_DEBUG=1. */
+/**
+ * Known errors are one line (a lab file's are one per problem), a failure natlab explains is its explanation;
+ * a stack trace is for bugs, or NATLAB_DEBUG=1.
+ */
 function report(err: Error): void {
   const known = err instanceof UsageError || err instanceof LabError;
   if (known && !process.env.NATLAB_DEBUG) process.stderr.write(`${err.message}\n`);
+  else if (err instanceof Failure && !process.env.NATLAB_DEBUG) process.stderr.write(`natlab: ${err.message}\n`);
   else process.stderr.write(`natlab: ${err.stack ?? err.message}\n`);
 }
 

@@ -7,3 +7,12 @@
 export class UsageError extends Error {
   override name = "UsageError";
 }
+
+/**
+ * A failure natlab explains in full (a setup step that failed, with the
+ * command and its output; an interrupted setup), not a bug: printed without a
+ * stack trace, exit status 1.
+ */
+export class Failure extends Error {
+  override name = "Failure";
+}

@@ -18,6 +18,10 @@ export const NAT64_NOCSUM_OBJECT = join(BPF_DIR, "nat64-nocsum.o");
 export const NAT64_NOQUOTE_OBJECT = join(BPF_DIR, "nat64-noquote.o");
 /** Built with -DNAT64_NO_MTU_ADJUST: the PMTU MTU is copied unadjusted. */
 export const NAT64_NOMTU_OBJECT = join(BPF_DIR, "nat64-nomtu.o");
+/** Built with -DNAT64_NO_ICMP_SIZE_LIMIT: a translated ICMP error is not cut to 1280 / 576 bytes. */
+export const NAT64_NOSIZE_OBJECT = join(BPF_DIR, "nat64-nosize.o");
+/** Built with -DNAT64_NO_RFC4884: an RFC 4884 extension is read as part of the quote. */
+export const NAT64_NO4884_OBJECT = join(BPF_DIR, "nat64-no4884.o");
 /** Built with -DNAT64_NO_CSUM_CHECK: a checksum no receiver accepts is translated (and made acceptable). */
 export const NAT64_NOCHECK_OBJECT = join(BPF_DIR, "nat64-nocheck.o");
 /** bpf/tools/xlat-runner.c: every frame of a pcap through a translator object (natlab xlat, golden check). */

@@ -6,6 +6,7 @@
  * Ctrl-C or SIGTERM all leave no namespace behind, and a SIGKILL leaves a
  * record the next natlab command sweeps with the very same teardown.
  */
+import { Failure } from "../errors.ts";
 import type { Plan, Step } from "../plan/plan.ts";
 import { interrupted, onCleanup } from "./cleanup.ts";
 import { CommandError, run } from "./command.ts";
@@ -18,7 +19,7 @@ export interface StepEvent {
   step: Step;
 }
 
-export class StepFailed extends Error {
+export class StepFailed extends Failure {
   constructor(
     readonly step: Step,
     readonly index: number,
@@ -30,7 +31,7 @@ export class StepFailed extends Error {
 }
 
 /** Setup stopped because the user interrupted it (Ctrl-C, SIGTERM), not because a step failed. */
-export class Interrupted extends Error {
+export class Interrupted extends Failure {
   constructor(
     readonly index: number,
     readonly total: number,

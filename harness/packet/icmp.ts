@@ -6,7 +6,8 @@
  */
 import { formatIpv4, parseIpv4 } from "./addr.ts";
 import { badChecksum, inetChecksum, pseudoHeader6 } from "./checksum.ts";
-import type { IcmpFields } from "./layers.ts";
+import { bytesToHex, hexToBytes } from "./hex.ts";
+import type { IcmpExtFields, IcmpFields } from "./layers.ts";
 import { IPPROTO } from "./numbers.ts";
 import type { Pseudo } from "./tcp.ts";
 
@@ -60,6 +61,7 @@ export function encodeIcmp(f: IcmpFields, family: Family, tail: Buffer, pseudo: 
   h.writeUInt32BE(restWord(f, family), 4);
   let quote = tail;
   if (f.quotelen !== undefined && f.quotelen < tail.length) quote = tail.subarray(0, f.quotelen);
+  if (f.ext !== undefined) quote = withExtension(quote, f, family);
   const msg = Buffer.concat([h, quote]);
   if (f.chksum !== "bad" && f.chksum !== undefined) {
     msg.writeUInt16BE(f.chksum, 2);
@@ -69,6 +71,64 @@ export function encodeIcmp(f: IcmpFields, family: Family, tail: Buffer, pseudo: 
     msg.writeUInt16BE(f.chksum === "bad" ? badChecksum(right) : right, 2);
   }
   return msg;
+}
+
+/**
+ * RFC 4884 section 4: the original datagram field is `length` words (32-bit
+ * in ICMP, 64-bit in ICMPv6), the quote zero-padded to it; the extension
+ * structure follows.
+ */
+function withExtension(quote: Buffer, f: IcmpFields, family: Family): Buffer {
+  const unit = family === 4 ? 4 : 8;
+  const field = (f.length ?? 0) * unit;
+  if (quote.length > field) {
+    throw new Error(`icmp.ext: the quote is ${quote.length} bytes, more than length ${f.length ?? 0} × ${unit}: give quotelen`);
+  }
+  return Buffer.concat([quote, Buffer.alloc(field - quote.length), encodeIcmpExt(f.ext as IcmpExtFields)]);
+}
+
+/** RFC 4884 section 7: version (4 bits), 12 reserved bits, checksum over the structure; objects with their lengths. */
+export function encodeIcmpExt(e: IcmpExtFields): Buffer {
+  const objects = e.objects.map((o) => {
+    const data = o.data !== undefined ? hexToBytes(o.data) : Buffer.from(Array.from({ length: o.size ?? 0 }, (_, i) => i & 0xff));
+    const h = Buffer.alloc(4);
+    h.writeUInt16BE(o.len ?? 4 + data.length, 0);
+    h[2] = o.class;
+    h[3] = o.ctype;
+    return Buffer.concat([h, data]);
+  });
+  const ext = Buffer.concat([Buffer.alloc(4), ...objects]);
+  ext[0] = (e.version ?? 2) << 4;
+  const right = inetChecksum(ext);
+  ext.writeUInt16BE(e.chksum === undefined ? right : e.chksum === "bad" ? badChecksum(right) : e.chksum, 2);
+  return ext;
+}
+
+/**
+ * The extension structure after an error's original datagram field, read
+ * as RFC 4884 says (section 4/5): the type carries a length attribute, the
+ * field is at least 128 bytes and an extension header follows it, and its
+ * objects tile the rest exactly. `start` is the quote's first byte, `end`
+ * the message's end. undefined when there is none (or it is not one).
+ */
+export function decodeIcmpExt(
+  b: Buffer,
+  start: number,
+  end: number,
+  family: Family,
+  f: IcmpFields,
+): { field: number; ext: IcmpExtFields } | undefined {
+  const field = (f.length ?? 0) * (family === 4 ? 4 : 8);
+  if (field < 128 || start + field + 4 > end) return undefined;
+  const objects: IcmpExtFields["objects"] = [];
+  for (let o = start + field + 4; o < end; ) {
+    const len = o + 4 <= end ? b.readUInt16BE(o) : 0;
+    if (len < 4 || o + len > end) return undefined;
+    objects.push({ class: b[o + 2], ctype: b[o + 3], data: bytesToHex(b.subarray(o + 4, o + len)) });
+    o += len;
+  }
+  const h = start + field;
+  return { field, ext: { version: b[h] >> 4, chksum: b.readUInt16BE(h + 2), objects } };
 }
 
 /**

@@ -123,6 +123,22 @@ export const Udp = z.strictObject({
   chksum: Checksum.optional().describe("0 means no checksum (IPv4 only)"),
 });
 
+/** One object of an RFC 4884 extension structure (section 7): length derived, class, C-Type, data. */
+export const IcmpExtObject = z.strictObject({
+  class: u8.describe("Class-Num (1 MPLS label stack, RFC 4950; 2 interface information, RFC 5837...)"),
+  ctype: u8.describe("C-Type"),
+  data: hex.optional().describe("the object's payload"),
+  size: z.number().int().min(0).max(65531).optional().describe("instead of data: this many bytes of the counting pattern"),
+  len: u16.optional().describe("object length, its 4-byte header included; derived"),
+});
+
+/** The RFC 4884 extension structure (section 7) after an error's original datagram field. */
+export const IcmpExt = z.strictObject({
+  version: z.number().int().min(0).max(15).optional().describe("extension version; 2"),
+  chksum: Checksum.optional().describe("checksum over the extension structure only; derived unless given"),
+  objects: z.array(IcmpExtObject).describe("the extension objects, in order"),
+});
+
 /**
  * ICMP and ICMPv6 share a shape. The 4 bytes after the checksum mean
  * different things per type; name the field that fits, or give `rest`
@@ -144,6 +160,9 @@ export const Icmp = z.strictObject({
   gw: ipv4.optional().describe("gateway address of an ICMP redirect"),
   length: u8.optional().describe("RFC 4884 length of the original datagram, in 32-bit (ICMP) or 64-bit (ICMPv6) words"),
   rest: u32.optional().describe("the 32 bits after the checksum, raw"),
+  ext: IcmpExt.optional().describe(
+    "errors only: an RFC 4884 extension structure after the quote, which is zero-padded to `length` words first (build only: the parser leaves it in the quote)",
+  ),
   quotelen: u16
     .optional()
     .describe(
@@ -185,6 +204,7 @@ export type Ipv6FragFields = z.infer<typeof Ipv6Frag>;
 export type TcpFields = z.infer<typeof Tcp>;
 export type UdpFields = z.infer<typeof Udp>;
 export type IcmpFields = z.infer<typeof Icmp>;
+export type IcmpExtFields = z.infer<typeof IcmpExt>;
 export type PayloadFields = z.infer<typeof Payload>;
 /** The name of a layer: "eth", "ipv4", ... */
 export type LayerName = Layer extends infer L ? (L extends Record<infer K, unknown> ? K & string : never) : never;

@@ -7,7 +7,7 @@
  * bytes were quoted).
  */
 import { decodeEth, ETH_HLEN, layerOfEtherType } from "./eth.ts";
-import { decodeIcmp, ICMP_HLEN, isIcmpError } from "./icmp.ts";
+import { decodeIcmp, decodeIcmpExt, ICMP_HLEN, isIcmpError } from "./icmp.ts";
 import { decodeIpv4 } from "./ipv4.ts";
 import { decodeIpv6, IPV6_HLEN } from "./ipv6.ts";
 import { decodeFrag, decodeIpv6Opts, decodeRouting } from "./ipv6ext.ts";
@@ -199,9 +199,20 @@ class Decoder {
           this.push(kind, f, off, off + ICMP_HLEN, this.end);
           return "payload";
         }
+        const msgEnd = this.end;
+        const ext = decodeIcmpExt(b, this.off, this.end, family, f);
+        if (ext) {
+          f.ext = ext.ext; // RFC 4884: the quote is the original datagram field, the extension after it
+          this.end = this.off + ext.field;
+          // a datagram shorter than the field: the rest is the field's zero padding, rebuilt from `length`
+          const whole = this.quotedLength();
+          if (whole !== undefined && whole < ext.field && b.subarray(this.off + whole, this.end).every((x) => x === 0)) {
+            this.end = this.off + whole;
+          }
+        }
         const original = this.quotedLength();
         if (original !== undefined && original > this.end - this.off) f.quotelen = this.end - this.off;
-        this.push(kind, f, off, off + ICMP_HLEN, this.end);
+        this.push(kind, f, off, off + ICMP_HLEN, msgEnd);
         this.quoted = true;
         this.fragment = false;
         return this.ipByVersion();

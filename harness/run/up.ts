@@ -19,6 +19,7 @@ import { loadLab } from "../lab/load.ts";
 import type { Step } from "../plan/plan.ts";
 import { ROOT } from "../root.ts";
 import { type LabRunOptions, ownerInfo, type PreparedLab, prepareLab } from "./lab.ts";
+import { preflight } from "./preflight.ts";
 
 /** A lab file from what the user typed: a path, or the name of a lab under labs/. */
 export function labFileOf(arg: string): string {
@@ -72,6 +73,9 @@ export interface UpResult {
  * between removes everything, as in a run.
  */
 export async function bringUp(labPath: string, opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">, hooks: UpHooks = {}): Promise<UpResult> {
+  // What natlab run checks before it builds, checked here too: the translator build (rebuilt when missing or
+  // older than its sources), --object and --prefix, each object's sections and the nftables files at file:line.
+  await preflight([labPath], { root: opts.root, object: opts.object, prefix: opts.prefix, note: hooks.note ?? (() => {}) });
   const t0 = Date.now();
   const prepared = prepareLab(labPath, opts);
   const { lab, plan, nsOf } = prepared;

@@ -6,6 +6,8 @@
  *   bpf/nat64-nocsum.o   -DNAT64_NO_L4_CSUM_FIX  TCP/UDP with a non-neutral prefix, ICMP echo
  *   bpf/nat64-noquote.o  -DNAT64_NO_QUOTED_XLAT  ICMP errors that carry a quoted packet
  *   bpf/nat64-nomtu.o    -DNAT64_NO_MTU_ADJUST   the pmtu cases
+ *   bpf/nat64-nosize.o   -DNAT64_NO_ICMP_SIZE_LIMIT  the icmp-size cases that cut (not the ones at the limit)
+ *   bpf/nat64-no4884.o   -DNAT64_NO_RFC4884      the icmp-extensions cases with an extension to read
  *   bpf/nat64-nocheck.o  -DNAT64_NO_CSUM_CHECK   the cases counted dropped.bad_checksum
  * Every case of the behaviour must fail with a field-level diff naming the
  * field the knocked-out code writes (or, for a drop, with the verdict); the
@@ -14,10 +16,12 @@
 import test from "ava";
 import {
   buildBpf,
+  NAT64_NO4884_OBJECT,
   NAT64_NOCHECK_OBJECT,
   NAT64_NOCSUM_OBJECT,
   NAT64_NOMTU_OBJECT,
   NAT64_NOQUOTE_OBJECT,
+  NAT64_NOSIZE_OBJECT,
 } from "../../harness/bpf/build.ts";
 import { type Case, loadCases } from "../../harness/golden/cases.ts";
 import { type CaseResult, checkCases } from "../../harness/golden/check.ts";
@@ -61,6 +65,20 @@ const KNOCKOUTS: Knockout[] = [
     flag: "NAT64_NO_MTU_ADJUST",
     mine: (c) => c.file === "pmtu",
     field: /\bicmp(v6)?\.mtu\b/,
+  },
+  {
+    object: NAT64_NOSIZE_OBJECT,
+    flag: "NAT64_NO_ICMP_SIZE_LIMIT",
+    // "... becomes exactly 1280 whole": at the limit, nothing to cut
+    mine: (c) => c.file === "icmp-size" && !/exactly \d+ whole/.test(c.name),
+    field: /^(ipv6\.plen|ipv4\.len|icmp(v6)?\.quotelen)$/,
+  },
+  {
+    object: NAT64_NO4884_OBJECT,
+    flag: "NAT64_NO_RFC4884",
+    // the legacy and non-compliant messages read as "no extension" either way
+    mine: (c) => c.file === "icmp-extensions" && !/(no|without) extension/.test(c.name),
+    field: /^(ipv6\.plen|ipv4\.len|icmp(v6)?\.(length|quotelen|ext))$/,
   },
   {
     object: NAT64_NOCHECK_OBJECT,

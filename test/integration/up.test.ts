@@ -1,14 +1,18 @@
 /**
  * Labs that stay up, as a new user meets them on a fresh clone:
  * `natlab up labs/article.yaml`, exec a ping in it, its flows, ls, stats,
- * a `natlab run` of the same lab beside it, down; and nothing is left.
+ * a `natlab run` of the same lab beside it, down; and nothing is left. And
+ * what `natlab up` refuses or explains: a stale build (rebuilt), a wrong
+ * --object (refused before any step), a failing step (no stack trace).
  */
 import test from "ava";
-import { existsSync } from "node:fs";
+import { existsSync, statSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../../harness/exec/command.ts";
 import { recordPath } from "../../harness/exec/owner.ts";
-import { namespacesOfRun, natlab, ownerRecords } from "./helpers.ts";
+import { namespacesOfRun, natlab, ownerRecords, ROOT } from "./helpers.ts";
 
-test("up, exec, flows, ls, stats and down on the article lab, and nothing is left behind", async (t) => {
+test.serial("up, exec, flows, ls, stats and down on the article lab, and nothing is left behind", async (t) => {
   const up = await natlab(["up", "labs/article.yaml"]);
   t.is(up.code, 0, up.out);
   const runId = /lab article is up \(run ([0-9a-f]{6})/.exec(up.out)?.[1];
@@ -56,4 +60,34 @@ test("up, exec, flows, ls, stats and down on the article lab, and nothing is lef
   const again = await natlab(["exec", "article", "host", "--", "true"]);
   t.is(again.code, 2);
   t.regex(again.out, /lab article is not up/);
+});
+
+test.serial("natlab up checks what natlab run checks before it builds: a stale translator rebuilt, a wrong object refused", async (t) => {
+  // As on a fresh clone or after an edit: the translator's source newer than its object (content unchanged).
+  const source = join(ROOT, "bpf/nat64.c");
+  const object = join(ROOT, "bpf/nat64.o");
+  const later = new Date(Date.now() + 2000);
+  utimesSync(source, later, later);
+  // An object without the lab's sections (the foreign fixture translator's are xlat64 and xlat46).
+  await run(["make", "-s", "-C", join(ROOT, "test/fixtures/foreign")]);
+  const r = await natlab(["up", "labs/article.yaml", "--object", "test/fixtures/foreign/siit96.o"]);
+  t.is(r.code, 1, r.out);
+  t.regex(r.out, /rebuilding \(make -C bpf\)/, "the stale build is rebuilt first");
+  t.true(statSync(object).mtimeMs >= later.getTime() - 1000, "nat64.o was rebuilt");
+  t.regex(r.out, /^labs\/article\.yaml:\d+:\d+: bpf\[0\]\.section: --object \S+siit96\.o has no program section `4to6`/m);
+  t.notRegex(r.out, /is up|setup step|Error:/, "refused before any step, without a stack trace");
+  const mine = [...ownerRecords().values()].filter((x) => x.labPath === join(ROOT, "labs/article.yaml") && x.kind === "up");
+  t.deepEqual(mine.map((x) => x.runId), [], "no lab of this tree was left up");
+});
+
+test.serial("natlab up with a step that fails: the step, its command and output, no stack trace, nothing left", async (t) => {
+  const r = await natlab(["up", "test/fixtures/labs/bad-setup.yaml"]);
+  t.is(r.code, 1, r.out);
+  t.regex(r.out, /^natlab: setup step \d+\/\d+ failed: nftables ruleset for `left`/m);
+  t.regex(r.out, /nft -f -` exited with 1:\n.*syntax error/);
+  t.notRegex(r.out, /^\s+at /m, "no stack trace: the failure is explained, not a bug");
+  const runId = /natlab-([0-9a-f]{6})-left/.exec(r.out)?.[1];
+  if (!runId) return t.fail(r.out);
+  t.deepEqual(namespacesOfRun(runId), [], "the namespaces built before the failure are removed");
+  t.false(existsSync(recordPath(runId)), "no owner record is left");
 });
