@@ -110,6 +110,20 @@ static __always_inline __be16 bench_other(__be16 proto)
 	return proto == bpf_htons(ETH_P_IPV6) ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6);
 }
 
+/*
+ * Whether a run did what the build times: translated (XLAT_DONE and the
+ * other family's protocol); in a -DNAT64_BENCH_STOP build, reached its last
+ * stage (XLAT_STOPPED), which is what BENCH_TRANSLATED then counts.
+ */
+static __always_inline int bench_reached(int ret, struct __sk_buff *skb, __be16 proto)
+{
+#ifdef NAT64_BENCH_STOP
+	return ret == XLAT_STOPPED;
+#else
+	return ret == XLAT_DONE && skb->protocol == bench_other(proto);
+#endif
+}
+
 /* Keeps the frame's length and its first BENCH_SAVE bytes; NULL when it cannot. */
 static __always_inline struct bench_frame *bench_keep(struct __sk_buff *skb)
 {
@@ -167,7 +181,7 @@ static __always_inline int bench_run(struct __sk_buff *skb, int (*xlat)(struct _
 	if (!f)
 		return TC_ACT_SHOT;
 	bench_count(BENCH_RUNS);
-	if (xlat(skb) == XLAT_DONE && skb->protocol == bench_other(proto))
+	if (bench_reached(xlat(skb), skb, proto))
 		bench_count(BENCH_TRANSLATED);
 	if (bench_restore(skb, proto, f))
 		return TC_ACT_SHOT;

@@ -64,6 +64,25 @@
 #endif
 
 /*
+ * -DNAT64_BENCH_STOP=N: the translation returns XLAT_STOPPED right after its
+ * Nth stage (6to4: 0 before any, 1 classify, 2 check, 3 L4, 4 build,
+ * 5 rewrite; 4to6 the same with build as 3 and L4 as 4; the counter comes
+ * last). Timed against each other with `natlab bench compare`, these
+ * builds give the cost of each stage (docs/bench.md). A timing build only:
+ * tc never loads one.
+ */
+#ifdef NAT64_BENCH_STOP
+#define XLAT_STOPPED (-1)
+#define STAGE_DONE(n)                                  \
+	do {                                               \
+		if ((n) == NAT64_BENCH_STOP)                   \
+			return XLAT_STOPPED; /* a timing build: stop here */ \
+	} while (0)
+#else
+#define STAGE_DONE(n) do { } while (0)
+#endif
+
+/*
  * Knock-out builds (bpf/Makefile), each with one behaviour's code removed,
  * so the tests can show that its golden cases fail without it:
  *   -DNAT64_NO_L4_CSUM_FIX  no L4 checksum is fixed (TCP, UDP, ICMP, quoted)

@@ -10,7 +10,7 @@ import { cpus, release } from "node:os";
 import { join, relative } from "node:path";
 import { buildBpf, NAT64_OBJECT } from "../bpf/build.ts";
 import { onCleanup } from "../exec/cleanup.ts";
-import { type Cell, DESIGNS, type DesignResult, KINDS, type Kind, measureDesign, type Offloads } from "./macro.ts";
+import { type Cell, DESIGNS, type DesignResult, KINDS, type Kind, measureDesigns, type Offloads } from "./macro.ts";
 import { METHOD, type MicroRow, runMicro } from "./micro.ts";
 import { benchMarkdown, benchSvg, DEFAULT_PREFIX } from "./report.ts";
 import { type Bench, BenchShape } from "./shape.ts";
@@ -81,28 +81,27 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   if (opts.only !== "micro") {
     console.log(`natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`);
     // The diagnostic steps between plain-ipv4 and nat66-nat64 in a full run only: TCP, 1 and 4 streams.
-    for (const d of DESIGNS.filter((d) => !d.diagnostic || !opts.quick)) {
-      // After Ctrl-C the cleanup registry is tearing down: building another lab now would outlive it.
-      if (interrupted()) throw new Error("interrupted: no further lab is built");
-      // A design that cannot be built is reported and the others still measured.
-      const r = await measureDesign(d, {
-          root: opts.root,
-          quick: opts.quick,
-          seconds: opts.seconds,
-          repeats: opts.repeats,
-          offloads,
-          kinds: d.diagnostic ? ["tcp1", "tcp4"] : kinds,
-          probes: !opts.quick,
-          onProgress: opts.log,
-          object,
-        }).catch((err: Error) => {
-          if (interrupted()) throw err;
+    const plans = DESIGNS.filter((d) => !d.diagnostic || !opts.quick).map((design) => ({
+      design,
+      kinds: design.diagnostic ? (["tcp1", "tcp4"] as Kind[]) : kinds,
+    }));
+    results.push(
+      ...(await measureDesigns(plans, {
+        root: opts.root,
+        quick: opts.quick,
+        seconds: opts.seconds,
+        repeats: opts.repeats,
+        offloads,
+        probes: !opts.quick,
+        onProgress: opts.log,
+        object,
+        interrupted,
+        onError: (d, err) => {
           errors.push(`(${d.id}) ${d.title}: ${err.message}`);
           opts.log(`(${d.id}) ${d.title} could not be measured: ${err.message}`);
-          return undefined;
-        });
-      if (r) results.push(r);
-    }
+        },
+      })),
+    );
   }
   const cells = results.flatMap((r) => r.cells);
   const durationMs = Date.now() - started;

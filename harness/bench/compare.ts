@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DESIGNS, type Kind, measureDesign, median } from "./macro.ts";
+import { DESIGNS, type Kind, measureDesigns, median } from "./macro.ts";
 import { proofOf, type Sampling, timeCases, translationCost } from "./micro.ts";
 import { type Estimate, formatEstimate, pairedDifference, scale, type Verdict, verdict } from "./stats.ts";
 
@@ -91,18 +91,21 @@ async function macroCompare(opts: CompareOptions, m: { seconds: number; repeats:
       ["old", opts.oldObject],
       ["new", opts.newObject],
     ] as const) {
-      const res = await measureDesign(design, {
+      const [res] = await measureDesigns([{ design, kinds }], {
         root: opts.root,
         quick: false,
         seconds: m.seconds,
         repeats: 1,
         offloads: ["on"],
-        kinds,
         probes: false,
         onProgress: (l) => opts.onProgress(`compare --macro, ${which}: ${l}`),
         object,
+        interrupted: () => false,
+        onError: (_d, err) => {
+          throw err; // one build's throughput alone says nothing: the comparison stops
+        },
       });
-      for (const c of res.cells) samples[which].set(c.kind, [...(samples[which].get(c.kind) ?? []), c.median]);
+      for (const c of res?.cells ?? []) samples[which].set(c.kind, [...(samples[which].get(c.kind) ?? []), c.median]);
     }
   }
   return kinds.map((kind) => {

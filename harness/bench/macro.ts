@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
 import { vethEnds } from "../lab/topology.ts";
+import { type RunCost, startCost } from "./cost.ts";
 import { type LabContext, withLab } from "./up.ts";
 
 /** A design is named by its lab under labs/bench/. */
@@ -64,6 +65,8 @@ export interface Sample {
   /** UDP: datagrams sent and lost, as the server counted them */
   sent?: number;
   lost?: number;
+  /** TCP: CPU time per GB, bytes per packet at each hop, the translator's counters (cost.ts) */
+  cost?: RunCost;
 }
 
 export interface Cell {
@@ -105,40 +108,105 @@ export interface MacroOptions {
   seconds: number;
   repeats: number;
   offloads: Offloads[];
-  kinds: Kind[];
   /** capture packet sizes during a short 1-stream TCP run (see probeSizes) */
   probes: boolean;
   onProgress: (line: string) => void;
   object?: string;
+  /** a design that could not be built or measured: reported, and the others still measured */
+  onError: (design: Design, err: Error) => void;
+  /** true once the run is interrupted: no further lab is built */
+  interrupted: () => boolean;
+}
+
+/** A design and the tests it takes. */
+export interface DesignPlan {
+  design: Design;
+  kinds: Kind[];
 }
 
 const FEATURES = ["tx-checksumming", "scatter-gather", "tcp-segmentation-offload", "generic-segmentation-offload", "generic-receive-offload", "rx-gro-list", "rx-udp-gro-forwarding"];
 
-export async function measureDesign(design: Design, opts: MacroOptions): Promise<DesignResult> {
-  return withLab(join(opts.root, design.lab), { root: opts.root, onProgress: opts.onProgress, object: opts.object }, async (ctx) => {
-    const result: DesignResult = { design: design.id, cells: [], features: {}, probes: [] };
-    for (const nsDev of ["router:eth0", "router:eth1", "server:eth0"]) result.features[nsDev] = await features(ctx, nsDev);
-    for (const offloads of opts.offloads) {
-      await setOffloads(ctx, offloads);
-      try {
-        for (const k of KINDS.filter((k) => opts.kinds.includes(k.kind))) {
-          const samples: Sample[] = [];
-          for (let r = 0; r < opts.repeats; r++) {
-            const s = await iperf(ctx, design.target, k.kind, opts);
-            samples.push(s);
-            opts.onProgress(`(${design.id}) ${k.title}, offloads ${offloads}, run ${r + 1}/${opts.repeats}: ${fmt(s.value)} ${k.unit}${lossNote(s)}`);
-          }
-          result.cells.push({ design: design.id, kind: k.kind, offloads, unit: k.unit, samples, median: median(samples.map((s) => s.value)) });
-        }
-        if (opts.probes) {
-          for (const kind of opts.kinds.filter((k) => k !== "udp64")) result.probes.push(...(await probeSizes(ctx, design, offloads, kind, opts)));
-        }
-      } finally {
-        await setOffloads(ctx, "on");
-      }
+/**
+ * Every design's lab up at once, then the runs interleaved: each round runs
+ * every test once through every design, the designs' order turned by one
+ * each round. Runs of different designs are then seconds apart, not minutes,
+ * so a neighbour's load that comes and goes weighs on all of them alike.
+ */
+export async function measureDesigns(plans: DesignPlan[], opts: MacroOptions): Promise<DesignResult[]> {
+  const open: { plan: DesignPlan; ctx: LabContext }[] = [];
+  const up = async (i: number): Promise<DesignResult[]> => {
+    if (i === plans.length) return measureOpen(open, opts);
+    const plan = plans[i];
+    // After Ctrl-C the cleanup registry is tearing down: building another lab now would outlive it.
+    if (opts.interrupted()) throw new Error("interrupted: no further lab is built");
+    let entered = false;
+    try {
+      return await withLab(join(opts.root, plan.design.lab), { root: opts.root, onProgress: opts.onProgress, object: opts.object }, async (ctx) => {
+        entered = true;
+        open.push({ plan, ctx });
+        return up(i + 1);
+      });
+    } catch (err) {
+      if (entered || opts.interrupted()) throw err;
+      opts.onError(plan.design, err as Error); // this lab could not be built: the others are measured
+      return up(i + 1);
     }
-    return result;
-  });
+  };
+  return up(0);
+}
+
+async function measureOpen(open: { plan: DesignPlan; ctx: LabContext }[], opts: MacroOptions): Promise<DesignResult[]> {
+  const results = new Map<DesignId, DesignResult>();
+  const failed = new Set<DesignId>();
+  const fail = (d: Design, err: Error) => {
+    failed.add(d.id);
+    results.delete(d.id);
+    opts.onError(d, err);
+  };
+  for (const { plan, ctx } of open) {
+    const result: DesignResult = { design: plan.design.id, cells: [], features: {}, probes: [] };
+    for (const nsDev of ["router:eth0", "router:eth1", "server:eth0"]) result.features[nsDev] = await features(ctx, nsDev);
+    results.set(plan.design.id, result);
+  }
+  for (const offloads of opts.offloads) {
+    for (const { ctx } of open) await setOffloads(ctx, offloads);
+    try {
+      const samples = new Map<string, Sample[]>();
+      for (let r = 0; r < opts.repeats; r++) {
+        const order = open.map((_, i) => open[(i + r) % open.length]);
+        for (const k of KINDS) {
+          for (const { plan, ctx } of order) {
+            if (!plan.kinds.includes(k.kind) || failed.has(plan.design.id)) continue;
+            try {
+              const s = await iperf(ctx, plan.design.target, k.kind, opts);
+              const key = `${plan.design.id} ${k.kind}`;
+              samples.set(key, [...(samples.get(key) ?? []), s]);
+              opts.onProgress(`(${plan.design.id}) ${k.title}, offloads ${offloads}, run ${r + 1}/${opts.repeats}: ${fmt(s.value)} ${k.unit}${lossNote(s)}${costNote(s)}`);
+            } catch (err) {
+              fail(plan.design, err as Error);
+            }
+          }
+        }
+      }
+      for (const { plan } of open) {
+        for (const k of KINDS) {
+          const got = samples.get(`${plan.design.id} ${k.kind}`);
+          const result = results.get(plan.design.id);
+          if (got && result) result.cells.push({ design: plan.design.id, kind: k.kind, offloads, unit: k.unit, samples: got, median: median(got.map((s) => s.value)) });
+        }
+      }
+      if (opts.probes) {
+        for (const { plan, ctx } of open) {
+          const result = results.get(plan.design.id);
+          if (!result) continue;
+          for (const kind of plan.kinds.filter((k) => k !== "udp64")) result.probes.push(...(await probeSizes(ctx, plan.design, offloads, kind, opts)));
+        }
+      }
+    } finally {
+      for (const { ctx } of open) await setOffloads(ctx, "on");
+    }
+  }
+  return open.flatMap(({ plan }) => results.get(plan.design.id) ?? []);
 }
 
 /** TX offloads on or off on every veth end of the lab (`on` is the veth default). */
@@ -165,7 +233,9 @@ function iperfArgs(target: string, kind: Kind, opts: MacroOptions, seconds = opt
 }
 
 interface IperfEnd {
-  sum_sent?: { retransmits?: number };
+  sum_sent?: { retransmits?: number; seconds?: number };
+  /** getrusage of the client (host) and the server (remote) over the test, in % of its wall time */
+  cpu_utilization_percent?: { host_total: number; remote_total: number };
   sum_received?: { bits_per_second: number; seconds: number };
   sum?: { seconds: number; packets?: number; lost_packets?: number };
 }
@@ -193,6 +263,7 @@ async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOpt
   const ns = ctx.nsOf("client");
   for (let attempt = 1; ; attempt++) {
     const before = cpuTicks();
+    const meter = kind === "udp64" ? undefined : await startCost(ctx);
     const r = await run(argv, { ns, allowFail: true, timeoutSec: (seconds ?? opts.seconds) + 30 });
     const cpus = cpuShares(before, cpuTicks());
     const j = parseJson(r.stdout) as { error?: string; end?: IperfEnd; server_output_json?: { end?: IperfEnd } } | undefined;
@@ -214,7 +285,14 @@ async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOpt
     }
     const rcv = j.end.sum_received;
     if (!rcv) throw new Error(`iperf3 ${kind} to ${target}: no sum_received in its JSON`);
-    return { value: rcv.bits_per_second / 1e9, seconds: rcv.seconds, retransmits: j.end.sum_sent?.retransmits, cpus };
+    const util = j.end.cpu_utilization_percent;
+    const secs = j.end.sum_sent?.seconds || rcv.seconds;
+    const cost = await meter?.finish({
+      gb: (rcv.bits_per_second * rcv.seconds) / 8e9,
+      clientCpuS: ((util?.host_total ?? 0) / 100) * secs,
+      serverCpuS: ((util?.remote_total ?? 0) / 100) * secs,
+    });
+    return { value: rcv.bits_per_second / 1e9, seconds: rcv.seconds, retransmits: j.end.sum_sent?.retransmits, cpus, cost };
   }
 }
 
@@ -268,6 +346,12 @@ export function median(xs: number[]): number {
 
 function fmt(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+/** A TCP run's CPU time per GB and the mean packet size entering the server, for the progress line. */
+function costNote(s: Sample): string {
+  if (!s.cost) return "";
+  return `, ${s.cost.cpuMsPerGB.total} CPU ms/GB, ${s.cost.bytesPerPacket["server:eth0"]} B per packet into the server`;
 }
 
 function lossNote(s: Sample): string {

@@ -102,6 +102,8 @@ export function benchMarkdown(b: Bench): string {
     }
   }
 
+  out.push(...costTable(b));
+
   if (b.macro.probes.length) {
     out.push("## Packet sizes during short TCP runs", "");
     out.push("Frames longer than 1514 bytes are GSO super-packets: kept whole through the router, they are segmented only where they finally leave (here: never, veth to veth).", "");
@@ -121,6 +123,49 @@ export function benchMarkdown(b: Bench): string {
   for (const t of b.targets) out.push(`| ${t.what} | ${t.target} | ${t.actual} | ${t.met === null ? "not judged" : t.met ? "yes" : "no"} |`);
   out.push("");
   return out.join("\n");
+}
+
+/** The per-byte table: CPU time per GB and packet sizes per design and test (Sample.cost, harness/bench/cost.ts). */
+function costTable(b: Bench): string[] {
+  const out: string[] = [];
+  const withCost = b.macro.cells.filter((c) => c.kind !== "udp64" && c.samples.some((s) => s.cost));
+  if (withCost.length) {
+    out.push("## What each design costs per byte (TCP; medians over the runs)", "");
+    out.push(
+      "CPU ms per GB received: the iperf3 client and server processes (the softirq work they run - forwarding, tc, NAT, " +
+        "the receiving TCP - is charged to them) plus the ksoftirqd threads. Unlike Gbit/s, it does not fall when a " +
+        "neighbour takes the CPUs. Bytes per packet: rx bytes / rx packets of the veth (one skb counts once, so a GSO " +
+        "super-packet kept whole shows as tens of KB).",
+      "",
+    );
+    out.push("| design | test | offloads | Gbit/s | CPU ms/GB (client + server + router + ksoftirqd) | vs plain-ipv4 | B/packet into the router | B/packet into the server |");
+    out.push("|---|---|---|---:|---:|---:|---:|---:|");
+    const med = (xs: number[]) => {
+      const v = [...xs].sort((x, y) => x - y);
+      return v.length ? (v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : Number.NaN;
+    };
+    const costOf = (c?: Bench["macro"]["cells"][number]) => c?.samples.flatMap((s) => (s.cost ? [s.cost] : [])) ?? [];
+    for (const o of ["on", "off"]) {
+      for (const kind of ["tcp1", "tcp4"]) {
+        const base = med(costOf(b.macro.cells.find((c) => c.design === "plain-ipv4" && c.kind === kind && c.offloads === o)).map((x) => x.cpuMsPerGB.total));
+        for (const d of ["plain-ipv4", "ipv4-nat44", "plain-ipv6", "ipv6-nat66", "nat66-nat64", "nat44-design"]) {
+          const c = withCost.find((x) => x.design === d && x.kind === kind && x.offloads === o);
+          const costs = costOf(c);
+          if (!c || !costs.length) continue;
+          const m = (f: (x: (typeof costs)[number]) => number) => med(costs.map(f));
+          const total = m((x) => x.cpuMsPerGB.total);
+          out.push(
+            `| ${d} | ${kindTitle(kind)} | ${o} | ${num(c.median)} | ${num(total, 0)} (${num(m((x) => x.cpuMsPerGB.client), 0)} + ` +
+              `${num(m((x) => x.cpuMsPerGB.server), 0)} + ${num(m((x) => x.cpuMsPerGB.router ?? 0), 0)} + ` +
+                `${num(m((x) => x.cpuMsPerGB.ksoftirqd), 0)}) | ${num(total / base)} | ` +
+              `${num(m((x) => x.bytesPerPacket["router:eth0"] ?? 0), 0)} | ${num(m((x) => x.bytesPerPacket["server:eth0"] ?? 0), 0)} |`,
+          );
+        }
+      }
+    }
+    out.push("");
+  }
+  return out;
 }
 
 export function benchSvg(b: Bench): string {

@@ -51,6 +51,16 @@ export const CellShape = z.strictObject({
           .optional()
           .describe("per CPU during the run, from /proc/stat"),
         retransmits: z.number().int().optional(),
+        cost: z
+          .strictObject({
+            cpuMsPerGB: z
+              .strictObject({ client: z.number(), server: z.number(), router: z.number().optional(), ksoftirqd: z.number(), total: z.number() })
+              .describe("CPU ms per GB received: iperf3 client and server (their softirq work included), the router's processes (TAYGA), ksoftirqd"),
+            bytesPerPacket: z.record(z.string(), z.number()).describe("mean bytes per skb received, by lab device"),
+            translator: z.record(z.string(), z.number()).optional().describe("translator counters that moved"),
+          })
+          .optional()
+          .describe("TCP: what the run cost, in figures the machine's other load distorts little"),
         sent: z.number().int().optional(),
         lost: z.number().int().optional(),
       }),

@@ -108,3 +108,18 @@ test("CPU shares from two readings of /proc/stat", (t) => {
   const after = [[160, 0, 70, 1010, 0, 0, 20]];
   t.deepEqual(cpuShares(before, after), [{ user: 0.6, system: 0.2, softirq: 0.1, idle: 0.1 }]);
 });
+
+test("bench.md has the per-byte table when the runs carry their cost, relative to plain-ipv4", (t) => {
+  const b = structuredClone(bench);
+  const cost = (total: number) => ({
+    cpuMsPerGB: { client: total / 2, server: total / 2 - 10, ksoftirqd: 10, total },
+    bytesPerPacket: { "router:eth0": 64000, "server:eth0": 63000 },
+  });
+  b.macro.cells[0].samples[0] = { ...b.macro.cells[0].samples[0], cost: cost(200) };
+  b.macro.cells[1].samples[0] = { ...b.macro.cells[1].samples[0], cost: { ...cost(220), translator: { "6to4.translated.tcp": 5 } } };
+  t.notThrows(() => BenchShape.parse(b));
+  const md = benchMarkdown(b);
+  t.regex(md, /\| plain-ipv4 \| TCP, 1 stream \| on \| 20\.00 \| 200 \(100 \+ 90 \+ 0 \+ 10\) \| 1\.00 \| 64000 \| 63000 \|/);
+  t.regex(md, /\| nat66-nat64 \| TCP, 1 stream \| on \| 18\.00 \| 220 \(110 \+ 100 \+ 0 \+ 10\) \| 1\.10 \|/);
+  t.false(/## What each design costs per byte/.test(benchMarkdown(bench)));
+});
