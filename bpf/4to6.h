@@ -268,6 +268,7 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 					   struct quoted4 *q, __u64 *sum)
 {
 	struct icmp_ext_buf *fit;
+	int d;
 
 	q->start = x->l4_off + sizeof(struct icmphdr);
 	/* RFC 4884: the quote is the original datagram field, an extension may follow it */
@@ -285,19 +286,25 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 		return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 	*sum = q->sum;
 	/* RFC 4443 2.4 (c): at most 1280 bytes; RFC 4884: the field in 8-byte words, the extension after it */
-	if (icmp_fit(skb, x->l4_off, x->end, q->end - q->start,
-		     ICMP_FIT_HOW(1, icmp6_has_length(out->l4.icmp.type), (int)(IP6_HLEN + q->frag_len) - (int)q->hlen)))
-		return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
-	fit = icmp_ext_buf_get();
-	if (!fit)
-		return NAT64_DROP_HELPER; /* the per-CPU map always exists: never taken */
-	*sum += fit->fit.sum;
-	out->l4.icmp.rest.b[0] |= fit->fit.attr; /* 0 where the type has no length attribute */
-	x->l4_len = fit->fit.len;
+	d = (int)(IP6_HLEN + q->frag_len) - (int)q->hlen;
+	x->quoted = 1;
+	if (icmp_fit_plain(q->end - q->start, x->end - q->start, d, ICMP_ROOM(ICMP6_ERR_MAX, IP6_HLEN))) {
+		x->l4_len = sizeof(struct icmphdr) + x->end - q->start + d; /* fits whole, no extension */
+	} else {
+		if (icmp_fit(skb, x->l4_off, x->end, q->end - q->start,
+			     ICMP_FIT_HOW(1, icmp6_has_length(out->l4.icmp.type), d)))
+			return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
+		fit = icmp_ext_buf_get();
+		if (!fit)
+			return NAT64_DROP_HELPER; /* the per-CPU map always exists: never taken */
+		*sum += fit->fit.sum;
+		out->l4.icmp.rest.b[0] |= fit->fit.attr; /* 0 where the type has no length attribute */
+		x->l4_len = fit->fit.len;
+		x->quoted = QUOTED_FIT;
+	}
 	if (x->l4_len > IP_LEN_MAX)
 		return NAT64_DROP_BAD_HEADER; /* too long for the Payload Length (a knock-out build's) */
 	out->ip6.payload_len = bpf_htons(x->l4_len);
-	x->quoted = 1;
 	return 0;
 }
 
@@ -390,7 +397,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		new_l4 = IP6_OFF + sizeof(struct icmp6hdr) + IP6_HLEN + q->frag_len;
 	}
 	trim_trailer(skb, x->end);
-	if (x->quoted && icmp_fit_trim(skb))
+	if (x->quoted == QUOTED_FIT && icmp_fit_trim(skb))
 		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 - IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
@@ -411,7 +418,7 @@ static __always_inline int rewrite_4to6(struct __sk_buff *skb, struct out6 *out,
 		if (q->has_word &&
 		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
-		if (icmp_fit_place(skb, IP6_OFF))
+		if (x->quoted == QUOTED_FIT && icmp_fit_place(skb, IP6_OFF))
 			return NAT64_DROP_HELPER; /* the extension could not be moved */
 		return 0;
 	}

@@ -243,6 +243,7 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 	__u32 icmp_len = x->l4_len; /* the ICMPv6 message's length, for its pseudo-header */
 	struct icmp_ext_buf *fit;
 	__u64 sum = 0;
+	int d;
 
 	if (x->quoted) {
 		q->cfg = *cfg;
@@ -254,15 +255,21 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 			return NAT64_DROP_INNER; /* the quoted packet cannot be translated */
 		sum = q->sum;
 		/* RFC 1812 4.3.2.3: at most 576 bytes; RFC 4884: the field in 4-byte words, the extension after it */
-		if (icmp_fit(skb, x->w.off, x->end, q->end - q->start,
-			     ICMP_FIT_HOW(0, icmp4_has_length(out->icmp.type), (int)IP4_HLEN - (int)(IP6_HLEN + q->ext_len))))
-			return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
-		fit = icmp_ext_buf_get();
-		if (!fit)
-			return NAT64_DROP_HELPER; /* the per-CPU map always exists: never taken */
-		sum += fit->fit.sum;
-		out->icmp.rest.b[1] |= fit->fit.attr; /* 0 where the type has no length attribute */
-		x->l4_len = fit->fit.len;
+		d = (int)IP4_HLEN - (int)(IP6_HLEN + q->ext_len);
+		if (icmp_fit_plain(q->end - q->start, x->end - q->start, d, ICMP_ROOM(ICMP4_ERR_MAX, IP4_HLEN))) {
+			x->l4_len = sizeof(struct icmphdr) + x->end - q->start + d; /* fits whole, no extension */
+		} else {
+			if (icmp_fit(skb, x->w.off, x->end, q->end - q->start,
+				     ICMP_FIT_HOW(0, icmp4_has_length(out->icmp.type), d)))
+				return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
+			fit = icmp_ext_buf_get();
+			if (!fit)
+				return NAT64_DROP_HELPER; /* the per-CPU map always exists: never taken */
+			sum += fit->fit.sum;
+			out->icmp.rest.b[1] |= fit->fit.attr; /* 0 where the type has no length attribute */
+			x->l4_len = fit->fit.len;
+			x->quoted = QUOTED_FIT;
+		}
 	}
 	if (ip4_from_ip6(&out->ip, ip6, &x->w, x->l4_len, x->saddr, x->daddr, sc))
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
@@ -295,7 +302,7 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		new_l4 = IP4_OFF + sizeof(struct icmphdr) + IP4_HLEN;
 	}
 	trim_trailer(skb, x->end);
-	if (x->quoted && icmp_fit_trim(skb))
+	if (x->quoted == QUOTED_FIT && icmp_fit_trim(skb))
 		return NAT64_DROP_HELPER; /* the kernel could not cut the error to its size */
 	room = (int)new_l4 + IP_HLEN_DIFF - (int)old_l4;
 	if (room && bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_NET, 0))
@@ -314,7 +321,7 @@ static __always_inline int rewrite_6to4(struct __sk_buff *skb, struct out4 *out,
 		if (q->has_word &&
 		    bpf_skb_store_bytes(skb, new_l4 + q->word_off, &q->word, BOUNDED(q->word_len, sizeof(q->word)), 0))
 			return NAT64_DROP_HELPER; /* the quoted checksum could not be written */
-		if (icmp_fit_place(skb, IP4_OFF))
+		if (x->quoted == QUOTED_FIT && icmp_fit_place(skb, IP4_OFF))
 			return NAT64_DROP_HELPER; /* the extension could not be moved */
 		return 0;
 	}

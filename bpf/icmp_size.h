@@ -142,6 +142,20 @@ SUBPROG int icmp_ext_save(struct __sk_buff *skb, __u32 from, __u32 len)
 	return 0;
 }
 
+/* x->quoted of an error icmp_fit made a plan for: the rewrite resizes it (icmp_fit_trim, icmp_fit_place). */
+#define QUOTED_FIT 2
+
+/*
+ * The common error needs no plan: no extension follows its quote, and
+ * translated (the quote growing by `d`) it fits in `room` bytes after the
+ * ICMP header. Then the message is 8 + that, and nothing is cut or moved:
+ * icmp_fit's call, map lookups and resizing are skipped.
+ */
+static __always_inline int icmp_fit_plain(__u32 field, __u32 avail, int d, __u32 room)
+{
+	return field == avail && field + d <= room;
+}
+
 /* icmp_fit's last argument: direction (the output's limit and word), length attribute out, growth of the quote. */
 #define ICMP_FIT_TO6 0x1     /* ICMPv4 -> ICMPv6: 1280 bytes, 8-byte words */
 #define ICMP_FIT_CARRIES 0x2 /* the output type has a length attribute (RFC 4884 4.6) */

@@ -12,6 +12,11 @@ import { parsePrefix } from "../packet/prefix.ts";
 import { UsageError } from "../errors.ts";
 import { bpfTranslator } from "../fuzz/bpf.ts";
 import { fuzz } from "../fuzz/fuzz.ts";
+import { type DiffFrame, differential, differentialFrames, readDiffFrames, writeDiffFrames } from "../fuzz/differential.ts";
+import { diffSummaryJson, diffSummaryText, replayLines, saveUnexplained } from "../fuzz/differential-report.ts";
+import { readPcap } from "../packet/index.ts";
+import { makeTranslator } from "../translators/index.ts";
+import { parseTranslator } from "../translators/types.ts";
 import { progressLine, summaryJson, summaryText } from "../fuzz/report.ts";
 import { replay } from "../fuzz/replay.ts";
 import type { Section } from "../fuzz/translator.ts";
@@ -28,6 +33,52 @@ interface FuzzValues {
   "no-tshark"?: boolean;
   replay?: string;
   out?: string;
+  reference?: string;
+  frames?: string;
+}
+
+/**
+ * `--reference T`: differential fuzzing (harness/fuzz/differential.ts), or
+ * with --replay a saved pcap through both translators again.
+ */
+async function differentialRun(v: FuzzValues, ours: ReturnType<typeof bpfTranslator>, section: Section | undefined, prefixes: string[]): Promise<number> {
+  const name = v.reference ?? "";
+  if (!["jool", "tayga", "bpf-tc"].includes(name)) throw new UsageError(`natlab fuzz: --reference is jool, tayga or bpf-tc, not "${name}"`);
+  if (section) throw new UsageError("natlab fuzz: --reference sends each frame by its EtherType, as a router does: leave out --section");
+  const reference = makeTranslator(parseTranslator(name));
+  const log = (m: string) => process.stderr.write(`fuzz: ${m}\n`);
+  if (v.replay) {
+    if (!existsSync(v.replay)) throw new UsageError(`natlab fuzz: no such pcap: ${v.replay}`);
+    if (prefixes.length !== 1) throw new UsageError("natlab fuzz: --replay takes one --prefix (the one in the saved file's name)");
+    const frames = readPcap(v.replay).frames.map((f, index) => ({ frame: f.data, origin: v.replay ?? "", mutations: [], prefix: prefixes[0], batch: 0, index }));
+    const s = await differential(frames, { seed: 0, ours, reference, onProgress: log, perFrame: true });
+    const rows = (s.perFrame ?? []).map((x, index) => ({ index, d: x.d, input: frames[index].frame, ours: x.ours, theirs: x.theirs, status: x.comparison.status, detail: x.comparison.detail }));
+    process.stdout.write(`${replayLines(rows, name).join("\n")}\n`);
+    process.stdout.write(`replay: ${frames.length} frames, ${s.agree} agree, ${s.explained} explained, ${s.unexplained} unexplained\n`);
+    return s.unexplained || s.errors ? 1 : 0;
+  }
+  const seed = whole("seed", v.seed, Math.floor(Math.random() * 0x7fffffff), 0);
+  const count = whole("count", v.count, 100000, 1);
+  const batch = whole("batch", v.batch, 10000, 1);
+  const dir = v.out ?? runDir(seed, `${name}-`);
+  let frames: DiffFrame[];
+  if (v.frames) {
+    if (!existsSync(v.frames)) throw new UsageError(`natlab fuzz: no such file: ${v.frames} (a frames.json of an earlier --reference run)`);
+    // --prefix narrows the saved frames to those of that prefix.
+    frames = readDiffFrames(v.frames).filter((f) => !prefixes.length || prefixes.some((p) => parsePrefix(p).text === f.prefix));
+    log(`${frames.length} frames from ${v.frames}`);
+  } else {
+    frames = differentialFrames({ count, seed, batch, prefixes });
+    log(`${frames.length} frames made (seed ${seed})`);
+  }
+  // The frames themselves, so that the same run can be judged again after a change (--frames).
+  const kept = writeDiffFrames(join(dir, "frames.json"), frames);
+  log(`frames kept in ${relative(process.cwd(), kept)} (--frames ${relative(process.cwd(), kept)} judges them again)`);
+  const s = await differential(frames, { seed, ours, reference, onProgress: log });
+  const saved = saveUnexplained(s, dir);
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(diffSummaryJson(s, ours.name), null, 1)}\n`);
+  process.stdout.write(`${diffSummaryText(s, ours.name, saved, dir && (relative(process.cwd(), dir) || dir))}\n`);
+  return s.unexplained || s.errors ? 1 : 0;
 }
 
 function whole(name: string, v: string | undefined, dflt: number, min: number): number {
@@ -39,9 +90,9 @@ function whole(name: string, v: string | undefined, dflt: number, min: number): 
 }
 
 /** results/fuzz/seed-S-YYYYMMDD-HHMMSS */
-function runDir(seed: number): string {
+function runDir(seed: number, kind = ""): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return join(ROOT, "results", "fuzz", `seed-${seed}-${t}`);
+  return join(ROOT, "results", "fuzz", `${kind}seed-${seed}-${t}`);
 }
 
 export const fuzzCommand: Command = {
@@ -79,6 +130,20 @@ RFC 6052; at most one output per input; the counters add up. Exit status 1 when 
       value: "DIR",
       description: "where violations go (default results/fuzz/seed-S-TIME)",
     },
+    {
+      name: "reference",
+      type: "string",
+      value: "T",
+      description:
+        "differential: the same frames through a reference translator too (jool: in the debian-6.1 VM; tayga, bpf-tc), " +
+        "every frame compared; unexplained differences saved under results/fuzz/",
+    },
+    {
+      name: "frames",
+      type: "string",
+      value: "FILE",
+      description: "with --reference: the frames of an earlier run (its frames.json) instead of new ones",
+    },
   ],
   root: true,
   run: (args) => fuzzRun(args.values as FuzzValues),
@@ -99,6 +164,7 @@ async function fuzzRun(v: FuzzValues): Promise<number> {
   const object = v.object ?? NAT64_OBJECT;
   if (!existsSync(object)) throw new UsageError(`no translator build at ${object}: run natlab build`);
   const translator = bpfTranslator(object);
+  if (v.reference) return differentialRun(v, translator, section, prefixes);
   if (v.replay) {
     if (!existsSync(v.replay)) throw new UsageError(`no such pcap: ${v.replay}`);
     if (prefixes.length > 1) throw new UsageError("--replay takes one --prefix (the one the frames were found with)");

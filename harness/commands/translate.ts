@@ -16,12 +16,13 @@ export const translateCommand: Command = {
   root: true,
   options: [
     { name: "translator", type: "string", value: "NAME", description: "bpf, bpf-tc, tayga, jool or bpf:PATH" },
-    { name: "manifest", type: "string", value: "FILE", description: "the inputs: {inputs: [{id, section, prefix, frame}]}" },
-    { name: "out", type: "string", value: "FILE", description: "where the outputs go: {outputs: [{verdict, frames, back, reason}]}" },
+    { name: "manifest", type: "string", value: "FILE", description: "the inputs: {pcap, inputs: [{id, section, prefix}]}, the frames in the pcap beside it" },
+    { name: "out", type: "string", value: "FILE", description: "where the outputs go: {pcap, outputs: [{verdict, frames, back, reason}]}, frames as indices into the pcap" },
   ],
   async run({ values }) {
     const { translator, manifest, out } = values as Record<string, string | undefined>;
     if (!translator || !manifest || !out) throw new UsageError("natlab translate: --translator, --manifest and --out are all needed");
+    process.stderr.write(`natlab translate: started, ${process.uptime().toFixed(1)} s after node\n`);
     const t = makeTranslator(parseTranslator(translator));
     const inputs = readManifest(manifest);
     const outputs = await t.run(inputs, (m) => process.stderr.write(`natlab translate: ${m}\n`));

@@ -32,6 +32,7 @@ const Decision = z.strictObject({
   decision: z.enum(["deliberate", "reference"]).describe("deliberate: natlab's documented reading; reference: the reference translator's own behaviour"),
   why: z.string().min(1),
   see: z.string().optional().describe("where it is documented, e.g. docs/translator.md#..."),
+  fuzz: z.array(z.string().min(1)).optional().describe("the differential fuzzer's explanations it decides too (harness/fuzz/explain.ts ids)"),
 });
 export type Decision = z.infer<typeof Decision>;
 

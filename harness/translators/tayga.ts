@@ -21,6 +21,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { parsePrefix } from "../packet/prefix.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 import { inNamespace, run, toolEnv } from "../exec/command.ts";
+import { trackProcess } from "../exec/owner.ts";
 import { type DatapathContext, type DatapathDriver, GATEWAY, runDatapath, writeRunFile } from "./datapath.ts";
 import { routerNotApplicable } from "./tc.ts";
 import type { Translator, TranslatorInput, TranslatorOutput, TranslatorSpec } from "./types.ts";
@@ -38,7 +39,7 @@ export function taygaTranslator(spec: TranslatorSpec): Translator {
     title: "TAYGA 0.9.2 (Debian) in a namespace, TUN device nat64, policy routes into it",
     rules: { ttlDecrement: { "6to4": 3, "4to6": 3 }, compareEthernet: false, passMeaning: "not-translated" },
     notApplicable: (inp) => routerNotApplicable(inp, 3),
-    run: async (inputs, onProgress) => unalias(await runDatapath(taygaDriver(), inputs.map(alias), { onProgress, lockstep: true })),
+    run: async (inputs, onProgress) => unalias(await runDatapath(taygaDriver(), inputs.map(alias), { onProgress, lockstep: true, what: "tayga" })),
   };
 }
 
@@ -72,12 +73,14 @@ function taygaDriver(): DatapathDriver {
   let daemon: ChildProcess | undefined;
   let log = "";
   let unregister = () => {};
+  let forget = () => {};
   const stop = async () => {
     unregister();
-    if (!daemon || daemon.exitCode !== null) return;
+    if (!daemon || daemon.exitCode !== null) return forget();
     const done = new Promise((r) => daemon?.once("exit", r));
     daemon.kill("SIGTERM");
     await done;
+    forget();
   };
   return {
     async setup(ctx) {
@@ -98,6 +101,8 @@ function taygaDriver(): DatapathDriver {
       log = "";
       const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: toolEnv() });
       daemon = child;
+      // In the owner record of the run: a SIGKILLed natlab leaves it to the next command's sweep.
+      forget = trackProcess(child.pid, `tayga in ${ctx.xlat}`);
       child.stdout?.on("data", (d: Buffer) => { log += d.toString(); });
       child.stderr?.on("data", (d: Buffer) => { log += d.toString(); });
       unregister = onCleanup(`tayga in ${ctx.xlat}`, stop);

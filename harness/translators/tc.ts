@@ -46,7 +46,7 @@ export function tcTranslator(spec: TranslatorSpec): Translator {
     title: `${object} attached with tc to a router's veth (t4: ${sections["4to6"]} at ingress, ${sections["6to4"]} at egress)`,
     rules: { ttlDecrement: { "6to4": 1, "4to6": 1 }, compareEthernet: false, passMeaning: "not-translated" },
     notApplicable: (inp) => routerNotApplicable(inp, 1),
-    run: (inputs, onProgress) => runDatapath(driver, inputs, { onProgress }),
+    run: (inputs, onProgress) => runDatapath(driver, inputs, { onProgress, what: spec.name }),
   };
 }
 
@@ -88,6 +88,9 @@ function tcDriver(object: string, sections: Record<Section, string>, configure: 
       await x(["ip", "-6", "route", "add", "default", "via", GATEWAY.v6Side6, "dev", "t6"]);
       if (pin) {
         mkdirSync(bpffs(ctx), { recursive: true });
+        // Unmounted by the sweep too (before the temp dir goes) if natlab is killed.
+        ctx.owner?.record.teardown.push({ argv: ["umount", bpffs(ctx)] });
+        ctx.owner?.save();
         await run(["mount", "-t", "bpf", "bpf", bpffs(ctx)]);
         for (const s of ["4to6", "6to4"] as const) {
           const [id] = await attachedPrograms(ctx.xlat, "t4", HOOK[s]);

@@ -8,21 +8,26 @@
  *     the reason where the VM or Jool's build cannot be had);
  *   - compare goes red when one translator is broken: the knock-out build
  *     without quoted-packet translation, passed as bpf;
+ *   - a SIGKILLed compare leaves nothing: the datapath translators'
+ *     namespaces, temporary files and the TAYGA daemon are in owner records,
+ *     and the next natlab command sweeps them;
  *   - bpf:PATH: a foreign translator with its own map layout
  *     (test/fixtures/foreign/siit96.c), set up only through --configure; a
  *     prefix it cannot take is "not applicable", never a pass.
  */
-import { existsSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { NAT64_NOQUOTE_OBJECT } from "../../harness/bpf/build.ts";
 import { filterCases, loadCases } from "../../harness/golden/cases.ts";
 import { compareTranslators, type CompareResult } from "../../harness/golden/compare.ts";
 import { run } from "../../harness/exec/command.ts";
+import { isAlive, OWNER_DIR, type OwnerRecord } from "../../harness/exec/owner.ts";
 import { parseTranslator, parseTranslatorList } from "../../harness/translators/types.ts";
 import { QEMU } from "../../harness/vm/accel.ts";
 import { cachedKernel } from "../../harness/vm/kernels.ts";
-import { ROOT } from "./helpers.ts";
+import { NATLAB, natlab, natlabNamespaces, ownerRecords, ROOT } from "./helpers.ts";
 
 const root = process.getuid?.() === 0;
 const hostTest = root ? test.serial : test.serial.skip;
@@ -77,6 +82,45 @@ hostTest("bpf:PATH: a foreign translator set up by --configure; a prefix it cann
   for (const c of others) {
     t.is(c.cell.status, "n/a", `${c.id}: ${c.cell.summary}`);
     t.regex(c.cell.summary, /\/96 prefix only/);
+  }
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The owner records of one natlab process (compare makes one per datapath translator). */
+function recordsOf(pid: number | undefined): OwnerRecord[] {
+  return [...ownerRecords().values()].filter((r) => r.pid === pid);
+}
+
+hostTest("a SIGKILLed compare leaves nothing: translator namespaces and TAYGA are swept by the next command", async (t) => {
+  const child: ChildProcess = spawn(NATLAB, ["golden", "compare", "--translators", "bpf-tc,tayga"], { cwd: ROOT, stdio: "ignore" });
+  const exited = new Promise((r) => child.on("exit", r));
+  // Until TAYGA runs: its record lists the daemon, and its namespaces exist. Bounded: a loaded machine is slow.
+  const deadline = Date.now() + 180_000;
+  let recs: OwnerRecord[] = [];
+  const taygaUp = () => recs.some((r) => r.processes.some((p) => p.what.startsWith("tayga")) && r.namespaces.every((ns) => natlabNamespaces().includes(ns)));
+  while (Date.now() < deadline && child.exitCode === null && !taygaUp()) {
+    recs = recordsOf(child.pid);
+    await sleep(20);
+  }
+  t.true(taygaUp(), "TAYGA's daemon is in an owner record while it runs");
+  await sleep(Math.floor(Math.random() * 500));
+  recs = recordsOf(child.pid);
+  child.kill("SIGKILL");
+  await exited;
+  const namespaces = recs.flatMap((r) => r.namespaces);
+  const processes = recs.flatMap((r) => r.processes);
+  t.true(namespaces.filter((ns) => natlabNamespaces().includes(ns)).length >= 2, "the kill left namespaces behind (else this proves nothing)");
+  t.true(processes.some((p) => isAlive(p.pid, p.startTime)), "the kill left TAYGA running (else this proves nothing)");
+  const next = await natlab(["ls"]);
+  t.is(next.code, 0, next.out);
+  for (const r of recs) {
+    // A natlab started beside the test may have claimed the record first: wait, bounded, for its sweep.
+    const until = Date.now() + 60_000;
+    while (readdirSync(OWNER_DIR).some((f) => f.startsWith(`${r.runId}.json`)) && Date.now() < until) await sleep(50);
+    t.deepEqual(r.namespaces.filter((ns) => natlabNamespaces().includes(ns)), [], `${r.lab}: no namespace left`);
+    t.deepEqual(r.processes.filter((p) => isAlive(p.pid, p.startTime)).map((p) => p.what), [], `${r.lab}: no process left`);
+    t.deepEqual(r.temp.filter((p) => existsSync(p)), [], `${r.lab}: no temporary file left`);
   }
 });
 
