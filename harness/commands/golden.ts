@@ -3,12 +3,14 @@
  * (fixtures/pcaps/cases/*.yaml and the pcaps made from them).
  */
 
-import { relative } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ROOT } from "../root.ts";
 import { ensureBuilt } from "../bpf/fresh.ts";
 import { UsageError } from "../errors.ts";
 import { FIXTURES_DIR, filterCases, loadCases } from "../golden/cases.ts";
 import { checkCases, formatResults, readIfExists } from "../golden/check.ts";
-import { compareTranslators, formatSummary, writeCompare } from "../golden/compare.ts";
+import { compareTranslators, formatReadmeTables, formatSummary, replaceReadmeTables, writeCompare } from "../golden/compare.ts";
 import { parseTranslator, parseTranslatorList, type Section, type TranslatorSpec } from "../translators/types.ts";
 import { staleFixtures, writeFixtures } from "../golden/generate.ts";
 import { tsharkChecksumProblems } from "../golden/tshark.ts";
@@ -118,9 +120,11 @@ export const goldenCompare: Command = {
     { name: "filter", type: "string", value: "TEXT", description: "only cases whose file, name or RFC section contains TEXT" },
     { name: "object", type: "string", value: "O.o", description: "another build for bpf and bpf-tc (default bpf/nat64.o)" },
     ...TRANSLATOR_OPTIONS,
+    { name: "readme", type: "boolean", description: "also write the summary and the differing cases into README.md's compare section" },
   ],
   root: true,
   async run({ values }) {
+    if (values.readme && (values.filter || values.object)) throw new UsageError("natlab golden compare: --readme is for a run of every case with bpf/nat64.o: leave out --filter and --object");
     const cases = filterCases(loadCases(), values.filter as string | undefined);
     if (cases.length === 0) throw new UsageError(`natlab golden compare: no golden case matches --filter ${values.filter}`);
     let specs: TranslatorSpec[];
@@ -129,7 +133,7 @@ export const goldenCompare: Command = {
     } catch (e) {
       throw new UsageError(`natlab golden compare: ${(e as Error).message}`);
     }
-    return compareAndReport(specs, cases, true);
+    return compareAndReport(specs, cases, true, values.readme ? `natlab golden compare --translators ${values.translators}` : undefined);
   },
 };
 
@@ -143,7 +147,7 @@ function translatorOptions(values: Record<string, unknown>) {
 }
 
 /** Run, print the summary (and each blocking difference's detail for one translator); write the table when asked. */
-async function compareAndReport(specs: TranslatorSpec[], cases: ReturnType<typeof loadCases>, write: boolean): Promise<number> {
+async function compareAndReport(specs: TranslatorSpec[], cases: ReturnType<typeof loadCases>, write: boolean, readme?: string): Promise<number> {
   const progress = (m: string) => process.stderr.write(`golden: ${m}\n`);
   const r = await compareTranslators(specs, cases, { onProgress: progress });
   if (!write) {
@@ -156,6 +160,11 @@ async function compareAndReport(specs: TranslatorSpec[], cases: ReturnType<typeo
   if (write) {
     const { md, json } = writeCompare(r);
     process.stdout.write(`table: ${relative(process.cwd(), md)}, ${relative(process.cwd(), json)}\n`);
+  }
+  if (readme) {
+    const file = join(ROOT, "README.md");
+    writeFileSync(file, replaceReadmeTables(readFileSync(file, "utf8"), formatReadmeTables(r, readme)));
+    process.stdout.write("README.md: its compare tables rewritten from this run\n");
   }
   return r.blocking.length ? 1 : 0;
 }

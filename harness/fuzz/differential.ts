@@ -148,7 +148,11 @@ export function normaliseReference(theirs: Buffer, ours: Buffer, input: Buffer, 
       quotedIpv6 > 0 &&
       !hasFragmentHeader(input, quotedIpv6)
     ) {
+      // The ICMP checksum covers the quoted header's checksum as well: it follows both words.
+      const oldSum = f.readUInt16BE(quoted + IPV4_CHECKSUM);
       setWord(f, quoted + IPV4_ID, ours.readUInt16BE(quoted + IPV4_ID), [quoted + IPV4_CHECKSUM, icmp + ICMP_CHECKSUM]);
+      const newSum = f.readUInt16BE(quoted + IPV4_CHECKSUM);
+      f.writeUInt16BE(incrementalChecksum(f.readUInt16BE(icmp + ICMP_CHECKSUM), oldSum, newSum), icmp + ICMP_CHECKSUM);
     }
   }
   if (type === ETH_P_IPV6 && ours.length >= ETH + IPV6_HEADER && f[ETH + IPV6_HLIM] + hops === ours[ETH + IPV6_HLIM]) {

@@ -220,3 +220,32 @@ export function writeCompare(r: CompareResult, dir: string = COMPARE_DIR): { md:
   writeFileSync(json, `${JSON.stringify({ rules: rulesText(r), ...r }, null, 2)}\n`);
   return { md, json };
 }
+
+/**
+ * The README's tables, from a real run: the summary, then the cases where
+ * any translator differs or is n/a (the full table is compare.md), and the
+ * command and date it came from.
+ */
+export function formatReadmeTables(r: CompareResult, command: string): string {
+  const names = r.translators.map((t) => t.name);
+  const out = ["| translator | agree | differ, decided | differ, undecided | n/a | error |", "| --- | --- | --- | --- | --- | --- |"];
+  for (const t of r.translators) out.push(`| ${t.name} | ${t.agree} | ${t.decided} | ${t.undecided} | ${t.notApplicable} | ${t.error} |`);
+  out.push("", `From \`${command}\` on ${new Date().toISOString().slice(0, 10)}, ${r.rows.length} cases. The cases where a translator differs (the full table: \`results/golden/compare.md\` after a run):`, "");
+  out.push(`| case | expected | ${names.join(" | ")} |`, `| --- | --- | ${names.map(() => "---").join(" | ")} |`);
+  for (const row of r.rows) {
+    if (names.every((n) => row.cells[n].status === "agree" || row.cells[n].status === "n/a")) continue;
+    out.push(`| \`${row.id}\` | ${row.verdict} | ${names.map((n) => cellText(row.cells[n])).join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
+export const README_BEGIN = "<!-- natlab golden compare --readme: the tables of a real run -->";
+export const README_END = "<!-- end of the compare tables -->";
+
+/** The README with its compare tables replaced. */
+export function replaceReadmeTables(readme: string, tables: string): string {
+  const a = readme.indexOf(README_BEGIN);
+  const b = readme.indexOf(README_END);
+  if (a < 0 || b < a) throw new Error(`README.md has no ${README_BEGIN} ... ${README_END} section`);
+  return `${readme.slice(0, a + README_BEGIN.length)}\n${tables}\n${readme.slice(b)}`;
+}

@@ -63,6 +63,18 @@ export function failedColumn(kernel: string, error: string, seconds: number): Ke
 }
 
 /**
+ * A column whose worker stopped before the end (a VM that timed out): what it
+ * finished stays, every lab it did not report fails with `why` (and so does a
+ * golden part it never reached), so the table cannot show a short column as a pass.
+ */
+export function markUnfinished(column: KernelColumn, labs: string[], why: string): KernelColumn {
+  const cell = (): Cell => ({ passed: 0, failed: 1, skipped: 0, failures: [], error: `not finished: ${why}` });
+  const golden = Object.keys(column.golden).length ? column.golden : { "(all cases)": cell() };
+  const missing = labs.filter((l) => !(l in column.labs));
+  return { ...column, golden, labs: { ...column.labs, ...Object.fromEntries(missing.map((l) => [l, cell()])) } };
+}
+
+/**
  * "Not supported" when no golden group could load the translator: every one of
  * them failed with a verifier log. The log's last line that is neither libbpf's
  * nor the statistics says why.

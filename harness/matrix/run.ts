@@ -10,10 +10,10 @@
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { junitFromTap } from "../report/junit.ts";
 import { ROOT } from "../root.ts";
-import { COLUMN_FILE, COLUMN_TAP, failedColumn, type KernelColumn, readColumn } from "./column.ts";
+import { COLUMN_FILE, COLUMN_TAP, failedColumn, type KernelColumn, markUnfinished, readColumn } from "./column.ts";
 import { matrixPage, type PageColumn } from "./page.ts";
 import { formatMatrix } from "./table.ts";
 
@@ -60,9 +60,14 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ columns: KernelC
       return -1;
     });
     const seconds = (Date.now() - t0) / 1000;
+    const why = code === -1 ? "the VM gave no result (see the lines above)" : `the natlab worker exited with ${code} before writing its results`;
     if (!existsSync(join(dir, COLUMN_FILE))) {
-      const why = code === -1 ? "the VM gave no result (see the lines above)" : `the natlab worker exited with ${code} before writing its results`;
       writeFileSync(join(dir, COLUMN_FILE), `${JSON.stringify(failedColumn(kernel, why, seconds), null, 2)}\n`);
+    } else if (code !== 0) {
+      // The worker writes its column after every row: keep what it finished, fail the rest.
+      const names = opts.labs.map((l) => basename(l).replace(/\.ya?ml$/, ""));
+      const column = markUnfinished({ ...readColumn(join(dir, COLUMN_FILE)), seconds }, names, why);
+      writeFileSync(join(dir, COLUMN_FILE), `${JSON.stringify(column, null, 2)}\n`);
     }
     say(`matrix: kernel ${kernel} done after ${seconds.toFixed(0)}s`);
   });
@@ -70,6 +75,10 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ columns: KernelC
   const { columns, table } = await writeMatrix(dirs, out, wallSeconds);
   return { columns, table, wallSeconds };
 }
+
+/** A VM column's time bound: boot, node and the golden cases, then each lab (6.12 took 1800 s for seven, loaded). */
+const COLUMN_BASE_SEC = 600;
+const COLUMN_PER_LAB_SEC = 600;
 
 /**
  * One column: the worker on the host as a child process, or in a VM of that kernel. A VM
@@ -85,7 +94,9 @@ async function runColumn(kernel: string, dir: string, labs: string[], line: (l: 
     const { natlabInVm } = await import("../vm/labs.ts");
     try {
       const argv = ["matrix-worker", "--out", stage, ...labs];
-      const r = await natlabInVm({ kernel, argv, onLine: line, onProgress: line });
+      // Under emulation on a busy machine a lab can take several minutes: the bound grows with the labs.
+      const timeoutSec = COLUMN_BASE_SEC + COLUMN_PER_LAB_SEC * labs.length;
+      const r = await natlabInVm({ kernel, argv, onLine: line, onProgress: line, timeoutSec });
       line(`kernel ${r.kernel.version}: the worker exited with ${r.exitCode} after ${r.seconds.toFixed(0)}s in the VM`);
       if (!inShare) rebaseColumn(stage, dir);
       return r.exitCode;

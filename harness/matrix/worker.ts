@@ -26,6 +26,22 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
   const features = detectFeatures();
   const tap = new TapWriter();
   const golden: Record<string, Cell> = {};
+  const labCells: Record<string, Cell> = {};
+  // Written after every row, not only at the end: a VM that times out in its last lab
+  // still leaves every row it finished (runMatrix marks the rest as not finished).
+  const save = () => {
+    const column: KernelColumn = {
+      kernel: process.env.NATLAB_IN_VM ?? "host",
+      version: features.kernel,
+      seconds: (Date.now() - t0) / 1000,
+      variant: defaultVariant(features, true),
+      golden,
+      labs: labCells,
+      unsupported: unsupportedReason(golden),
+    };
+    writeFileSync(join(dir, COLUMN_TAP), tap.toString());
+    writeFileSync(join(dir, COLUMN_FILE), `${JSON.stringify(column, null, 2)}\n`);
+  };
   const cases = loadCases();
   for (const file of [...new Set(cases.map((c) => c.file))]) {
     const mine = cases.filter((c) => c.file === file);
@@ -50,10 +66,10 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
     }
     cell.seconds = (Date.now() - started) / 1000;
     golden[file] = cell;
+    save();
     console.log(`golden ${file}: ${cell.passed}/${mine.length}${cell.error ? ` (${cell.error})` : ""}`);
   }
 
-  const labCells: Record<string, Cell> = {};
   const quiet = { labStart() {}, setup() {}, flow() {}, labEnd() {}, note() {} };
   for (const lab of labs) {
     let stepFailure = "";
@@ -91,19 +107,10 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
       tap.add({ name: `lab ${r.lab}: setup`, ok: false, durationMs: 0, diagnostics: stepFailure || r.error });
     }
     labCells[r.lab] = cell;
+    save();
     console.log(`lab ${r.lab}: ${cell.passed} passed, ${cell.failed} failed, ${cell.skipped} skipped${cell.variant ? ` (${cell.variant})` : ""}`);
   }
-  const column: KernelColumn = {
-    kernel: process.env.NATLAB_IN_VM ?? "host",
-    version: features.kernel,
-    seconds: (Date.now() - t0) / 1000,
-    variant: defaultVariant(features, true),
-    golden,
-    labs: labCells,
-    unsupported: unsupportedReason(golden),
-  };
-  writeFileSync(join(dir, COLUMN_TAP), tap.toString());
-  writeFileSync(join(dir, COLUMN_FILE), `${JSON.stringify(column, null, 2)}\n`);
+  save();
   return 0;
 }
 

@@ -94,6 +94,15 @@ async function checkPage(t: ExecutionContext, dir: string, shot: string): Promis
   t.regex(detail, /frame #1/);
   const layers = await page.$$eval("section.flow .frame-detail td.layer", (tds) => tds.map((td) => td.textContent));
   t.true(layers.includes("ipv4") || layers.includes("ipv6"), `the frame's layers are listed: ${layers.join(", ")}`);
+  // Each field name on one line, however long its value (a payload's hex wraps, its name must not).
+  const broken = await page.$$eval("section.flow .frame-detail td:first-child:not(.layer)", (tds) =>
+    tds.filter((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return range.getClientRects().length > 1;
+    }).map((td) => td.textContent),
+  );
+  t.deepEqual(broken, [], "no field name is broken across lines");
   t.deepEqual(errors, [], "no script error after the click");
   await page.screenshot({ path: shot, fullPage: true });
   t.log(`screenshot: ${shot}`);

@@ -65,3 +65,15 @@ test("every explanation the fuzzer uses is decided in compare-decisions.yaml", (
   const decided = decidedExplanations("jool");
   for (const e of EXPLANATIONS) t.true(decided.has(e.id), `${e.id} has a decision (fuzz: [${e.id}])`);
 });
+
+test("the quoted IPv4 Identification is the translator's choice too: replaced, with the quoted and the ICMP checksums", (t) => {
+  const input = build([{ eth: {} }, { ipv6: { src: `${P}cb00:7105`, dst: `${P}c000:221`, hlim: 64 } }, { icmpv6: { type: 1, code: 4 } },
+    { ipv6: { src: `${P}c000:221`, dst: `${P}c633:640a`, hlim: 63 } }, { udp: { sport: 40000, dport: 53 } }] as Packet);
+  const err = (id: number, ttl: number) =>
+    build([{ eth: {} }, { ipv4: { src: "203.0.113.5", dst: "192.0.2.33", ttl, id: 7, df: false } }, { icmp: { type: 3, code: 3 } },
+      { ipv4: { src: "192.0.2.33", dst: "198.51.100.10", ttl: 63, id, df: false } }, { udp: { sport: 40000, dport: 53 } }] as Packet);
+  const ours = err(0x1111, 64);
+  const n = normaliseReference(err(0x2222, 63), ours, input, 1).frame;
+  t.deepEqual(checksumProblems(n, { quotedL4: true }), [], "every checksum still right");
+  t.deepEqual(n, ours);
+});

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { type Cell, findColumnDirs, type KernelColumn, unsupportedReason, verifierExcerpt } from "../../harness/matrix/column.ts";
+import { type Cell, findColumnDirs, type KernelColumn, markUnfinished, unsupportedReason, verifierExcerpt } from "../../harness/matrix/column.ts";
 import { matrixPage } from "../../harness/matrix/page.ts";
 import { cellText, formatMatrix } from "../../harness/matrix/table.ts";
 import { aptOptions, SUITES, sourcesText } from "../../harness/vm/apt.ts";
@@ -56,6 +56,16 @@ test("a kernel where no golden group loads is not supported, with the verifier's
   const text = formatMatrix([{ ...old, unsupported: "xlat: the runner failed" }]);
   t.regex(text, /lab article\s+not supported/);
   t.regex(text, /debian-5\.10: not supported: xlat: the runner failed\n {2}verifier:/);
+});
+
+test("a column cut short keeps what it finished and fails every lab it never reported", (t) => {
+  const partial: KernelColumn = { kernel: "debian-6.12", version: "6.12.118+deb13-amd64", seconds: 1800, golden: { pmtu: ok(9) }, labs: { article: ok(9) } };
+  const c = markUnfinished(partial, ["article", "nat66-nat64"], "the VM gave no result");
+  t.deepEqual(c.labs.article, ok(9));
+  t.like(c.labs["nat66-nat64"], { passed: 0, failed: 1, error: "not finished: the VM gave no result" });
+  t.regex(formatMatrix([c]), /lab nat66-nat64\s+✗ error/);
+  const none = markUnfinished({ ...partial, golden: {}, labs: {} }, ["article"], "timed out");
+  t.like(none.golden["(all cases)"], { failed: 1, error: "not finished: timed out" });
 });
 
 test("the page links each lab's report and each column's JUnit, escapes text, shows the verifier log", (t) => {

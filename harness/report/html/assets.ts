@@ -74,6 +74,7 @@ svg.ladder .more { fill: var(--muted); font-style: italic; }
 .frame-detail table { border-collapse: collapse; width: 100%; }
 .frame-detail td { padding: 1px 6px; border-bottom: 1px solid #f1f5f9; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 12px; word-break: break-all; }
 .frame-detail td.layer { background: #f1f5f9; font-weight: 700; font-family: system-ui, sans-serif; }
+.frame-detail td:first-child:not(.layer) { white-space: nowrap; word-break: normal; width: 1%; }
 .frame-detail .problem { color: var(--ko); font-weight: 600; }
 .counters { display: flex; gap: 24px; flex-wrap: wrap; margin-top: 10px; }
 .counters h4 { margin: 0 0 2px; font-size: 13px; }
