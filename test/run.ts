@@ -2,7 +2,7 @@
  * `npm test`: every check natlab has, in order, ending with the one line CI
  * counts: "N passed, N failed, N skipped".
  *
- *   1. tsc --noEmit (strict) and biome lint      (one test each)
+ *   1. tsc --noEmit (strict) and biome check     (one test each)
  *   2. unit tests (ava, no root)                   test/unit/
  *   3. integration tests (ava, as root: real labs) test/integration/
  *
@@ -22,7 +22,10 @@ const started = Date.now();
 
 function sh(argv: string[], opts: { tap?: boolean } = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+    const child = spawn(argv[0], argv.slice(1), {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, FORCE_COLOR: "0" },
+    });
     let out = "";
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -66,7 +69,14 @@ async function ava(name: string, args: string[]): Promise<void> {
 }
 
 await single("typecheck: tsc --noEmit (strict)", ["npx", "tsc", "--noEmit", "-p", "."]);
-await single("lint: biome lint harness test", ["npx", "biome", "lint", "--error-on-warnings", "harness", "test"]);
+await single("lint: biome check harness test (lint and format)", [
+  "npx",
+  "biome",
+  "check",
+  "--error-on-warnings",
+  "harness",
+  "test",
+]);
 await ava("unit tests", ["test/unit/"]);
 if (process.getuid?.() === 0) {
   await ava("integration tests (as root)", ["--serial", "--concurrency", "1", "test/integration/"]);

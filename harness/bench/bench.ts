@@ -72,14 +72,24 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   const errors: string[] = [];
   let rows: MicroRow[] = [];
   if (opts.only !== "macro") {
-    console.log(`natlab bench: cost per packet (${microCfg.batches} batches × ${microCfg.rounds} calls × ${microCfg.repeat} runs per program and case)`);
-    rows = await runMicro({ root: opts.root, prefixes: [DEFAULT_PREFIX, "2001:db8:64::/96"], ...microCfg, onProgress: opts.log, object });
+    console.log(
+      `natlab bench: cost per packet (${microCfg.batches} batches × ${microCfg.rounds} calls × ${microCfg.repeat} runs per program and case)`,
+    );
+    rows = await runMicro({
+      root: opts.root,
+      prefixes: [DEFAULT_PREFIX, "2001:db8:64::/96"],
+      ...microCfg,
+      onProgress: opts.log,
+      object,
+    });
   }
   const offloads: Offloads[] = opts.quick ? ["on"] : ["on", "off"];
   const kinds: Kind[] = KINDS.map((k) => k.kind);
   const results: DesignResult[] = [];
   if (opts.only !== "micro") {
-    console.log(`natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`);
+    console.log(
+      `natlab bench: throughput (${opts.quick ? "quick: 16 MB or 20000 datagrams per run" : `${opts.repeats} × ${opts.seconds} s per measurement`}, offloads ${offloads.join(" and ")})`,
+    );
     // The diagnostic steps between plain-ipv4 and nat66-nat64 in a full run only: TCP, 1 and 4 streams.
     const plans = DESIGNS.filter((d) => !d.diagnostic || !opts.quick).map((design) => ({
       design,
@@ -140,15 +150,26 @@ async function benchRun(opts: BenchRunOptions): Promise<Bench> {
   writeFileSync(join(opts.out, "bench.svg"), benchSvg(checked));
   const complete = !opts.quick && opts.only === undefined && opts.object === undefined && errors.length === 0;
   if (complete) copyFileSync(join(opts.out, "bench.svg"), join(opts.root, "docs/bench.svg"));
-  console.log(`natlab bench: wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => relative(process.cwd(), join(opts.out, f))).join(", ")}${complete ? " and docs/bench.svg" : ""}`);
+  console.log(
+    `natlab bench: wrote ${["bench.json", "bench.md", "bench.svg"].map((f) => relative(process.cwd(), join(opts.out, f))).join(", ")}${complete ? " and docs/bench.svg" : ""}`,
+  );
   return checked;
 }
 
 function ratios(cells: Cell[], kinds: Kind[], offloads: Offloads[]): Bench["macro"]["ratios"] {
-  const med = (d: string, kind: Kind, o: Offloads) => cells.find((c) => c.design === d && c.kind === kind && c.offloads === o)?.median;
+  const med = (d: string, kind: Kind, o: Offloads) =>
+    cells.find((c) => c.design === d && c.kind === kind && c.offloads === o)?.median;
   const div = (x?: number, y?: number) => (x !== undefined && y ? x / y : null);
   const out: Bench["macro"]["ratios"] = [];
-  for (const o of offloads) for (const kind of kinds) if (cells.some((c) => c.kind === kind && c.offloads === o)) out.push({ kind, offloads: o, vsPlainIpv4: div(med("nat66-nat64", kind, o), med("plain-ipv4", kind, o)), vsNat44Design: div(med("nat66-nat64", kind, o), med("nat44-design", kind, o)) });
+  for (const o of offloads)
+    for (const kind of kinds)
+      if (cells.some((c) => c.kind === kind && c.offloads === o))
+        out.push({
+          kind,
+          offloads: o,
+          vsPlainIpv4: div(med("nat66-nat64", kind, o), med("plain-ipv4", kind, o)),
+          vsNat44Design: div(med("nat66-nat64", kind, o), med("nat44-design", kind, o)),
+        });
   return out;
 }
 
@@ -167,7 +188,19 @@ function targets(b: Bench): Bench["targets"] {
     });
   }
   const r = b.macro.ratios.find((x) => x.kind === "tcp1" && x.offloads === "on");
-  if (r?.vsPlainIpv4 != null) out.push({ what: "nat66-nat64 / plain-ipv4, TCP 1 stream, default offloads", target: "≥ 0.85", actual: r.vsPlainIpv4.toFixed(2), judged: r.vsPlainIpv4 >= 0.85 });
-  if (r?.vsNat44Design != null) out.push({ what: "nat66-nat64 / nat44-design, TCP 1 stream, default offloads", target: "≥ 10", actual: r.vsNat44Design.toFixed(1), judged: r.vsNat44Design >= 10 });
+  if (r?.vsPlainIpv4 != null)
+    out.push({
+      what: "nat66-nat64 / plain-ipv4, TCP 1 stream, default offloads",
+      target: "≥ 0.85",
+      actual: r.vsPlainIpv4.toFixed(2),
+      judged: r.vsPlainIpv4 >= 0.85,
+    });
+  if (r?.vsNat44Design != null)
+    out.push({
+      what: "nat66-nat64 / nat44-design, TCP 1 stream, default offloads",
+      target: "≥ 10",
+      actual: r.vsNat44Design.toFixed(1),
+      judged: r.vsNat44Design >= 10,
+    });
   return out.map(({ judged, ...t }) => ({ ...t, met: judge(judged) }));
 }

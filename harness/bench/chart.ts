@@ -55,12 +55,16 @@ export function panel(o: PanelOptions): string {
   for (let v = 0; v <= yMax + step / 2; v += step) {
     const y = yOf(v).toFixed(1);
     out.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" class="grid"/>`);
-    out.push(`<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" class="tick">${+v.toPrecision(6)}</text>`);
+    out.push(
+      `<text x="${left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" class="tick">${+v.toPrecision(6)}</text>`,
+    );
   }
   out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" class="axis"/>`);
   out.push(`<line x1="${left}" y1="${bottom}" x2="${left + plotW}" y2="${bottom}" class="axis"/>`);
   const cy = top + plotH / 2;
-  out.push(`<text x="${o.x + 14}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${o.x + 14} ${cy})" class="label">${esc(o.yLabel)}</text>`);
+  out.push(
+    `<text x="${o.x + 14}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${o.x + 14} ${cy})" class="label">${esc(o.yLabel)}</text>`,
+  );
   const gw = plotW / Math.max(1, o.groups.length);
   const bw = Math.min(40, (gw * 0.8) / Math.max(1, o.series.length));
   o.groups.forEach((g, gi) => {
@@ -70,13 +74,19 @@ export function panel(o: PanelOptions): string {
       const x = gx + si * bw;
       const y = yOf(v);
       const s = o.series[si];
-      out.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(bottom - y).toFixed(1)}" fill="${s.color}"><title>${esc(`${g.label}, ${s.name}: ${g.notes?.[si] ?? v}`)}</title></rect>`);
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(bottom - y).toFixed(1)}" fill="${s.color}"><title>${esc(`${g.label}, ${s.name}: ${g.notes?.[si] ?? v}`)}</title></rect>`,
+      );
       const note = g.notes?.[si] ?? String(+v.toPrecision(3));
-      out.push(`<text x="${(x + bw / 2 - 1).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" class="note">${esc(note)}</text>`);
+      out.push(
+        `<text x="${(x + bw / 2 - 1).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" class="note">${esc(note)}</text>`,
+      );
     });
     const lines = g.label.split("\n");
     lines.forEach((line, li) => {
-      out.push(`<text x="${(left + gi * gw + gw / 2).toFixed(1)}" y="${bottom + 15 + li * 13}" text-anchor="middle" class="tick">${esc(line)}</text>`);
+      out.push(
+        `<text x="${(left + gi * gw + gw / 2).toFixed(1)}" y="${bottom + 15 + li * 13}" text-anchor="middle" class="tick">${esc(line)}</text>`,
+      );
     });
   });
   let lx = left;

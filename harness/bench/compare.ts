@@ -56,7 +56,9 @@ export interface CompareOptions extends Sampling {
 export async function runCompare(opts: CompareOptions): Promise<Comparison> {
   const rows: CompareRow[] = [];
   for (const prefix of opts.prefixes) {
-    opts.onProgress(`compare: prefix ${prefix}, ${opts.batches} batches × ${opts.rounds} rounds × ${opts.repeat} runs per build and case`);
+    opts.onProgress(
+      `compare: prefix ${prefix}, ${opts.batches} batches × ${opts.rounds} rounds × ${opts.repeat} runs per build and case`,
+    );
     for (const { name, line } of await timeCases([opts.oldObject, opts.newObject], prefix, opts)) {
       proofOf(name, prefix, line);
       const old = translationCost(line, 0);
@@ -76,7 +78,13 @@ export async function runCompare(opts: CompareOptions): Promise<Comparison> {
       opts.onProgress(`compare: ${formatRow(row)}`);
     }
   }
-  const out: Comparison = { old: opts.oldObject, new: opts.newObject, sampling: { batches: opts.batches, rounds: opts.rounds, repeat: opts.repeat }, margin: opts.margin, rows };
+  const out: Comparison = {
+    old: opts.oldObject,
+    new: opts.newObject,
+    sampling: { batches: opts.batches, rounds: opts.rounds, repeat: opts.repeat },
+    margin: opts.margin,
+    rows,
+  };
   if (opts.macro) out.macro = await macroCompare(opts, opts.macro);
   return out;
 }
@@ -139,15 +147,22 @@ export function compareMarkdown(c: Comparison): string {
     "| direction | case | prefix | old ns | new ns | difference | verdict |",
     "|---|---|---|---:|---:|---:|---|",
     ...c.rows.map(
-      (r) => `| ${r.direction} | ${r.case} | ${r.prefix} | ${formatEstimate(r.old, "")} | ${formatEstimate(r.new, "")} | ${pct(r.relative)} | ${r.verdict} |`,
+      (r) =>
+        `| ${r.direction} | ${r.case} | ${r.prefix} | ${formatEstimate(r.old, "")} | ${formatEstimate(r.new, "")} | ${pct(r.relative)} | ${r.verdict} |`,
     ),
     "",
   ];
   if (c.macro) {
     out.push("## Throughput, NAT66 + BPF NAT64 (iperf3, default offloads)", "");
-    out.push("Runs on a shared machine move by tens of percent: read this as a check that nothing broke, not as a verdict.", "");
+    out.push(
+      "Runs on a shared machine move by tens of percent: read this as a check that nothing broke, not as a verdict.",
+      "",
+    );
     out.push("| test | old Gbit/s | new Gbit/s | new / old |", "|---|---|---|---:|");
-    for (const m of c.macro) out.push(`| ${m.kind} | ${m.old.map((v) => v.toFixed(2)).join(", ")} | ${m.new.map((v) => v.toFixed(2)).join(", ")} | ${m.ratio.toFixed(2)} |`);
+    for (const m of c.macro)
+      out.push(
+        `| ${m.kind} | ${m.old.map((v) => v.toFixed(2)).join(", ")} | ${m.new.map((v) => v.toFixed(2)).join(", ")} | ${m.ratio.toFixed(2)} |`,
+      );
     out.push("");
   }
   return out.join("\n");

@@ -115,7 +115,13 @@ export async function startCost(ctx: LabContext): Promise<CostMeter> {
         const packets = rx1[i].packets - rx0[i].packets;
         bytesPerPacket[d] = packets ? Math.round((rx1[i].bytes - rx0[i].bytes) / packets) : 0;
       });
-      const cpuMsPerGB = { client, server, ...(routerPids.length ? { router } : {}), ksoftirqd, total: client + server + router + ksoftirqd };
+      const cpuMsPerGB = {
+        client,
+        server,
+        ...(routerPids.length ? { router } : {}),
+        ksoftirqd,
+        total: client + server + router + ksoftirqd,
+      };
       const cost: RunCost = { cpuMsPerGB, bytesPerPacket };
       if (stats && xlat0) {
         const xlat1 = (await stats.snapshot(["router:eth1"]))["router:eth1"];

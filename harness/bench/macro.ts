@@ -33,11 +33,34 @@ export interface Design {
 
 export const DESIGNS: Design[] = [
   { id: "plain-ipv4", title: "plain IPv4 forwarding", lab: "labs/bench/plain-ipv4.yaml", target: "203.0.113.1" },
-  { id: "nat66-nat64", title: "NAT66 + BPF NAT64", lab: "labs/bench/nat66-nat64.yaml", target: "64:ff9b:1:fffe::cb00:7101" },
+  {
+    id: "nat66-nat64",
+    title: "NAT66 + BPF NAT64",
+    lab: "labs/bench/nat66-nat64.yaml",
+    target: "64:ff9b:1:fffe::cb00:7101",
+  },
   { id: "nat44-design", title: "TAYGA + NAT44", lab: "labs/bench/nat44-design.yaml", target: "2001:db8:64::cb00:7101" },
-  { id: "plain-ipv6", title: "plain IPv6 forwarding", lab: "labs/bench/plain-ipv6.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
-  { id: "ipv6-nat66", title: "IPv6 + NAT66, no BPF", lab: "labs/bench/ipv6-nat66.yaml", target: "64:ff9b:1:fffe::cb00:7101", diagnostic: true },
-  { id: "ipv4-nat44", title: "IPv4 + NAT44, no translation", lab: "labs/bench/ipv4-nat44.yaml", target: "203.0.113.1", diagnostic: true },
+  {
+    id: "plain-ipv6",
+    title: "plain IPv6 forwarding",
+    lab: "labs/bench/plain-ipv6.yaml",
+    target: "64:ff9b:1:fffe::cb00:7101",
+    diagnostic: true,
+  },
+  {
+    id: "ipv6-nat66",
+    title: "IPv6 + NAT66, no BPF",
+    lab: "labs/bench/ipv6-nat66.yaml",
+    target: "64:ff9b:1:fffe::cb00:7101",
+    diagnostic: true,
+  },
+  {
+    id: "ipv4-nat44",
+    title: "IPv4 + NAT44, no translation",
+    lab: "labs/bench/ipv4-nat44.yaml",
+    target: "203.0.113.1",
+    diagnostic: true,
+  },
 ];
 
 export const KINDS: { kind: Kind; title: string; unit: "Gbit/s" | "kpps" }[] = [
@@ -124,7 +147,15 @@ export interface DesignPlan {
   kinds: Kind[];
 }
 
-const FEATURES = ["tx-checksumming", "scatter-gather", "tcp-segmentation-offload", "generic-segmentation-offload", "generic-receive-offload", "rx-gro-list", "rx-udp-gro-forwarding"];
+const FEATURES = [
+  "tx-checksumming",
+  "scatter-gather",
+  "tcp-segmentation-offload",
+  "generic-segmentation-offload",
+  "generic-receive-offload",
+  "rx-gro-list",
+  "rx-udp-gro-forwarding",
+];
 
 /**
  * Every design's lab up at once, then the runs interleaved: each round runs
@@ -141,11 +172,15 @@ export async function measureDesigns(plans: DesignPlan[], opts: MacroOptions): P
     if (opts.interrupted()) throw new Error("interrupted: no further lab is built");
     let entered = false;
     try {
-      return await withLab(join(opts.root, plan.design.lab), { root: opts.root, onProgress: opts.onProgress, object: opts.object }, async (ctx) => {
-        entered = true;
-        open.push({ plan, ctx });
-        return up(i + 1);
-      });
+      return await withLab(
+        join(opts.root, plan.design.lab),
+        { root: opts.root, onProgress: opts.onProgress, object: opts.object },
+        async (ctx) => {
+          entered = true;
+          open.push({ plan, ctx });
+          return up(i + 1);
+        },
+      );
     } catch (err) {
       if (entered || opts.interrupted()) throw err;
       opts.onError(plan.design, err as Error); // this lab could not be built: the others are measured
@@ -165,7 +200,8 @@ async function measureOpen(open: { plan: DesignPlan; ctx: LabContext }[], opts: 
   };
   for (const { plan, ctx } of open) {
     const result: DesignResult = { design: plan.design.id, cells: [], features: {}, probes: [] };
-    for (const nsDev of ["router:eth0", "router:eth1", "server:eth0"]) result.features[nsDev] = await features(ctx, nsDev);
+    for (const nsDev of ["router:eth0", "router:eth1", "server:eth0"])
+      result.features[nsDev] = await features(ctx, nsDev);
     results.set(plan.design.id, result);
   }
   for (const offloads of opts.offloads) {
@@ -181,7 +217,9 @@ async function measureOpen(open: { plan: DesignPlan; ctx: LabContext }[], opts: 
               const s = await iperf(ctx, plan.design.target, k.kind, opts);
               const key = `${plan.design.id} ${k.kind}`;
               samples.set(key, [...(samples.get(key) ?? []), s]);
-              opts.onProgress(`(${plan.design.id}) ${k.title}, offloads ${offloads}, run ${r + 1}/${opts.repeats}: ${fmt(s.value)} ${k.unit}${lossNote(s)}${costNote(s)}`);
+              opts.onProgress(
+                `(${plan.design.id}) ${k.title}, offloads ${offloads}, run ${r + 1}/${opts.repeats}: ${fmt(s.value)} ${k.unit}${lossNote(s)}${costNote(s)}`,
+              );
             } catch (err) {
               fail(plan.design, err as Error);
             }
@@ -192,14 +230,23 @@ async function measureOpen(open: { plan: DesignPlan; ctx: LabContext }[], opts: 
         for (const k of KINDS) {
           const got = samples.get(`${plan.design.id} ${k.kind}`);
           const result = results.get(plan.design.id);
-          if (got && result) result.cells.push({ design: plan.design.id, kind: k.kind, offloads, unit: k.unit, samples: got, median: median(got.map((s) => s.value)) });
+          if (got && result)
+            result.cells.push({
+              design: plan.design.id,
+              kind: k.kind,
+              offloads,
+              unit: k.unit,
+              samples: got,
+              median: median(got.map((s) => s.value)),
+            });
         }
       }
       if (opts.probes) {
         for (const { plan, ctx } of open) {
           const result = results.get(plan.design.id);
           if (!result) continue;
-          for (const kind of plan.kinds.filter((k) => k !== "udp64")) result.probes.push(...(await probeSizes(ctx, plan.design, offloads, kind, opts)));
+          for (const kind of plan.kinds.filter((k) => k !== "udp64"))
+            result.probes.push(...(await probeSizes(ctx, plan.design, offloads, kind, opts)));
         }
       }
     } finally {
@@ -258,7 +305,13 @@ export function cpuShares(before: number[][], after: number[][]): CpuShare[] {
   });
 }
 
-async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOptions, seconds?: number): Promise<Sample> {
+async function iperf(
+  ctx: LabContext,
+  target: string,
+  kind: Kind,
+  opts: MacroOptions,
+  seconds?: number,
+): Promise<Sample> {
   const argv = iperfArgs(target, kind, opts, seconds);
   const ns = ctx.nsOf("client");
   for (let attempt = 1; ; attempt++) {
@@ -266,14 +319,18 @@ async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOpt
     const meter = kind === "udp64" ? undefined : await startCost(ctx);
     const r = await run(argv, { ns, allowFail: true, timeoutSec: (seconds ?? opts.seconds) + 30 });
     const cpus = cpuShares(before, cpuTicks());
-    const j = parseJson(r.stdout) as { error?: string; end?: IperfEnd; server_output_json?: { end?: IperfEnd } } | undefined;
+    const j = parseJson(r.stdout) as
+      | { error?: string; end?: IperfEnd; server_output_json?: { end?: IperfEnd } }
+      | undefined;
     // A long-lived server finishing the previous test answers "busy" for a moment.
     if ((j?.error ?? "").includes("busy") && attempt < 10) {
       await new Promise((res) => setTimeout(res, 500));
       continue;
     }
     if (!j?.end || j.error) {
-      throw new Error(`iperf3 ${kind} to ${target} in ${ns} failed: ${j?.error ?? (r.stderr || r.stdout).trim().slice(0, 400)}\n  ran: ${r.argv.join(" ")}`);
+      throw new Error(
+        `iperf3 ${kind} to ${target} in ${ns} failed: ${j?.error ?? (r.stderr || r.stdout).trim().slice(0, 400)}\n  ran: ${r.argv.join(" ")}`,
+      );
     }
     if (kind === "udp64") {
       // The server's own count: what arrived, not what the client managed to send.
@@ -292,7 +349,13 @@ async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOpt
       clientCpuS: ((util?.host_total ?? 0) / 100) * secs,
       serverCpuS: ((util?.remote_total ?? 0) / 100) * secs,
     });
-    return { value: rcv.bits_per_second / 1e9, seconds: rcv.seconds, retransmits: j.end.sum_sent?.retransmits, cpus, cost };
+    return {
+      value: rcv.bits_per_second / 1e9,
+      seconds: rcv.seconds,
+      retransmits: j.end.sum_sent?.retransmits,
+      cpus,
+      cost,
+    };
   }
 }
 
@@ -302,14 +365,24 @@ async function iperf(ctx: LabContext, target: string, kind: Kind, opts: MacroOpt
  * 1514 bytes are GSO/GRO super-packets, so a link that shows only 1514 lost
  * them somewhere before it.
  */
-async function probeSizes(ctx: LabContext, design: Design, offloads: Offloads, kind: Kind, opts: MacroOptions): Promise<SizeProbe[]> {
+async function probeSizes(
+  ctx: LabContext,
+  design: Design,
+  offloads: Offloads,
+  kind: Kind,
+  opts: MacroOptions,
+): Promise<SizeProbe[]> {
   const where = [
     { nsDev: "router:eth0", label: "router:eth0 in (from the client)" },
     { nsDev: "server:eth0", label: "server:eth0 in (from the router)" },
   ];
   const dumps = where.map(({ nsDev }) => {
     const [ns, dev] = nsDev.split(":");
-    return run(["timeout", "8", "tcpdump", "-i", dev, "-Q", "in", "-l", "-nn", "-e", "-s", "96", "-c", "2000", "tcp"], { ns: ctx.nsOf(ns), allowFail: true, timeoutSec: 15 });
+    return run(["timeout", "8", "tcpdump", "-i", dev, "-Q", "in", "-l", "-nn", "-e", "-s", "96", "-c", "2000", "tcp"], {
+      ns: ctx.nsOf(ns),
+      allowFail: true,
+      timeoutSec: 15,
+    });
   });
   await new Promise((r) => setTimeout(r, 700)); // tcpdump opens its socket
   await iperf(ctx, design.target, kind, { ...opts, quick: false }, 2).catch(() => undefined);

@@ -77,9 +77,17 @@ export async function timeCases(
       cases.map((c) => build(c.packet)),
     );
     const argv = [runner, pcap, ...objects, "--prefix", prefix];
-    argv.push("--batches", String(sampling.batches), "--rounds", String(sampling.rounds), "--repeat", String(sampling.repeat));
+    argv.push(
+      "--batches",
+      String(sampling.batches),
+      "--rounds",
+      String(sampling.rounds),
+      "--repeat",
+      String(sampling.repeat),
+    );
     const r = await run(argv, { timeoutSec: 1800, allowFail: true });
-    if (r.exitCode !== 0) throw new Error(`natlab bench: the runner failed:\n  ${r.stderr.trim().split("\n").slice(-12).join("\n  ")}`);
+    if (r.exitCode !== 0)
+      throw new Error(`natlab bench: the runner failed:\n  ${r.stderr.trim().split("\n").slice(-12).join("\n  ")}`);
     const lines = r.stdout
       .trim()
       .split("\n")
@@ -128,11 +136,21 @@ export async function runMicro(opts: MicroOptions): Promise<MicroRow[]> {
   await buildBpf();
   const rows: MicroRow[] = [];
   for (const prefix of opts.prefixes) {
-    opts.onProgress(`micro: prefix ${prefix}, ${opts.batches} batches × ${opts.rounds} rounds × ${opts.repeat} runs per program and case`);
+    opts.onProgress(
+      `micro: prefix ${prefix}, ${opts.batches} batches × ${opts.rounds} rounds × ${opts.repeat} runs per program and case`,
+    );
     for (const { name, line } of await timeCases([opts.object ?? NAT64_OBJECT], prefix, opts)) {
       const ns = translationCost(line, 0);
       const protoNs = protoCost(line);
-      const row: MicroRow = { case: name, direction: line.section, prefix, ns, protoNs, ratio: ns.value / protoNs.value, proof: proofOf(name, prefix, line) };
+      const row: MicroRow = {
+        case: name,
+        direction: line.section,
+        prefix,
+        ns,
+        protoNs,
+        ratio: ns.value / protoNs.value,
+        proof: proofOf(name, prefix, line),
+      };
       rows.push(row);
       const show = (e: Estimate) => `${e.value.toFixed(1)} ± ${((e.hi - e.lo) / 2).toFixed(1)}`;
       opts.onProgress(

@@ -7,7 +7,13 @@ import { DESIGNS, KINDS } from "./macro.ts";
 import type { Bench } from "./shape.ts";
 
 export const DEFAULT_PREFIX = "64:ff9b:1:fffe::/96";
-const COLORS = { "plain-ipv4": "#7f7f7f", "nat66-nat64": "#1f77b4", "nat44-design": "#d62728", net: "#1f77b4", proto: "#ff7f0e" };
+const COLORS = {
+  "plain-ipv4": "#7f7f7f",
+  "nat66-nat64": "#1f77b4",
+  "nat44-design": "#d62728",
+  net: "#1f77b4",
+  proto: "#ff7f0e",
+};
 
 function num(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "-";
@@ -21,12 +27,19 @@ function kindTitle(kind: string): string {
 export function benchMarkdown(b: Bench): string {
   const out: string[] = [];
   out.push(`# natlab bench (${b.mode})`, "");
-  out.push(`${b.startedAt}, kernel ${b.kernel}, ${b.cpus} CPUs, translator ${b.object} (sha256 ${b.objectSha256.slice(0, 12)}); \`${b.command}\` took ${(b.durationMs / 1000).toFixed(0)} s.`, "");
+  out.push(
+    `${b.startedAt}, kernel ${b.kernel}, ${b.cpus} CPUs, translator ${b.object} (sha256 ${b.objectSha256.slice(0, 12)}); \`${b.command}\` took ${(b.durationMs / 1000).toFixed(0)} s.`,
+    "",
+  );
   for (const e of b.errors) out.push(`**Not measured:** ${e.split("\n")[0]}`, "");
-  if (b.mode === "quick") out.push("Quick mode: a smoke run. Its figures are not measurements; run `natlab bench` for those.", "");
+  if (b.mode === "quick")
+    out.push("Quick mode: a smoke run. Its figures are not measurements; run `natlab bench` for those.", "");
 
   out.push("## Cost per packet (BPF_PROG_TEST_RUN)", "");
-  out.push(`Method: ${b.micro.method}. ${b.micro.batches} batches × ${b.micro.rounds} calls × ${b.micro.repeat} runs per program and case.`, "");
+  out.push(
+    `Method: ${b.micro.method}. ${b.micro.batches} batches × ${b.micro.rounds} calls × ${b.micro.repeat} runs per program and case.`,
+    "",
+  );
   out.push(
     "ns per translation = (driver − its floor) + change_proto; change_proto = (there and back − TC_ACT_OK) / 2; 95% confidence intervals in brackets; " +
       "ratio = ns per translation / change_proto. Proof: every call's frame came out as it went in, after the driver counted a translation on every run.",
@@ -34,7 +47,8 @@ export function benchMarkdown(b: Bench): string {
   );
   out.push("| direction | case | prefix | ns per translation | change_proto | ratio | proof |");
   out.push("|---|---|---|---:|---:|---:|---|");
-  const est = (e: { value: number; lo: number; hi: number }) => `${e.value.toFixed(1)} [${e.lo.toFixed(1)}, ${e.hi.toFixed(1)}]`;
+  const est = (e: { value: number; lo: number; hi: number }) =>
+    `${e.value.toFixed(1)} [${e.lo.toFixed(1)}, ${e.hi.toFixed(1)}]`;
   for (const r of b.micro.rows) {
     out.push(
       `| ${r.direction} | ${r.case} | ${r.prefix} | ${est(r.ns)} | ${est(r.protoNs)} | ${num(r.ratio)} | ${r.proof.calls} calls × ${r.proof.runsPerCall} translations, ${r.proof.failedCalls} failed |`,
@@ -50,7 +64,8 @@ export function benchMarkdown(b: Bench): string {
   );
   out.push("|---|---|---:|---:|---:|---:|---:|");
   for (const ratio of b.macro.ratios) {
-    const cell = (d: string) => b.macro.cells.find((c) => c.design === d && c.kind === ratio.kind && c.offloads === ratio.offloads);
+    const cell = (d: string) =>
+      b.macro.cells.find((c) => c.design === d && c.kind === ratio.kind && c.offloads === ratio.offloads);
     const show = (d: string) => {
       const c = cell(d);
       if (!c) return "-";
@@ -58,18 +73,28 @@ export function benchMarkdown(b: Bench): string {
       const sent = c.samples.reduce((n, s) => n + (s.sent ?? 0), 0);
       return `${num(c.median)} ${c.unit}${sent ? ` (${((100 * lost) / sent).toFixed(0)}% lost)` : ""}`;
     };
-    out.push(`| ${kindTitle(ratio.kind)} | ${ratio.offloads} | ${show("plain-ipv4")} | ${show("nat66-nat64")} | ${show("nat44-design")} | ${num(ratio.vsPlainIpv4)} | ${num(ratio.vsNat44Design, 1)} |`);
+    out.push(
+      `| ${kindTitle(ratio.kind)} | ${ratio.offloads} | ${show("plain-ipv4")} | ${show("nat66-nat64")} | ${show("nat44-design")} | ${num(ratio.vsPlainIpv4)} | ${num(ratio.vsNat44Design, 1)} |`,
+    );
   }
   out.push("");
 
-  const steps = ["plain-ipv4", "ipv4-nat44", "plain-ipv6", "ipv6-nat66", "nat66-nat64"].filter((d) => b.macro.cells.some((c) => c.design === d && c.kind === "tcp1"));
+  const steps = ["plain-ipv4", "ipv4-nat44", "plain-ipv6", "ipv6-nat66", "nat66-nat64"].filter((d) =>
+    b.macro.cells.some((c) => c.design === d && c.kind === "tcp1"),
+  );
   if (steps.some((d) => DESIGNS.find((x) => x.id === d)?.diagnostic)) {
     out.push("## Where the time goes: TCP from plain-ipv4 to nat66-nat64 one step at a time", "");
-    out.push("Each figure: median Gbit/s, the runs' range in brackets. Read the steps against the ranges: on a small shared machine, runs differ by tens of percent.", "");
-    out.push("| design | 1 stream, offloads on | vs plain-ipv4 | 4 streams, offloads on | vs plain-ipv4 | " +
-        "1 stream, offloads off | vs plain-ipv4 | 4 streams, offloads off | vs plain-ipv4 |");
+    out.push(
+      "Each figure: median Gbit/s, the runs' range in brackets. Read the steps against the ranges: on a small shared machine, runs differ by tens of percent.",
+      "",
+    );
+    out.push(
+      "| design | 1 stream, offloads on | vs plain-ipv4 | 4 streams, offloads on | vs plain-ipv4 | " +
+        "1 stream, offloads off | vs plain-ipv4 | 4 streams, offloads off | vs plain-ipv4 |",
+    );
     out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    const cellOf = (d: string, kind: string, o: string) => b.macro.cells.find((c) => c.design === d && c.kind === kind && c.offloads === o);
+    const cellOf = (d: string, kind: string, o: string) =>
+      b.macro.cells.find((c) => c.design === d && c.kind === kind && c.offloads === o);
     const range = (c?: Bench["macro"]["cells"][number]) => {
       const v = c?.samples.map((s) => s.value) ?? [];
       return v.length > 1 ? ` [${num(Math.min(...v))}–${num(Math.max(...v))}]` : "";
@@ -81,19 +106,29 @@ export function benchMarkdown(b: Bench): string {
         const a = cellOf("plain-ipv4", kind, o)?.median;
         return `${num(c?.median)}${range(c)} | ${c && a ? num(c.median / a) : "-"}`;
       };
-      out.push(`| ${d}: ${title} | ${col("tcp1", "on")} | ${col("tcp4", "on")} | ${col("tcp1", "off")} | ${col("tcp4", "off")} |`);
+      out.push(
+        `| ${d}: ${title} | ${col("tcp1", "on")} | ${col("tcp4", "on")} | ${col("tcp1", "off")} | ${col("tcp4", "off")} |`,
+      );
     }
     out.push("");
-    const withCpu = b.macro.cells.filter((c) => c.kind !== "udp64" && c.offloads === "on" && c.samples.some((s) => s.cpus?.length));
+    const withCpu = b.macro.cells.filter(
+      (c) => c.kind !== "udp64" && c.offloads === "on" && c.samples.some((s) => s.cpus?.length),
+    );
     if (withCpu.length) {
       out.push("### Where the CPUs went (TCP, offloads on; mean over the runs, % of each CPU)", "");
-      out.push("user = iperf3 itself; system = the kernel outside softirq (sending, copying to and from sockets); softirq = receiving, forwarding, tc and NAT.", "");
-      out.push("| design | test | Gbit/s | CPU 0 user / system / softirq / idle | CPU 1 user / system / softirq / idle |");
+      out.push(
+        "user = iperf3 itself; system = the kernel outside softirq (sending, copying to and from sockets); softirq = receiving, forwarding, tc and NAT.",
+        "",
+      );
+      out.push(
+        "| design | test | Gbit/s | CPU 0 user / system / softirq / idle | CPU 1 user / system / softirq / idle |",
+      );
       out.push("|---|---|---:|---|---|");
       for (const c of withCpu) {
         const cpus = c.samples.flatMap((s) => (s.cpus ? [s.cpus] : []));
         const cell = (i: number) => {
-          const mean = (k: "user" | "system" | "softirq" | "idle") => (100 * cpus.reduce((n, x) => n + (x[i]?.[k] ?? 0), 0)) / cpus.length;
+          const mean = (k: "user" | "system" | "softirq" | "idle") =>
+            (100 * cpus.reduce((n, x) => n + (x[i]?.[k] ?? 0), 0)) / cpus.length;
           return `${mean("user").toFixed(0)} / ${mean("system").toFixed(0)} / ${mean("softirq").toFixed(0)} / ${mean("idle").toFixed(0)}`;
         };
         out.push(`| (${c.design}) | ${kindTitle(c.kind)} | ${num(c.median)} | ${cell(0)} | ${cell(1)} |`);
@@ -106,7 +141,10 @@ export function benchMarkdown(b: Bench): string {
 
   if (b.macro.probes.length) {
     out.push("## Packet sizes during short TCP runs", "");
-    out.push("Frames longer than 1514 bytes are GSO super-packets: kept whole through the router, they are segmented only where they finally leave (here: never, veth to veth).", "");
+    out.push(
+      "Frames longer than 1514 bytes are GSO super-packets: kept whole through the router, they are segmented only where they finally leave (here: never, veth to veth).",
+      "",
+    );
     out.push("| design | offloads | test | where | frames | largest | median | share > 1514 B |");
     out.push("|---|---|---|---|---:|---:|---:|---:|");
     for (const p of b.macro.probes) {
@@ -120,7 +158,8 @@ export function benchMarkdown(b: Bench): string {
   out.push("## Targets", "");
   out.push("| what | target | actual | met |");
   out.push("|---|---|---|---|");
-  for (const t of b.targets) out.push(`| ${t.what} | ${t.target} | ${t.actual} | ${t.met === null ? "not judged" : t.met ? "yes" : "no"} |`);
+  for (const t of b.targets)
+    out.push(`| ${t.what} | ${t.target} | ${t.actual} | ${t.met === null ? "not judged" : t.met ? "yes" : "no"} |`);
   out.push("");
   return out.join("\n");
 }
@@ -138,7 +177,9 @@ function costTable(b: Bench): string[] {
         "super-packet kept whole shows as tens of KB).",
       "",
     );
-    out.push("| design | test | offloads | Gbit/s | CPU ms/GB (client + server + router + ksoftirqd) | vs plain-ipv4 | B/packet into the router | B/packet into the server |");
+    out.push(
+      "| design | test | offloads | Gbit/s | CPU ms/GB (client + server + router + ksoftirqd) | vs plain-ipv4 | B/packet into the router | B/packet into the server |",
+    );
     out.push("|---|---|---|---:|---:|---:|---:|---:|");
     const med = (xs: number[]) => {
       const v = [...xs].sort((x, y) => x - y);
@@ -147,7 +188,11 @@ function costTable(b: Bench): string[] {
     const costOf = (c?: Bench["macro"]["cells"][number]) => c?.samples.flatMap((s) => (s.cost ? [s.cost] : [])) ?? [];
     for (const o of ["on", "off"]) {
       for (const kind of ["tcp1", "tcp4"]) {
-        const base = med(costOf(b.macro.cells.find((c) => c.design === "plain-ipv4" && c.kind === kind && c.offloads === o)).map((x) => x.cpuMsPerGB.total));
+        const base = med(
+          costOf(b.macro.cells.find((c) => c.design === "plain-ipv4" && c.kind === kind && c.offloads === o)).map(
+            (x) => x.cpuMsPerGB.total,
+          ),
+        );
         for (const d of ["plain-ipv4", "ipv4-nat44", "plain-ipv6", "ipv6-nat66", "nat66-nat64", "nat44-design"]) {
           const c = withCost.find((x) => x.design === d && x.kind === kind && x.offloads === o);
           const costs = costOf(c);
@@ -155,10 +200,28 @@ function costTable(b: Bench): string[] {
           const m = (f: (x: (typeof costs)[number]) => number) => med(costs.map(f));
           const total = m((x) => x.cpuMsPerGB.total);
           out.push(
-            `| ${d} | ${kindTitle(kind)} | ${o} | ${num(c.median)} | ${num(total, 0)} (${num(m((x) => x.cpuMsPerGB.client), 0)} + ` +
-              `${num(m((x) => x.cpuMsPerGB.server), 0)} + ${num(m((x) => x.cpuMsPerGB.router ?? 0), 0)} + ` +
-                `${num(m((x) => x.cpuMsPerGB.ksoftirqd), 0)}) | ${num(total / base)} | ` +
-              `${num(m((x) => x.bytesPerPacket["router:eth0"] ?? 0), 0)} | ${num(m((x) => x.bytesPerPacket["server:eth0"] ?? 0), 0)} |`,
+            `| ${d} | ${kindTitle(kind)} | ${o} | ${num(c.median)} | ${num(total, 0)} (${num(
+              m((x) => x.cpuMsPerGB.client),
+              0,
+            )} + ` +
+              `${num(
+                m((x) => x.cpuMsPerGB.server),
+                0,
+              )} + ${num(
+                m((x) => x.cpuMsPerGB.router ?? 0),
+                0,
+              )} + ` +
+              `${num(
+                m((x) => x.cpuMsPerGB.ksoftirqd),
+                0,
+              )}) | ${num(total / base)} | ` +
+              `${num(
+                m((x) => x.bytesPerPacket["router:eth0"] ?? 0),
+                0,
+              )} | ${num(
+                m((x) => x.bytesPerPacket["server:eth0"] ?? 0),
+                0,
+              )} |`,
           );
         }
       }
@@ -193,7 +256,9 @@ export function benchSvg(b: Bench): string {
     }),
   );
   const groups = b.macro.ratios.map((ratio) => {
-    const cells = DESIGNS.filter((d) => !d.diagnostic).map((d) => b.macro.cells.find((c) => c.design === d.id && c.kind === ratio.kind && c.offloads === ratio.offloads));
+    const cells = DESIGNS.filter((d) => !d.diagnostic).map((d) =>
+      b.macro.cells.find((c) => c.design === d.id && c.kind === ratio.kind && c.offloads === ratio.offloads),
+    );
     const a = cells[0]?.median;
     return {
       label: `${kindTitle(ratio.kind).replace("-byte datagrams", " B")}\n${cells.find((c) => c)?.unit ?? ""}, offloads ${ratio.offloads}`,
@@ -207,9 +272,13 @@ export function benchSvg(b: Bench): string {
       y: 310,
       width,
       height: 320,
-      title: "Throughput relative to plain IPv4 forwarding (plain-ipv4 = 100%); over each bar the median in the group's unit",
+      title:
+        "Throughput relative to plain IPv4 forwarding (plain-ipv4 = 100%); over each bar the median in the group's unit",
       yLabel: "% of plain-ipv4",
-      series: DESIGNS.filter((d) => !d.diagnostic).map((d) => ({ name: `${d.id}: ${d.title}`, color: COLORS[d.id as "plain-ipv4" | "nat66-nat64" | "nat44-design"] })),
+      series: DESIGNS.filter((d) => !d.diagnostic).map((d) => ({
+        name: `${d.id}: ${d.title}`,
+        color: COLORS[d.id as "plain-ipv4" | "nat66-nat64" | "nat44-design"],
+      })),
       groups,
     }),
   );

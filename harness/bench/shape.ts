@@ -20,8 +20,14 @@ export const MicroRowShape = z.strictObject({
   ratio: z.number().describe("ns / protoNs"),
   proof: z.strictObject({
     calls: z.number().int().positive().describe("timed calls per program"),
-    runsPerCall: z.number().int().positive().describe("runs per call (BPF_PROG_TEST_RUN repeat), each one a translation"),
-    failedCalls: z.literal(0).describe("calls whose output differed from the input or whose runs did not all translate"),
+    runsPerCall: z
+      .number()
+      .int()
+      .positive()
+      .describe("runs per call (BPF_PROG_TEST_RUN repeat), each one a translation"),
+    failedCalls: z
+      .literal(0)
+      .describe("calls whose output differed from the input or whose runs did not all translate"),
   }),
 });
 
@@ -54,8 +60,16 @@ export const CellShape = z.strictObject({
         cost: z
           .strictObject({
             cpuMsPerGB: z
-              .strictObject({ client: z.number(), server: z.number(), router: z.number().optional(), ksoftirqd: z.number(), total: z.number() })
-              .describe("CPU ms per GB received: iperf3 client and server (their softirq work included), the router's processes (TAYGA), ksoftirqd"),
+              .strictObject({
+                client: z.number(),
+                server: z.number(),
+                router: z.number().optional(),
+                ksoftirqd: z.number(),
+                total: z.number(),
+              })
+              .describe(
+                "CPU ms per GB received: iperf3 client and server (their softirq work included), the router's processes (TAYGA), ksoftirqd",
+              ),
             bytesPerPacket: z.record(z.string(), z.number()).describe("mean bytes per skb received, by lab device"),
             translator: z.record(z.string(), z.number()).optional().describe("translator counters that moved"),
           })
@@ -81,7 +95,11 @@ export const ProbeShape = z.strictObject({
 });
 
 export const BenchShape = z.strictObject({
-  version: z.literal(3).describe("3: designs named by their labs (plain-ipv4, nat66-nat64, ...), ratios vsPlainIpv4 and vsNat44Design; 2: micro figures with confidence intervals (in-kernel repetition); 1 had medians of single runs"),
+  version: z
+    .literal(3)
+    .describe(
+      "3: designs named by their labs (plain-ipv4, nat66-nat64, ...), ratios vsPlainIpv4 and vsNat44Design; 2: micro figures with confidence intervals (in-kernel repetition); 1 had medians of single runs",
+    ),
   mode: z.enum(["full", "quick"]),
   command: z.string(),
   startedAt: z.string(),
@@ -101,7 +119,15 @@ export const BenchShape = z.strictObject({
     method: z.string(),
     seconds: z.number(),
     repeats: z.number().int(),
-    designs: z.array(z.strictObject({ id: DesignId, title: z.string(), lab: z.string(), target: z.string(), diagnostic: z.boolean().optional() })),
+    designs: z.array(
+      z.strictObject({
+        id: DesignId,
+        title: z.string(),
+        lab: z.string(),
+        target: z.string(),
+        diagnostic: z.boolean().optional(),
+      }),
+    ),
     cells: z.array(CellShape),
     ratios: z.array(
       z.strictObject({

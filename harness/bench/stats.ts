@@ -80,7 +80,9 @@ export function add(x: Estimate, y: Estimate): Estimate {
 }
 
 export function scale(x: Estimate, k: number): Estimate {
-  return k >= 0 ? { value: x.value * k, lo: x.lo * k, hi: x.hi * k } : { value: x.value * k, lo: x.hi * k, hi: x.lo * k };
+  return k >= 0
+    ? { value: x.value * k, lo: x.lo * k, hi: x.hi * k }
+    : { value: x.value * k, lo: x.hi * k, hi: x.lo * k };
 }
 
 export type Verdict = "faster" | "slower" | "same";

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HostExecutor } from "../exec/host.ts";
-import { loadLab } from "../lab/load.ts";
-import type { Lab } from "../lab/schema.ts";
 import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
+import { loadLab } from "../lab/load.ts";
+import type { Lab } from "../lab/schema.ts";
 import { detectFeatures } from "../plan/features.ts";
 import { chooseVariant, type Plan, planLab } from "../plan/plan.ts";
 import { newRunId } from "../run/lab.ts";
@@ -32,10 +32,16 @@ export interface WithLabOptions {
   object?: string;
 }
 
-export async function withLab<T>(labPath: string, opts: WithLabOptions, fn: (ctx: LabContext) => Promise<T>): Promise<T> {
+export async function withLab<T>(
+  labPath: string,
+  opts: WithLabOptions,
+  fn: (ctx: LabContext) => Promise<T>,
+): Promise<T> {
   const say = opts.onProgress ?? (() => {});
   const loaded = loadLab(labPath);
-  const lab = opts.object ? { ...loaded, bpf: loaded.bpf.map((b) => ({ ...b, object: opts.object ?? b.object })) } : loaded;
+  const lab = opts.object
+    ? { ...loaded, bpf: loaded.bpf.map((b) => ({ ...b, object: opts.object ?? b.object })) }
+    : loaded;
   const features = detectFeatures();
   const runId = newRunId();
   const plan = planLab(lab, { runId, features, root: opts.root, variant: chooseVariant(features, undefined), labPath });

@@ -62,7 +62,10 @@ export function progIds(json: unknown): number[] {
 
 /** Name and maps of a loaded program. */
 export async function programInfo(id: number): Promise<AttachedProgram> {
-  const p = JSON.parse((await run(["bpftool", "-j", "prog", "show", "id", String(id)])).stdout) as { name?: string; map_ids?: number[] };
+  const p = JSON.parse((await run(["bpftool", "-j", "prog", "show", "id", String(id)])).stdout) as {
+    name?: string;
+    map_ids?: number[];
+  };
   const maps: Record<string, number> = {};
   for (const m of p.map_ids ?? []) {
     const info = JSON.parse((await run(["bpftool", "-j", "map", "show", "id", String(m)])).stdout) as { name?: string };

@@ -19,13 +19,17 @@ export async function ensureBuilt(note: (text: string) => void): Promise<void> {
   const q = await run(["make", "-q", "-C", BPF_DIR], { allowFail: true });
   if (q.exitCode === MAKE_UP_TO_DATE) return;
   if (q.exitCode !== MAKE_STALE) {
-    throw new UsageError(`cannot check the translator build (make -q -C bpf exited with ${q.exitCode}): run natlab build`);
+    throw new UsageError(
+      `cannot check the translator build (make -q -C bpf exited with ${q.exitCode}): run natlab build`,
+    );
   }
   note("the translator build is missing or older than its sources in bpf/: rebuilding (make -C bpf)");
   try {
     await buildBpf();
   } catch (err) {
     const first = (err as Error).message.split("\n").slice(0, 6).join("\n  ");
-    throw new UsageError(`the translator build is out of date and rebuilding it failed:\n  ${first}\nfix it, then run natlab build`);
+    throw new UsageError(
+      `the translator build is out of date and rebuilding it failed:\n  ${first}\nfix it, then run natlab build`,
+    );
   }
 }

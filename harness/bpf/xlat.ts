@@ -16,8 +16,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../exec/command.ts";
-import { NAT64_OBJECT, XLAT_RUNNER } from "./build.ts";
 import { parsePrefix } from "../packet/prefix.ts";
+import { NAT64_OBJECT, XLAT_RUNNER } from "./build.ts";
 
 export type Section = "6to4" | "4to6";
 export type Verdict = "ok" | "pass" | "shot" | "other" | "error";

@@ -7,11 +7,11 @@
  */
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { buildBpf } from "../bpf/build.ts";
 import { runCompare, writeComparison } from "../bench/compare.ts";
 import { DEFAULT_PREFIX } from "../bench/report.ts";
-import { ROOT } from "../root.ts";
+import { buildBpf } from "../bpf/build.ts";
 import { UsageError } from "../errors.ts";
+import { ROOT } from "../root.ts";
 import type { Command } from "./command.ts";
 
 function positive(name: string, v: unknown, dflt: number): number {
@@ -23,28 +23,73 @@ function positive(name: string, v: unknown, dflt: number): number {
 export const benchCompare: Command = {
   name: "bench compare",
   args: "OLD.o NEW.o",
-  summary: "two translator builds timed side by side: per case both costs, the difference with its 95% interval, and a verdict",
+  summary:
+    "two translator builds timed side by side: per case both costs, the difference with its 95% interval, and a verdict",
   details: `Both builds' timing drivers (bpf/bench.h) run on the same frames, taking turns call by call.
 A case is slower (or faster) when the whole interval of the difference lies beyond the margin; else the same.
 Writes results/bench/compare.json and compare.md. Builds made before the timing driver cannot be compared.`,
   root: true,
   options: [
-    { name: "batches", type: "string", value: "B", description: "times both builds are loaded anew and timed", default: "20" },
-    { name: "rounds", type: "string", value: "R", description: "calls per build and case in each batch", default: "10" },
+    {
+      name: "batches",
+      type: "string",
+      value: "B",
+      description: "times both builds are loaded anew and timed",
+      default: "20",
+    },
+    {
+      name: "rounds",
+      type: "string",
+      value: "R",
+      description: "calls per build and case in each batch",
+      default: "10",
+    },
     { name: "repeat", type: "string", value: "N", description: "runs per call (in-kernel repetition)", default: "500" },
-    { name: "margin", type: "string", value: "PCT", description: "differences within ±PCT% count as the same", default: "2" },
-    { name: "prefix", type: "string", value: "P/LEN", description: "the NAT64 prefix of the frames and both builds", default: DEFAULT_PREFIX },
-    { name: "fail-if-slower", type: "string", value: "PCT", description: "exit 1 when a case is slower by more than PCT%" },
-    { name: "macro", type: "boolean", description: "also iperf3 through the NAT66 + BPF NAT64 bench lab with each build" },
+    {
+      name: "margin",
+      type: "string",
+      value: "PCT",
+      description: "differences within ±PCT% count as the same",
+      default: "2",
+    },
+    {
+      name: "prefix",
+      type: "string",
+      value: "P/LEN",
+      description: "the NAT64 prefix of the frames and both builds",
+      default: DEFAULT_PREFIX,
+    },
+    {
+      name: "fail-if-slower",
+      type: "string",
+      value: "PCT",
+      description: "exit 1 when a case is slower by more than PCT%",
+    },
+    {
+      name: "macro",
+      type: "boolean",
+      description: "also iperf3 through the NAT66 + BPF NAT64 bench lab with each build",
+    },
     { name: "seconds", type: "string", value: "S", description: "with --macro: seconds per iperf3 run", default: "5" },
-    { name: "out", type: "string", value: "DIR", description: "where to write compare.json and compare.md", default: "results/bench" },
+    {
+      name: "out",
+      type: "string",
+      value: "DIR",
+      description: "where to write compare.json and compare.md",
+      default: "results/bench",
+    },
   ],
   async run({ values, positionals }) {
-    if (positionals.length !== 2) throw new UsageError("natlab bench compare: give two objects, OLD.o NEW.o (see --help)");
+    if (positionals.length !== 2)
+      throw new UsageError("natlab bench compare: give two objects, OLD.o NEW.o (see --help)");
     const [oldObject, newObject] = positionals.map((p) => resolve(p));
-    for (const o of [oldObject, newObject]) if (!existsSync(o)) throw new UsageError(`natlab bench compare: no such object ${o}`);
+    for (const o of [oldObject, newObject])
+      if (!existsSync(o)) throw new UsageError(`natlab bench compare: no such object ${o}`);
     const margin = positive("margin", values.margin, 2) / 100;
-    const failIfSlower = values["fail-if-slower"] === undefined ? undefined : positive("fail-if-slower", values["fail-if-slower"], 0) / 100;
+    const failIfSlower =
+      values["fail-if-slower"] === undefined
+        ? undefined
+        : positive("fail-if-slower", values["fail-if-slower"], 0) / 100;
     await buildBpf();
     const started = Date.now();
     const c = await runCompare({
@@ -68,7 +113,8 @@ Writes results/bench/compare.json and compare.md. Builds made before the timing 
     );
     if (failIfSlower === undefined) return 0;
     const bad = c.rows.filter((r) => r.verdict === "slower" && r.relative.value > failIfSlower);
-    for (const r of bad) console.log(`  slower by more than ${(100 * failIfSlower).toFixed(1)}%: ${r.direction} ${r.case}`);
+    for (const r of bad)
+      console.log(`  slower by more than ${(100 * failIfSlower).toFixed(1)}%: ${r.direction} ${r.case}`);
     return bad.length ? 1 : 0;
   },
 };

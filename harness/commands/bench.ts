@@ -1,9 +1,9 @@
 /** `natlab bench`: cost per packet and end-to-end throughput, written to results/bench/. */
 import { join, resolve } from "node:path";
 import { type BenchRunOptions, runBench } from "../bench/bench.ts";
+import { ensureBuilt } from "../bpf/fresh.ts";
 import { UsageError } from "../errors.ts";
 import { ROOT } from "../root.ts";
-import { ensureBuilt } from "../bpf/fresh.ts";
 import type { Command } from "./command.ts";
 
 /** A positive number option, or its default; a usage error otherwise. */

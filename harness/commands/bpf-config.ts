@@ -4,8 +4,8 @@
  * every plan that sets a prefix).
  */
 import { type Hook, writePrefix } from "../bpf/config.ts";
-import { parsePrefix } from "../packet/prefix.ts";
 import { UsageError } from "../errors.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import type { Command } from "./command.ts";
 
 export const bpfConfig: Command = {

@@ -7,7 +7,8 @@ import type { Command } from "./command.ts";
 
 export const clean: Command = {
   name: "clean",
-  summary: "remove what dead natlab runs left (namespaces, processes, pins, temporary files), saying what and why; live runs and up labs are kept",
+  summary:
+    "remove what dead natlab runs left (namespaces, processes, pins, temporary files), saying what and why; live runs and up labs are kept",
   options: [
     {
       name: "force",

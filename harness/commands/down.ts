@@ -11,7 +11,8 @@ export const down: Command = {
     const { UsageError } = await import("./command.ts");
     const { findUpLab, takeDown, upLabs } = await import("../run/up.ts");
     const { describeRemoved } = await import("../exec/sweep.ts");
-    if (!values.all && positionals.length === 0) throw new UsageError("natlab down: name a lab that is up (natlab ls lists them), or give --all");
+    if (!values.all && positionals.length === 0)
+      throw new UsageError("natlab down: name a lab that is up (natlab ls lists them), or give --all");
     const records = values.all ? upLabs() : positionals.map((p) => findUpLab(p, "down"));
     if (records.length === 0) console.log("no lab is up");
     for (const r of records) {

@@ -8,19 +8,25 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { NAT64_OBJECT } from "../bpf/build.ts";
-import { parsePrefix } from "../packet/prefix.ts";
 import { UsageError } from "../errors.ts";
 import { bpfTranslator } from "../fuzz/bpf.ts";
-import { fuzz } from "../fuzz/fuzz.ts";
-import { type DiffFrame, differential, differentialFrames, readDiffFrames, writeDiffFrames } from "../fuzz/differential.ts";
+import {
+  type DiffFrame,
+  differential,
+  differentialFrames,
+  readDiffFrames,
+  writeDiffFrames,
+} from "../fuzz/differential.ts";
 import { diffSummaryJson, diffSummaryText, replayLines, saveUnexplained } from "../fuzz/differential-report.ts";
+import { fuzz } from "../fuzz/fuzz.ts";
+import { replay } from "../fuzz/replay.ts";
+import { progressLine, summaryJson, summaryText } from "../fuzz/report.ts";
+import type { Section } from "../fuzz/translator.ts";
 import { readPcap } from "../packet/index.ts";
+import { parsePrefix } from "../packet/prefix.ts";
+import { ROOT } from "../root.ts";
 import { makeTranslator } from "../translators/index.ts";
 import { parseTranslator } from "../translators/types.ts";
-import { progressLine, summaryJson, summaryText } from "../fuzz/report.ts";
-import { replay } from "../fuzz/replay.ts";
-import type { Section } from "../fuzz/translator.ts";
-import { ROOT } from "../root.ts";
 import type { Command } from "./command.ts";
 
 interface FuzzValues {
@@ -41,20 +47,47 @@ interface FuzzValues {
  * `--reference T`: differential fuzzing (harness/fuzz/differential.ts), or
  * with --replay a saved pcap through both translators again.
  */
-async function differentialRun(v: FuzzValues, ours: ReturnType<typeof bpfTranslator>, section: Section | undefined, prefixes: string[]): Promise<number> {
+async function differentialRun(
+  v: FuzzValues,
+  ours: ReturnType<typeof bpfTranslator>,
+  section: Section | undefined,
+  prefixes: string[],
+): Promise<number> {
   const name = v.reference ?? "";
-  if (!["jool", "tayga", "bpf-tc"].includes(name)) throw new UsageError(`natlab fuzz: --reference is jool, tayga or bpf-tc, not "${name}"`);
-  if (section) throw new UsageError("natlab fuzz: --reference sends each frame by its EtherType, as a router does: leave out --section");
+  if (!["jool", "tayga", "bpf-tc"].includes(name))
+    throw new UsageError(`natlab fuzz: --reference is jool, tayga or bpf-tc, not "${name}"`);
+  if (section)
+    throw new UsageError(
+      "natlab fuzz: --reference sends each frame by its EtherType, as a router does: leave out --section",
+    );
   const reference = makeTranslator(parseTranslator(name));
   const log = (m: string) => process.stderr.write(`fuzz: ${m}\n`);
   if (v.replay) {
     if (!existsSync(v.replay)) throw new UsageError(`natlab fuzz: no such pcap: ${v.replay}`);
-    if (prefixes.length !== 1) throw new UsageError("natlab fuzz: --replay takes one --prefix (the one in the saved file's name)");
-    const frames = readPcap(v.replay).frames.map((f, index) => ({ frame: f.data, origin: v.replay ?? "", mutations: [], prefix: prefixes[0], batch: 0, index }));
+    if (prefixes.length !== 1)
+      throw new UsageError("natlab fuzz: --replay takes one --prefix (the one in the saved file's name)");
+    const frames = readPcap(v.replay).frames.map((f, index) => ({
+      frame: f.data,
+      origin: v.replay ?? "",
+      mutations: [],
+      prefix: prefixes[0],
+      batch: 0,
+      index,
+    }));
     const s = await differential(frames, { seed: 0, ours, reference, onProgress: log, perFrame: true });
-    const rows = (s.perFrame ?? []).map((x, index) => ({ index, d: x.d, input: frames[index].frame, ours: x.ours, theirs: x.theirs, status: x.comparison.status, detail: x.comparison.detail }));
+    const rows = (s.perFrame ?? []).map((x, index) => ({
+      index,
+      d: x.d,
+      input: frames[index].frame,
+      ours: x.ours,
+      theirs: x.theirs,
+      status: x.comparison.status,
+      detail: x.comparison.detail,
+    }));
     process.stdout.write(`${replayLines(rows, name).join("\n")}\n`);
-    process.stdout.write(`replay: ${frames.length} frames, ${s.agree} agree, ${s.explained} explained, ${s.unexplained} unexplained\n`);
+    process.stdout.write(
+      `replay: ${frames.length} frames, ${s.agree} agree, ${s.explained} explained, ${s.unexplained} unexplained\n`,
+    );
     return s.unexplained || s.errors ? 1 : 0;
   }
   const seed = whole("seed", v.seed, Math.floor(Math.random() * 0x7fffffff), 0);
@@ -63,9 +96,12 @@ async function differentialRun(v: FuzzValues, ours: ReturnType<typeof bpfTransla
   const dir = v.out ?? runDir(seed, `${name}-`);
   let frames: DiffFrame[];
   if (v.frames) {
-    if (!existsSync(v.frames)) throw new UsageError(`natlab fuzz: no such file: ${v.frames} (a frames.json of an earlier --reference run)`);
+    if (!existsSync(v.frames))
+      throw new UsageError(`natlab fuzz: no such file: ${v.frames} (a frames.json of an earlier --reference run)`);
     // --prefix narrows the saved frames to those of that prefix.
-    frames = readDiffFrames(v.frames).filter((f) => !prefixes.length || prefixes.some((p) => parsePrefix(p).text === f.prefix));
+    frames = readDiffFrames(v.frames).filter(
+      (f) => !prefixes.length || prefixes.some((p) => parsePrefix(p).text === f.prefix),
+    );
     log(`${frames.length} frames from ${v.frames}`);
   } else {
     frames = differentialFrames({ count, seed, batch, prefixes });

@@ -5,26 +5,43 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ROOT } from "../root.ts";
 import { ensureBuilt } from "../bpf/fresh.ts";
 import { UsageError } from "../errors.ts";
 import { FIXTURES_DIR, filterCases, loadCases } from "../golden/cases.ts";
 import { checkCases, formatResults, readIfExists } from "../golden/check.ts";
-import { compareTranslators, formatReadmeTables, formatSummary, replaceReadmeTables, writeCompare } from "../golden/compare.ts";
-import { parseTranslator, parseTranslatorList, type Section, type TranslatorSpec } from "../translators/types.ts";
+import {
+  compareTranslators,
+  formatReadmeTables,
+  formatSummary,
+  replaceReadmeTables,
+  writeCompare,
+} from "../golden/compare.ts";
 import { staleFixtures, writeFixtures } from "../golden/generate.ts";
 import { tsharkChecksumProblems } from "../golden/tshark.ts";
+import { ROOT } from "../root.ts";
+import { parseTranslator, parseTranslatorList, type Section, type TranslatorSpec } from "../translators/types.ts";
 import type { Command, OptionSpec } from "./command.ts";
 
 /** The options that choose a translator and set up a bpf:PATH one (docs/translator.md, "Other translators"). */
 const TRANSLATOR_OPTIONS: OptionSpec[] = [
-  { name: "section-6to4", type: "string", value: "NAME", description: "bpf:PATH: the IPv6-to-IPv4 program's section (default 6to4)" },
-  { name: "section-4to6", type: "string", value: "NAME", description: "bpf:PATH: the IPv4-to-IPv6 program's section (default 4to6)" },
+  {
+    name: "section-6to4",
+    type: "string",
+    value: "NAME",
+    description: "bpf:PATH: the IPv6-to-IPv4 program's section (default 6to4)",
+  },
+  {
+    name: "section-4to6",
+    type: "string",
+    value: "NAME",
+    description: "bpf:PATH: the IPv4-to-IPv6 program's section (default 4to6)",
+  },
   {
     name: "configure",
     type: "string",
     value: "CMD",
-    description: "bpf:PATH: run after loading and each prefix change, with NATLAB_PREFIX and NATLAB_MAP_<SECTION>_<MAP> (pinned maps)",
+    description:
+      "bpf:PATH: run after loading and each prefix change, with NATLAB_PREFIX and NATLAB_MAP_<SECTION>_<MAP> (pinned maps)",
   },
 ];
 
@@ -116,24 +133,53 @@ export const goldenCompare: Command = {
     "non-zero exit while a disagreement is undecided",
   details: `Rules of the comparison and the translators: docs/translator.md. Decisions: fixtures/pcaps/compare-decisions.yaml.`,
   options: [
-    { name: "translators", type: "string", value: "LIST", description: "comma-separated translators", default: "bpf,bpf-tc,tayga,jool" },
-    { name: "filter", type: "string", value: "TEXT", description: "only cases whose file, name or RFC section contains TEXT" },
-    { name: "object", type: "string", value: "O.o", description: "another build for bpf and bpf-tc (default bpf/nat64.o)" },
+    {
+      name: "translators",
+      type: "string",
+      value: "LIST",
+      description: "comma-separated translators",
+      default: "bpf,bpf-tc,tayga,jool",
+    },
+    {
+      name: "filter",
+      type: "string",
+      value: "TEXT",
+      description: "only cases whose file, name or RFC section contains TEXT",
+    },
+    {
+      name: "object",
+      type: "string",
+      value: "O.o",
+      description: "another build for bpf and bpf-tc (default bpf/nat64.o)",
+    },
     ...TRANSLATOR_OPTIONS,
-    { name: "readme", type: "boolean", description: "also write the summary and the differing cases into README.md's compare section" },
+    {
+      name: "readme",
+      type: "boolean",
+      description: "also write the summary and the differing cases into README.md's compare section",
+    },
   ],
   root: true,
   async run({ values }) {
-    if (values.readme && (values.filter || values.object)) throw new UsageError("natlab golden compare: --readme is for a run of every case with bpf/nat64.o: leave out --filter and --object");
+    if (values.readme && (values.filter || values.object))
+      throw new UsageError(
+        "natlab golden compare: --readme is for a run of every case with bpf/nat64.o: leave out --filter and --object",
+      );
     const cases = filterCases(loadCases(), values.filter as string | undefined);
-    if (cases.length === 0) throw new UsageError(`natlab golden compare: no golden case matches --filter ${values.filter}`);
+    if (cases.length === 0)
+      throw new UsageError(`natlab golden compare: no golden case matches --filter ${values.filter}`);
     let specs: TranslatorSpec[];
     try {
       specs = parseTranslatorList(values.translators as string, translatorOptions(values));
     } catch (e) {
       throw new UsageError(`natlab golden compare: ${(e as Error).message}`);
     }
-    return compareAndReport(specs, cases, true, values.readme ? `natlab golden compare --translators ${values.translators}` : undefined);
+    return compareAndReport(
+      specs,
+      cases,
+      true,
+      values.readme ? `natlab golden compare --translators ${values.translators}` : undefined,
+    );
   },
 };
 
@@ -147,13 +193,19 @@ function translatorOptions(values: Record<string, unknown>) {
 }
 
 /** Run, print the summary (and each blocking difference's detail for one translator); write the table when asked. */
-async function compareAndReport(specs: TranslatorSpec[], cases: ReturnType<typeof loadCases>, write: boolean, readme?: string): Promise<number> {
+async function compareAndReport(
+  specs: TranslatorSpec[],
+  cases: ReturnType<typeof loadCases>,
+  write: boolean,
+  readme?: string,
+): Promise<number> {
   const progress = (m: string) => process.stderr.write(`golden: ${m}\n`);
   const r = await compareTranslators(specs, cases, { onProgress: progress });
   if (!write) {
     for (const row of r.rows) {
       const cell = row.cells[specs[0].name];
-      if (cell.status === "differ" && !cell.decision) process.stdout.write(`✗ ${row.id}\n${cell.detail || `  ${cell.summary}`}\n\n`);
+      if (cell.status === "differ" && !cell.decision)
+        process.stdout.write(`✗ ${row.id}\n${cell.detail || `  ${cell.summary}`}\n\n`);
     }
   }
   process.stdout.write(`${formatSummary(r)}\n`);

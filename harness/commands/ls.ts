@@ -3,7 +3,8 @@ import type { Command } from "./command.ts";
 
 export const ls: Command = {
   name: "ls",
-  summary: "list the labs that are up and the runs in progress: name, run id, age, namespaces, translator object and prefix",
+  summary:
+    "list the labs that are up and the runs in progress: name, run id, age, namespaces, translator object and prefix",
   options: [],
   async run() {
     const { listed } = await import("../run/up.ts");

@@ -5,10 +5,10 @@
 import { basename, relative, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { labPaths } from "../lab/names.ts";
-import { colorEnabled } from "../text/color.ts";
 import { ConsoleReporter } from "../report/console.ts";
 import { ROOT } from "../root.ts";
 import type { ProgressSink } from "../run/lab.ts";
+import { colorEnabled } from "../text/color.ts";
 import type { Command } from "./command.ts";
 import { runInKernel } from "./in-kernel.ts";
 import { LAB_BUILD_OPTIONS, variantOption } from "./lab-build.ts";
@@ -72,7 +72,10 @@ function status(what: string, running: Set<string>, done: number, total: number)
 }
 
 /** The pass rate of every flow of a `--repeat N` run: "  20/20  article  ping 6 to 4 and back (offloads on)". */
-export function passRates(results: { lab: string; outcomes: { name: string; status: string }[]; error?: string }[], repeat: number): string {
+export function passRates(
+  results: { lab: string; outcomes: { name: string; status: string }[]; error?: string }[],
+  repeat: number,
+): string {
   const rows: [string, string, number, number][] = [];
   for (const r of results) {
     const byFlow = new Map<string, { pass: number; runs: number }>();
@@ -89,7 +92,9 @@ export function passRates(results: { lab: string; outcomes: { name: string; stat
   }
   const width = String(repeat).length * 2 + 1;
   const labWidth = Math.max(3, ...rows.map(([lab]) => lab.length));
-  const lines = rows.map(([lab, flow, pass, runs]) => `  ${`${pass}/${runs}`.padStart(width)}  ${lab.padEnd(labWidth)}  ${flow}`);
+  const lines = rows.map(
+    ([lab, flow, pass, runs]) => `  ${`${pass}/${runs}`.padStart(width)}  ${lab.padEnd(labWidth)}  ${flow}`,
+  );
   return [`pass rate of each flow over ${repeat} runs:`, ...lines].join("\n");
 }
 
@@ -134,8 +139,15 @@ export const run: Command = {
     const { preflight } = await import("../run/preflight.ts");
     const filter = values.filter as string | undefined;
     const note = (text: string) => process.stderr.write(`natlab: ${text}\n`);
-    const files = await preflight(all, { root: ROOT, object: values.object as string | undefined, prefix: values.prefix as string | undefined, filter, note });
-    for (const f of all.filter((f) => !files.includes(f))) note(`${basename(f, ".yaml")}: no flow matches --filter "${filter}", not built`);
+    const files = await preflight(all, {
+      root: ROOT,
+      object: values.object as string | undefined,
+      prefix: values.prefix as string | undefined,
+      filter,
+      note,
+    });
+    for (const f of all.filter((f) => !files.includes(f)))
+      note(`${basename(f, ".yaml")}: no flow matches --filter "${filter}", not built`);
     const kernel = String(values.kernel);
     if (kernel !== "host") {
       const passOn = argv.filter(
@@ -157,22 +169,27 @@ export const run: Command = {
       running.add(name);
       if (block) status(`started ${name}`, running, done, files.length);
       // Each lab in an owner scope of its own: what it starts is recorded under its run, not a neighbour's.
-      const r = await ownerScope(() => runLab(f, {
-        root: ROOT,
-        variant,
-        filter: values.filter as string | undefined,
-        object: values.object as string | undefined,
-        prefix: values.prefix as string | undefined,
-        keep,
-        repeat,
-        progress: progressFor(block ? block.reporter : new ConsoleReporter()),
-      }));
+      const r = await ownerScope(() =>
+        runLab(f, {
+          root: ROOT,
+          variant,
+          filter: values.filter as string | undefined,
+          object: values.object as string | undefined,
+          prefix: values.prefix as string | undefined,
+          keep,
+          repeat,
+          progress: progressFor(block ? block.reporter : new ConsoleReporter()),
+        }),
+      );
       running.delete(name);
       done++;
       block?.flush();
       return r;
     });
-    const failed = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0), 0);
+    const failed = results.reduce(
+      (n, r) => n + r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0),
+      0,
+    );
     const passed = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "pass").length, 0);
     const skipped = results.reduce((n, r) => n + r.outcomes.filter((o) => o.status === "skip").length, 0);
     // Labs that name a design to compare with: both designs' conntrack tables, side by side.
@@ -188,8 +205,14 @@ export const run: Command = {
     }
     if (repeat && repeat > 1) console.log(`\n${passRates(results, repeat)}`);
     const { writeIndex } = await import("../report/html/index-page.ts");
-    const index = writeIndex(ROOT, results.map((r) => r.resultsDir));
-    if (files.length > 1) console.log(`\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped; ${relative(process.cwd(), index)}`);
+    const index = writeIndex(
+      ROOT,
+      results.map((r) => r.resultsDir),
+    );
+    if (files.length > 1)
+      console.log(
+        `\nall labs: ${passed} passed, ${failed} failed, ${skipped} skipped; ${relative(process.cwd(), index)}`,
+      );
     return failed > 0 ? 1 : 0;
   },
 };

@@ -9,13 +9,16 @@ export const shell: Command = {
   root: true,
   async run({ positionals }) {
     const { UsageError } = await import("./command.ts");
-    if (positionals.length !== 2) throw new UsageError("natlab shell: usage: natlab shell LAB NS (natlab ls lists the labs that are up)");
+    if (positionals.length !== 2)
+      throw new UsageError("natlab shell: usage: natlab shell LAB NS (natlab ls lists the labs that are up)");
     const [labArg, ns] = positionals;
     const { findUpLab, namespaceOf } = await import("../run/up.ts");
     const { runAttached, shellArgv } = await import("../exec/attached.ts");
     const r = findUpLab(labArg, "shell");
     const real = namespaceOf(r, ns, "shell");
-    process.stderr.write(`natlab: a shell in ${real} (lab ${r.lab}, namespace ${ns}); exit or Ctrl-D leaves it, the lab stays up\n`);
+    process.stderr.write(
+      `natlab: a shell in ${real} (lab ${r.lab}, namespace ${ns}); exit or Ctrl-D leaves it, the lab stays up\n`,
+    );
     const { argv, env } = shellArgv(r.lab, ns);
     return runAttached(["ip", "netns", "exec", real, ...argv], env);
   },

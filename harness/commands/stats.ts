@@ -9,11 +9,11 @@ import { devicePrograms, programInfo } from "../bpf/config.ts";
 import { formatStats, readStats, type Stats } from "../bpf/stats.ts";
 import { run } from "../exec/command.ts";
 import { natlabNamespaces } from "../exec/netns.ts";
+import type { OwnerRecord } from "../exec/owner.ts";
 import { loadLab } from "../lab/load.ts";
 import { labPath } from "../lab/names.ts";
 import { latestRun } from "../report/results.ts";
 import { ROOT } from "../root.ts";
-import type { OwnerRecord } from "../exec/owner.ts";
 import { bpfStatsReader } from "../run/stats.ts";
 import type { Command } from "./command.ts";
 

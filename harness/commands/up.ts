@@ -7,9 +7,7 @@ export const up: Command = {
   name: "up",
   args: "LAB",
   summary: "build a lab (a file, or a name under labs/) and leave it up; prints how to enter it and how to remove it",
-  options: [
-    ...LAB_BUILD_OPTIONS,
-  ],
+  options: [...LAB_BUILD_OPTIONS],
   root: true,
   async run({ values, positionals }) {
     const { UsageError } = await import("./command.ts");

@@ -41,7 +41,8 @@ export class CommandError extends Error {
  */
 export function toolEnv(): NodeJS.ProcessEnv {
   const dirs = (process.env.PATH ?? "").split(":").filter((d) => d && !d.includes("node_modules"));
-  for (const d of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]) if (!dirs.includes(d)) dirs.push(d);
+  for (const d of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
+    if (!dirs.includes(d)) dirs.push(d);
   return { ...process.env, PATH: dirs.join(":") };
 }
 

@@ -41,7 +41,8 @@ export class Interrupted extends Failure {
 }
 
 /** What the owner record says besides the plan: the kind of owner, the lab file, what `ls` shows. */
-export type OwnerInfo = Pick<OwnerRecord, "kind"> & Partial<Omit<OwnerRecord, "runId" | "lab" | "namespaces" | "teardown">>;
+export type OwnerInfo = Pick<OwnerRecord, "kind"> &
+  Partial<Omit<OwnerRecord, "runId" | "lab" | "namespaces" | "teardown">>;
 
 export class HostExecutor {
   private unregister?: () => void;

@@ -55,7 +55,8 @@ async function stopProcess(pid: number, startTime: string): Promise<boolean> {
 export async function teardownOwned(r: OwnerRecord): Promise<Removed> {
   const removed: Removed = { namespaces: [], processes: [], pins: [], temp: [], tracefs: [] };
   for (const p of [...r.processes].reverse()) {
-    if (p.pid !== process.pid && (await stopProcess(p.pid, p.startTime))) removed.processes.push(`${p.what} (pid ${p.pid})`);
+    if (p.pid !== process.pid && (await stopProcess(p.pid, p.startTime)))
+      removed.processes.push(`${p.what} (pid ${p.pid})`);
   }
   const present = new Set(natlabNamespaces());
   const mine = r.namespaces.filter((ns) => present.has(ns));
@@ -205,7 +206,8 @@ export async function sweepBeforeCommand(cmd: string | undefined, log: (line: st
   if (process.env.NATLAB_TEST_KNOCKOUT === "sweep") return;
   for (const s of await sweepDead()) log(sweptLine(s));
   const instances = sweepTraceInstances();
-  if (instances.length) log(`removed ${instances.length} tracefs instance(s) that no owner record names: ${instances.join(" ")}`);
+  if (instances.length)
+    log(`removed ${instances.length} tracefs instance(s) that no owner record names: ${instances.join(" ")}`);
 }
 
 /**
@@ -217,10 +219,14 @@ export async function clean(opts: { force: boolean }, log: (line: string) => voi
   const swept = await sweepDead();
   for (const s of swept) log(sweptLine(s));
   const instances = sweepTraceInstances();
-  if (instances.length) log(`removed ${instances.length} tracefs instance(s) that no owner record names: ${instances.join(" ")}`);
+  if (instances.length)
+    log(`removed ${instances.length} tracefs instance(s) that no owner record names: ${instances.join(" ")}`);
   for (const { record: r } of readRecords()) {
     if (!ownerLive(r)) continue;
-    const what = r.kind === "up" ? `lab ${r.lab} is up (run ${r.runId}): \`natlab down ${r.lab}\` removes it` : `run ${r.runId} (lab ${r.lab}, natlab ${r.kind} pid ${r.pid}) is still running`;
+    const what =
+      r.kind === "up"
+        ? `lab ${r.lab} is up (run ${r.runId}): \`natlab down ${r.lab}\` removes it`
+        : `run ${r.runId} (lab ${r.lab}, natlab ${r.kind} pid ${r.pid}) is still running`;
     log(`kept ${r.namespaces.length} namespace(s): ${what}`);
   }
   const orphans = unownedNamespaces();
@@ -233,5 +239,6 @@ export async function clean(opts: { force: boolean }, log: (line: string) => voi
     for (const ns of orphans) await removeNamespace(ns);
     log(`removed ${orphans.length} namespace(s) that no owner record names (--force): ${orphans.join(" ")}`);
   }
-  if (!swept.length && !orphans.length && !instances.length) log("nothing left over: no dead natlab run's namespaces, processes, pins or files");
+  if (!swept.length && !orphans.length && !instances.length)
+    log("nothing left over: no dead natlab run's namespaces, processes, pins or files");
 }

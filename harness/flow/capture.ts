@@ -8,8 +8,8 @@
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
-import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { inNamespace, toolEnv } from "../exec/command.ts";
 import { trackProcess } from "../exec/owner.ts";
 
 export interface Capture {
@@ -60,17 +60,28 @@ export async function untilQuiet(file: string, quietMs = QUIET_MS, boundMs = QUI
  */
 export const STARTUP_SEC = 30;
 
-export function startCapture(ns: string, dev: string, file: string, direction: Capture["direction"] = "inout", timeoutSec = STARTUP_SEC): Promise<Capture> {
-  const argv = inNamespace(["tcpdump", "-i", dev, "-Q", direction, "-w", file, "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"], ns);
+export function startCapture(
+  ns: string,
+  dev: string,
+  file: string,
+  direction: Capture["direction"] = "inout",
+  timeoutSec = STARTUP_SEC,
+): Promise<Capture> {
+  const argv = inNamespace(
+    ["tcpdump", "-i", dev, "-Q", direction, "-w", file, "-U", "--immediate-mode", "-n", "-s", "0", "-Z", "root"],
+    ns,
+  );
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], env: toolEnv() });
   let stderr = "";
   let exited = false;
   const forget = trackProcess(child.pid, `tcpdump on ${ns}:${dev}`);
-  const done = new Promise<void>((resolve) => child.on("exit", () => {
-    forget();
-    exited = true;
-    resolve();
-  }));
+  const done = new Promise<void>((resolve) =>
+    child.on("exit", () => {
+      forget();
+      exited = true;
+      resolve();
+    }),
+  );
   const unregister = onCleanup(`capture on ${ns}:${dev}`, () => stop());
   async function stop(): Promise<void> {
     unregister();

@@ -47,7 +47,12 @@ export interface FlowDetail {
 }
 
 /** One expectation's detail from its match against the capture. */
-export function expectDetail(index: number, e: Expect, match: CaptureMatch | undefined, notApplied?: string): ExpectDetail {
+export function expectDetail(
+  index: number,
+  e: Expect,
+  match: CaptureMatch | undefined,
+  notApplied?: string,
+): ExpectDetail {
   return {
     index,
     on: e.on,
@@ -68,7 +73,11 @@ export function moved(before: Record<string, number> = {}, after: Record<string,
 }
 
 /** after - before for each of `names` (0 included: "no checksum error" is worth showing). */
-export function deltas(names: string[], before: Record<string, number> = {}, after: Record<string, number> = {}): Record<string, number> {
+export function deltas(
+  names: string[],
+  before: Record<string, number> = {},
+  after: Record<string, number> = {},
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const n of names) if (n in after) out[n] = after[n] - (before[n] ?? 0);
   return out;

@@ -7,21 +7,21 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Flow, Lab } from "../lab/schema.ts";
 import { run } from "../exec/command.ts";
+import type { Flow, Lab } from "../lab/schema.ts";
+import { devices, splitNsDev, vethEnds } from "../lab/topology.ts";
 import { type Frame, matchCapture, onlyCheck, showCount } from "../match/capture.ts";
+import { formatFlowFailure, formatUnexpected } from "../match/format.ts";
+import { CSUM_ERROR_COUNTERS } from "../match/kernel.ts";
+import { checkConntrack, checkCounters, checkStats, type StatsReader } from "../match/state.ts";
 import { inspect, readPcap } from "../packet/index.ts";
+import { withoutPartialSeeds } from "../packet/partial.ts";
 import { type Capture, startCapture } from "./capture.ts";
+import { deltas, type ExpectDetail, expectDetail, type FlowDetail, moved } from "./detail.ts";
 import { inject } from "./inject.ts";
 import { flushConntrack, readConntrack, readCounters } from "./observe.ts";
-import { CSUM_ERROR_COUNTERS } from "../match/kernel.ts";
-import { deltas, type ExpectDetail, expectDetail, type FlowDetail, moved } from "./detail.ts";
-import { withoutPartialSeeds } from "../packet/partial.ts";
-import { runProgram } from "./programs.ts";
 import { OffloadSwitch } from "./offloads.ts";
-import { devices, splitNsDev, vethEnds } from "../lab/topology.ts";
-import { checkConntrack, checkCounters, checkStats, type StatsReader } from "../match/state.ts";
-import { formatFlowFailure, formatUnexpected } from "../match/format.ts";
+import { runProgram } from "./programs.ts";
 
 /** Where a flow's files go: the run's results layout (report/results.ts) is one; flows never import report/. */
 export interface FlowFiles {
@@ -72,7 +72,15 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   const instanceName = flow.offloads.length > 1 ? `${flow.name} (offloads ${offloads})` : flow.name;
   const t0 = Date.now();
   if (flow.skip) {
-    return { name: instanceName, status: "skip", reason: flow.skip, durationMs: 0, summary: "", failures: [], pcaps: [] };
+    return {
+      name: instanceName,
+      status: "skip",
+      reason: flow.skip,
+      durationMs: 0,
+      summary: "",
+      failures: [],
+      pcaps: [],
+    };
   }
   const dir = ctx.results.flowDir(instanceName);
   mkdirSync(dir, { recursive: true });
@@ -131,14 +139,31 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
     const m = matchCapture(e, frames[e.on] ?? [], { noise: flow.noise });
     expects.push(expectDetail(i, e, m));
     checks.push(matchedLine(i, e, m));
-    if (!m.ok) failures.push(formatFlowFailure({ index: i, expect: e, result: m, frames: frames[e.on] ?? [], pcap: ctx.results.pcap(instanceName, e.on) }));
+    if (!m.ok)
+      failures.push(
+        formatFlowFailure({
+          index: i,
+          expect: e,
+          result: m,
+          frames: frames[e.on] ?? [],
+          pcap: ctx.results.pcap(instanceName, e.on),
+        }),
+      );
   });
   const unexpected: FlowDetail["unexpected"] = [];
   if (flow.only) {
     const o = onlyCheck(active, frames, { noise: flow.noise });
     unexpected.push(...o.unexpected.map((u) => ({ on: u.on, index: u.index })));
-    checks.push(`only: ${o.ok ? "no other frame" : `${o.unexpected.length} other frame(s)`} on ${captureOn.join(", ")}`);
-    if (!o.ok) failures.push(formatUnexpected(o.unexpected, Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(instanceName, on)]))));
+    checks.push(
+      `only: ${o.ok ? "no other frame" : `${o.unexpected.length} other frame(s)`} on ${captureOn.join(", ")}`,
+    );
+    if (!o.ok)
+      failures.push(
+        formatUnexpected(
+          o.unexpected,
+          Object.fromEntries(captureOn.map((on) => [on, ctx.results.pcap(instanceName, on)])),
+        ),
+      );
   }
   const conntrack: FlowDetail["conntrack"] = {};
   for (const ns of new Set(flow.conntrack.map((c) => c.ns))) {
@@ -152,7 +177,8 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
   for (const ns of counterNs) countersAfter.set(ns, await readCounters(ctx.nsOf(ns)).catch(() => ({})));
   for (const k of flow.kernelCounters) {
     const names = k.ns === "all" ? Object.keys(ctx.lab.namespaces) : [k.ns];
-    for (const ns of names) failures.push(...checkCounters(k, ns, countersBefore.get(ns) ?? {}, countersAfter.get(ns) ?? {}));
+    for (const ns of names)
+      failures.push(...checkCounters(k, ns, countersBefore.get(ns) ?? {}, countersAfter.get(ns) ?? {}));
   }
   const translator: FlowDetail["translator"] = {};
   if (ctx.stats && statsBefore) {
@@ -160,7 +186,9 @@ export async function runFlow(flow: Flow, offloads: "on" | "off", ctx: FlowConte
     for (const s of flow.stats) failures.push(...checkStats(s, statsBefore, after));
     for (const dev of statsDevs) translator[dev] = moved(statsBefore[dev], after[dev]);
   }
-  const csumErrors = Object.fromEntries(counterNs.map((ns) => [ns, deltas(CSUM_ERROR_COUNTERS, countersBefore.get(ns), countersAfter.get(ns))]));
+  const csumErrors = Object.fromEntries(
+    counterNs.map((ns) => [ns, deltas(CSUM_ERROR_COUNTERS, countersBefore.get(ns), countersAfter.get(ns))]),
+  );
   return {
     name: instanceName,
     status: failures.length ? "fail" : "pass",
@@ -197,11 +225,15 @@ export function decodeCapture(file: string, offloads: "on" | "off"): Frame[] {
   const pcap = readPcap(readFileSync(file));
   return pcap.frames.map((f, i) => {
     const { packet, problems } = inspect(f.data, { linktype: pcap.linktype });
-    return { index: i + 1, packet, ts: f.ts, problems: offloads === "on" ? withoutPartialSeeds(packet, problems) : problems };
+    return {
+      index: i + 1,
+      packet,
+      ts: f.ts,
+      problems: offloads === "on" ? withoutPartialSeeds(packet, problems) : problems,
+    };
   });
 }
 
 export function indent(s: string, by = "    "): string {
   return s.replace(/^/gm, by);
 }
-

@@ -5,11 +5,12 @@
  * to a pcap and sent with tcpreplay. A frame sent on a device passes that
  * device's tc egress hook, exactly like a locally routed packet.
  */
-import type { InjectSpec } from "../lab/schema.ts";
-import type { Packet } from "../packet/layers.ts";
-import { build, writePcap } from "../packet/index.ts";
+
 import { run } from "../exec/command.ts";
+import type { InjectSpec } from "../lab/schema.ts";
 import type { DeviceInfo } from "../lab/topology.ts";
+import { build, writePcap } from "../packet/index.ts";
+import type { Packet } from "../packet/layers.ts";
 
 /** The packet with the Ethernet layer's missing addresses taken from the topology. */
 export function withTopologyMacs(packet: Packet, dev: DeviceInfo | undefined): Packet {
@@ -23,10 +24,18 @@ function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export async function inject(spec: InjectSpec, realNs: string, dev: DeviceInfo | undefined, pcapPath: string): Promise<{ bytes: number }> {
+export async function inject(
+  spec: InjectSpec,
+  realNs: string,
+  dev: DeviceInfo | undefined,
+  pcapPath: string,
+): Promise<{ bytes: number }> {
   const name = spec.dev.slice(spec.dev.indexOf(":") + 1);
   const frame = build(withTopologyMacs(spec.packet, dev));
-  writePcap(pcapPath, Array.from({ length: spec.count }, () => ({ ts: Date.now() / 1000, data: frame })));
+  writePcap(
+    pcapPath,
+    Array.from({ length: spec.count }, () => ({ ts: Date.now() / 1000, data: frame })),
+  );
   await run(["tcpreplay", "-q", "-i", name, pcapPath], { ns: realNs, timeoutSec: 10 });
   return { bytes: frame.length };
 }

@@ -4,8 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { inNamespace, toolEnv } from "../exec/command.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { inNamespace, toolEnv } from "../exec/command.ts";
 import { trackProcess } from "../exec/owner.ts";
 
 export interface Background {
@@ -22,11 +22,19 @@ export interface Background {
  * Starts argv (in a namespace). With logFile its output goes to that file
  * instead of a pipe, so it can outlive natlab (see keep()).
  */
-export function startBackground(argv: string[], opts: { ns?: string; cwd?: string; what: string; logFile?: string }): Background {
+export function startBackground(
+  argv: string[],
+  opts: { ns?: string; cwd?: string; what: string; logFile?: string },
+): Background {
   const full = inNamespace(argv, opts.ns);
   const log = opts.logFile ? openSync(opts.logFile, "a") : undefined;
   const stdio = log === undefined ? (["ignore", "pipe", "pipe"] as const) : (["ignore", log, log] as const);
-  const child = spawn(full[0], full.slice(1), { cwd: opts.cwd, stdio: [...stdio], env: toolEnv(), detached: log !== undefined });
+  const child = spawn(full[0], full.slice(1), {
+    cwd: opts.cwd,
+    stdio: [...stdio],
+    env: toolEnv(),
+    detached: log !== undefined,
+  });
   if (log !== undefined) closeSync(log);
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
@@ -65,7 +73,12 @@ export function startBackground(argv: string[], opts: { ns?: string; cwd?: strin
 }
 
 /** Wait until `ready()` is true, polling; fail with `what` after timeoutSec. */
-export async function waitFor(what: string, ready: () => Promise<boolean> | boolean, timeoutSec: number, everyMs = 50): Promise<void> {
+export async function waitFor(
+  what: string,
+  ready: () => Promise<boolean> | boolean,
+  timeoutSec: number,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutSec * 1000;
   while (Date.now() < deadline) {
     if (await ready()) return;

@@ -4,8 +4,8 @@
  * which checks every byte at both ends.
  */
 import { join } from "node:path";
-import type { RunSpec } from "../lab/schema.ts";
 import { run } from "../exec/command.ts";
+import type { RunSpec } from "../lab/schema.ts";
 import { STARTUP_SEC } from "./capture.ts";
 import { startBackground, waitFor } from "./process.ts";
 
@@ -64,9 +64,22 @@ export async function runProgram(spec: RunSpec, nsOf: NsMap, root: string, runDi
   });
   try {
     // Starting node is slow on a loaded machine: the same bound as for a capture to start.
-    await waitFor(`the ${proto} server in ${s.server} to listen`, () => server.output().includes("ready"), Math.max(STARTUP_SEC, s.timeout));
+    await waitFor(
+      `the ${proto} server in ${s.server} to listen`,
+      () => server.output().includes("ready"),
+      Math.max(STARTUP_SEC, s.timeout),
+    );
     const client = await run(
-      peerArgv(root, `${proto}-client`, ["--to", s.to, "--port", String(s.port), "--bytes", String(s.bytes), "--timeout", String(s.timeout)]),
+      peerArgv(root, `${proto}-client`, [
+        "--to",
+        s.to,
+        "--port",
+        String(s.port),
+        "--bytes",
+        String(s.bytes),
+        "--timeout",
+        String(s.timeout),
+      ]),
       { ns: nsOf(s.ns), allowFail: true, timeoutSec: s.timeout + 5, cwd: root },
     );
     const serverCode = await Promise.race([server.exited, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { slugOf } from "../golden/cases.ts";
 import { describe, parse, pcapBytes } from "../packet/index.ts";
-import type { Disagreement, DiffSummary } from "./differential.ts";
+import type { DiffSummary, Disagreement } from "./differential.ts";
 import { EXPLANATIONS } from "./explain.ts";
 
 const num = (n: number) => n.toLocaleString("en-US");
@@ -80,7 +80,10 @@ export function saveUnexplained(s: DiffSummary, dir: string): SavedClass[] {
     });
   }
   writeFileSync(join(dir, "differences.jsonl"), lines.length ? `${lines.join("\n")}\n` : "");
-  writeFileSync(join(dir, "reproduce.sh"), saved.map((f) => `# ${f.kind} (${f.frames} frames)\n${f.replay}\n`).join("\n"));
+  writeFileSync(
+    join(dir, "reproduce.sh"),
+    saved.map((f) => `# ${f.kind} (${f.frames} frames)\n${f.replay}\n`).join("\n"),
+  );
   return saved;
 }
 
@@ -113,9 +116,15 @@ export function diffSummaryText(s: DiffSummary, ours: string, saved: SavedClass[
     `natlab fuzz --reference ${s.reference}: ${num(s.frames)} frames through ${ours} and ${s.reference} in ${s.seconds.toFixed(1)} s, seed ${s.seed}`,
     `  compared:   ${num(s.frames - na - s.errors)}: ${num(s.agree)} agree, ${num(differ)} differ ` +
       `(${num(s.explained)} explained, ${num(s.unexplained)} unexplained)`,
-    `  n/a:        ${num(na)} (${Object.entries(s.notApplicable).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${num(v)}`).join("; ") || "none"})`,
+    `  n/a:        ${num(na)} (${
+      Object.entries(s.notApplicable)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k}: ${num(v)}`)
+        .join("; ") || "none"
+    })`,
   ];
-  if (s.errors) lines.push(`  errors:     ${num(s.errors)} frames the reference could not run (markers lost three times)`);
+  if (s.errors)
+    lines.push(`  errors:     ${num(s.errors)} frames the reference could not run (markers lost three times)`);
   const classes = [...s.classes].sort((a, b) => b[1].total - a[1].total);
   if (classes.length) lines.push("  classes of disagreement:");
   for (const [kind, c] of classes) {
@@ -133,12 +142,27 @@ export function diffSummaryText(s: DiffSummary, ours: string, saved: SavedClass[
     lines.push(`  unexplained, saved in ${dir}:`);
     for (const f of saved) lines.push(`    ${f.kind} (${f.prefix}, ${num(f.frames)} frames): ${f.replay}`);
   }
-  lines.push(s.unexplained || s.errors ? "differences left unexplained: decide each (a fix, or a decision with its golden case)" : "every difference is explained");
+  lines.push(
+    s.unexplained || s.errors
+      ? "differences left unexplained: decide each (a fix, or a decision with its golden case)"
+      : "every difference is explained",
+  );
   return lines.join("\n");
 }
 
 /** --replay: one block per frame, what each did and how they compare. */
-export function replayLines(ds: { index: number; d: Disagreement | undefined; input: Buffer; ours?: Buffer; theirs: Buffer[]; status: string; detail: string }[], reference: string): string[] {
+export function replayLines(
+  ds: {
+    index: number;
+    d: Disagreement | undefined;
+    input: Buffer;
+    ours?: Buffer;
+    theirs: Buffer[];
+    status: string;
+    detail: string;
+  }[],
+  reference: string,
+): string[] {
   const lines: string[] = [];
   for (const x of ds) {
     const e = x.d?.explanation;
@@ -146,7 +170,9 @@ export function replayLines(ds: { index: number; d: Disagreement | undefined; in
     lines.push(`${String(x.index).padStart(4)}  ${x.d?.comparison.kind ?? x.status}  ${mark}`);
     lines.push(`        in:      ${show(x.input)}`);
     lines.push(`        natlab:  ${show(x.ours)}`);
-    lines.push(`        ${reference.padEnd(8)} ${x.theirs.length ? x.theirs.map(show).join(" | ") : "(nothing translated)"}`);
+    lines.push(
+      `        ${reference.padEnd(8)} ${x.theirs.length ? x.theirs.map(show).join(" | ") : "(nothing translated)"}`,
+    );
     if (x.detail) lines.push(`        ${x.detail}`);
   }
   return lines;

@@ -23,15 +23,15 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { parsePrefix, type Prefix } from "../packet/prefix.ts";
-import { ROOT } from "../root.ts";
-import { readOutputs, writeOutputs } from "../translators/jool/translator.ts";
+import { incrementalChecksum } from "../golden/judge.ts";
 import { layerPaths, matchPacket } from "../match/index.ts";
 import { checksumProblems, parse, readPcap, writePcap } from "../packet/index.ts";
-import { incrementalChecksum } from "../golden/judge.ts";
+import { type Prefix, parsePrefix } from "../packet/prefix.ts";
+import { ROOT } from "../root.ts";
+import { readOutputs, writeOutputs } from "../translators/jool/translator.ts";
 import { routerNotApplicable } from "../translators/tc.ts";
-import type { Section as XlatSection, Translator, TranslatorInput, TranslatorOutput } from "../translators/types.ts";
-import { explain, type Explanation, referenceHazard } from "./explain.ts";
+import type { Translator, TranslatorInput, TranslatorOutput, Section as XlatSection } from "../translators/types.ts";
+import { type Explanation, explain, referenceHazard } from "./explain.ts";
 import { batchFrames, type FuzzFrame, goldenSeeds, runPrefixes } from "./frames.ts";
 import { Rng } from "./rng.ts";
 import type { FrameOutcome, TranslatorUnderTest } from "./translator.ts";
@@ -76,7 +76,8 @@ export function sectionOf(frame: Buffer): XlatSection | undefined {
 export function referenceNotApplicable(frame: Buffer, hops: number): string | undefined {
   const section = sectionOf(frame);
   if (!section) return "not IP: a router does not forward it";
-  if (frame.length < ETH + (section === "6to4" ? IPV6_HEADER : 20)) return "shorter than an IP header: the kernel drops it before any hook";
+  if (frame.length < ETH + (section === "6to4" ? IPV6_HEADER : 20))
+    return "shorter than an IP header: the kernel drops it before any hook";
   return routerNotApplicable({ section, frame }, hops);
 }
 
@@ -120,7 +121,12 @@ function setWord(f: Buffer, at: number, value: number, csumAt: number[]): void {
  * Ethernet addresses, the hop it counts, the IPv4 Identification it chose
  * (outer and quoted, where the IPv6 packet had no Fragment Header).
  */
-export function normaliseReference(theirs: Buffer, ours: Buffer, input: Buffer, hops: number): { frame: Buffer; notes: string[] } {
+export function normaliseReference(
+  theirs: Buffer,
+  ours: Buffer,
+  input: Buffer,
+  hops: number,
+): { frame: Buffer; notes: string[] } {
   const f = Buffer.from(trimmed(theirs));
   const notes: string[] = [];
   ours.copy(f, 0, 0, Math.min(12, f.length));
@@ -163,7 +169,10 @@ export function normaliseReference(theirs: Buffer, ours: Buffer, input: Buffer, 
 }
 
 /** The fields of `actual` that differ from `expected`; a checksum only when it is the sole difference or wrong for its fields. */
-export function fieldDifferences(expected: Buffer, actual: Buffer): { path: string; expected: string; actual: string }[] {
+export function fieldDifferences(
+  expected: Buffer,
+  actual: Buffer,
+): { path: string; expected: string; actual: string }[] {
   let want: ReturnType<typeof parse>;
   let got: ReturnType<typeof parse>;
   try {
@@ -179,31 +188,56 @@ export function fieldDifferences(expected: Buffer, actual: Buffer): { path: stri
   const diffs = m.fields
     .filter((f) => !f.ok && !(others > 0 && f.path.endsWith(".chksum") && wrong.size === 0))
     .map((f) => ({ path: f.path, expected: show(f.expected), actual: show(f.actual) }));
-  if (!diffs.length && want.length !== got.length) diffs.push({ path: "layers", expected: layerPaths(want).join(","), actual: layerPaths(got).join(",") });
-  if (!diffs.length) diffs.push({ path: "bytes", expected: `${expected.length} bytes`, actual: `${actual.length} bytes` });
+  if (!diffs.length && want.length !== got.length)
+    diffs.push({ path: "layers", expected: layerPaths(want).join(","), actual: layerPaths(got).join(",") });
+  if (!diffs.length)
+    diffs.push({ path: "bytes", expected: `${expected.length} bytes`, actual: `${actual.length} bytes` });
   return diffs;
 }
 
 /** One frame: natlab's outcome against the reference's output. */
-export function compareFrame(input: Buffer, ours: FrameOutcome, theirs: TranslatorOutput, reference: string, hops: number): FrameComparison {
+export function compareFrame(
+  input: Buffer,
+  ours: FrameOutcome,
+  theirs: TranslatorOutput,
+  reference: string,
+  hops: number,
+): FrameComparison {
   const section = sectionOf(input) ?? "other";
-  const c = (status: DiffStatus, kind: string, detail: string, fields: string[] = []): FrameComparison => ({ status, kind, detail, fields });
+  const c = (status: DiffStatus, kind: string, detail: string, fields: string[] = []): FrameComparison => ({
+    status,
+    kind,
+    detail,
+    fields,
+  });
   if (theirs.verdict === "n/a") return c("n/a", `n/a: ${theirs.reason ?? ""}`, theirs.reason ?? "");
   if (theirs.verdict === "error") return c("error", `${reference} could not run it`, theirs.reason ?? "");
   const oursOut = ours.verdict === "ok" ? ours.outputs[0] : undefined;
   const theirsOut = theirs.verdict === "ok" ? theirs.frames : [];
   const what = (v: TranslatorOutput["verdict"]) => (v === "pass" ? "routes it untranslated" : "drops it");
   const ourWhat = ours.verdict === "pass" ? "passes it" : "drops it";
-  if (!oursOut && !theirsOut.length) return c("agree", "agree", `natlab ${ourWhat}, ${reference} ${what(theirs.verdict)}`);
-  if (oursOut && !theirsOut.length) return c("differ", `${section}: natlab translates, ${reference} ${what(theirs.verdict)}`, "");
+  if (!oursOut && !theirsOut.length)
+    return c("agree", "agree", `natlab ${ourWhat}, ${reference} ${what(theirs.verdict)}`);
+  if (oursOut && !theirsOut.length)
+    return c("differ", `${section}: natlab translates, ${reference} ${what(theirs.verdict)}`, "");
   if (!oursOut) return c("differ", `${section}: natlab ${ourWhat}, ${reference} translates`, "");
-  if (theirsOut.length > 1) return c("differ", `${section}: ${reference} sends ${theirsOut.length > 2 ? "several" : "two"} frames (fragments)`, "");
+  if (theirsOut.length > 1)
+    return c(
+      "differ",
+      `${section}: ${reference} sends ${theirsOut.length > 2 ? "several" : "two"} frames (fragments)`,
+      "",
+    );
   const a = trimmed(oursOut);
   const b = normaliseReference(theirsOut[0], a, input, hops).frame;
   if (a.equals(b)) return c("agree", "agree", "both translate, the same bytes");
   const diffs = fieldDifferences(a, b);
   const fields = [...new Set(diffs.map((d) => d.path))];
-  return c("differ", `${section}: ${fields.join(", ")}`, diffs.map((d) => `${d.path} ${d.expected} → ${d.actual}`).join("; "), fields);
+  return c(
+    "differ",
+    `${section}: ${fields.join(", ")}`,
+    diffs.map((d) => `${d.path} ${d.expected} → ${d.actual}`).join("; "),
+    fields,
+  );
 }
 
 export interface DiffFrame extends FuzzFrame {
@@ -229,7 +263,10 @@ export interface DiffSummary {
   notApplicable: Record<string, number>;
   errors: number;
   /** Disagreements by class, each with how many an explanation covers and which. */
-  classes: Map<string, { total: number; explained: Map<string, number>; unexplained: Disagreement[]; unexplainedTotal: number }>;
+  classes: Map<
+    string,
+    { total: number; explained: Map<string, number>; unexplained: Disagreement[]; unexplainedTotal: number }
+  >;
   explained: number;
   unexplained: number;
   /** Every frame's comparison, when asked for (--replay). */
@@ -251,7 +288,9 @@ export interface DifferentialOptions {
 }
 
 /** The run's frames, batch by batch, as `natlab fuzz` makes them (same seed, same frames). */
-export function differentialFrames(opts: Pick<DifferentialOptions, "count" | "seed" | "batch" | "prefixes" | "goldenDir">): DiffFrame[] {
+export function differentialFrames(
+  opts: Pick<DifferentialOptions, "count" | "seed" | "batch" | "prefixes" | "goldenDir">,
+): DiffFrame[] {
   const golden = goldenSeeds(opts.goldenDir);
   const prefixes: Prefix[] = opts.prefixes?.length ? opts.prefixes.map(parsePrefix) : runPrefixes(golden);
   const out: DiffFrame[] = [];
@@ -268,8 +307,17 @@ export function differentialFrames(opts: Pick<DifferentialOptions, "count" | "se
 /** A run's frames as frames.json (what each is) beside frames.pcap (the bytes); returns the JSON's path. */
 export function writeDiffFrames(path: string, frames: DiffFrame[]): string {
   mkdirSync(dirname(path), { recursive: true });
-  writePcap(path.replace(/\.json$/, ".pcap"), frames.map((f) => f.frame));
-  const meta = frames.map((f) => ({ prefix: f.prefix, batch: f.batch, index: f.index, origin: f.origin, mutations: f.mutations }));
+  writePcap(
+    path.replace(/\.json$/, ".pcap"),
+    frames.map((f) => f.frame),
+  );
+  const meta = frames.map((f) => ({
+    prefix: f.prefix,
+    batch: f.batch,
+    index: f.index,
+    origin: f.origin,
+    mutations: f.mutations,
+  }));
   writeFileSync(path, JSON.stringify({ pcap: basename(path.replace(/\.json$/, ".pcap")), frames: meta }));
   return path;
 }
@@ -277,7 +325,8 @@ export function writeDiffFrames(path: string, frames: DiffFrame[]): string {
 export function readDiffFrames(path: string): DiffFrame[] {
   const j = JSON.parse(readFileSync(path, "utf8")) as { pcap: string; frames: Omit<DiffFrame, "frame">[] };
   const bytes = readPcap(join(dirname(path), j.pcap)).frames;
-  if (bytes.length !== j.frames.length) throw new Error(`${path}: ${j.frames.length} frames, but ${j.pcap} holds ${bytes.length}`);
+  if (bytes.length !== j.frames.length)
+    throw new Error(`${path}: ${j.frames.length} frames, but ${j.pcap} holds ${bytes.length}`);
   return j.frames.map((f, k) => ({ ...f, frame: bytes[k].data }));
 }
 
@@ -291,7 +340,11 @@ export const REFERENCE_CACHE = join(ROOT, "results", "fuzz", ".reference-cache")
  * run and kept. The key covers every byte of every input, so a change in
  * the frames' generator or in the run's options never reads stale outputs.
  */
-async function cachedRun(reference: Translator, inputs: TranslatorInput[], onProgress: (m: string) => void): Promise<TranslatorOutput[]> {
+async function cachedRun(
+  reference: Translator,
+  inputs: TranslatorInput[],
+  onProgress: (m: string) => void,
+): Promise<TranslatorOutput[]> {
   const h = createHash("sha256").update(reference.spec.name);
   for (const i of inputs) h.update(`${i.section} ${i.prefix} ${i.frame.length}\n`).update(i.frame);
   const file = join(REFERENCE_CACHE, `${reference.spec.name}-${h.digest("hex").slice(0, 24)}.json`);
@@ -322,7 +375,9 @@ export async function differential(
     at.push(i);
     inputs.push({ id: `${f.batch}/${f.index}`, frame: f.frame, section, prefix: f.prefix });
   });
-  opts.onProgress?.(`${inputs.length} of ${frames.length} frames to ${name} (the rest a router never hands to a translator)`);
+  opts.onProgress?.(
+    `${inputs.length} of ${frames.length} frames to ${name} (the rest a router never hands to a translator)`,
+  );
   // The reference runs (a VM boots) while natlab's program takes its batches; the same
   // inputs again (a re-run after a new explanation) take its outputs from the cache.
   const theirsRun = cachedRun(opts.reference, inputs, (m) => opts.onProgress?.(`${name}: ${m}`));
@@ -348,7 +403,18 @@ export async function differential(
   at.forEach((i, k) => {
     theirs[i] = theirsOut[k];
   });
-  const s: DiffSummary = { frames: frames.length, seconds: 0, seed: opts.seed, reference: name, agree: 0, notApplicable: {}, errors: 0, classes: new Map(), explained: 0, unexplained: 0 };
+  const s: DiffSummary = {
+    frames: frames.length,
+    seconds: 0,
+    seed: opts.seed,
+    reference: name,
+    agree: 0,
+    notApplicable: {},
+    errors: 0,
+    classes: new Map(),
+    explained: 0,
+    unexplained: 0,
+  };
   if (opts.perFrame) s.perFrame = [];
   frames.forEach((f, i) => {
     const cmp = compareFrame(f.frame, ours[i], theirs[i], name, hops);
@@ -362,7 +428,12 @@ export async function differential(
     const d: Disagreement = { frame: f, comparison: cmp, ours: oursOut, theirs: theirsOut };
     d.explanation = cmp.status === "differ" ? explain(d, name) : undefined;
     if (s.perFrame) s.perFrame[s.perFrame.length - 1].d = d;
-    const cls = s.classes.get(cmp.kind) ?? { total: 0, explained: new Map<string, number>(), unexplained: [] as Disagreement[], unexplainedTotal: 0 };
+    const cls = s.classes.get(cmp.kind) ?? {
+      total: 0,
+      explained: new Map<string, number>(),
+      unexplained: [] as Disagreement[],
+      unexplainedTotal: 0,
+    };
     s.classes.set(cmp.kind, cls);
     cls.total++;
     if (d.explanation) {

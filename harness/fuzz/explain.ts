@@ -43,11 +43,17 @@ function trafficClass(f: Buffer): number | undefined {
 function ipv4Payload(f: Buffer): { at: number; proto: number; fragment: boolean; df: boolean } | undefined {
   if (f.length < ETH + 20 || f.readUInt16BE(12) !== ETH_P_IP) return undefined;
   const frag = f.readUInt16BE(ETH + 6);
-  return { at: ETH + 4 * (f[ETH] & 0x0f), proto: f[ETH + 9], fragment: (frag & 0x3fff) !== 0, df: (frag & 0x4000) !== 0 };
+  return {
+    at: ETH + 4 * (f[ETH] & 0x0f),
+    proto: f[ETH + 9],
+    fragment: (frag & 0x3fff) !== 0,
+    df: (frag & 0x4000) !== 0,
+  };
 }
 
 const sectionIs = (d: Disagreement, s: "6to4" | "4to6") => d.comparison.kind.startsWith(`${s}:`);
-const onlyFields = (d: Disagreement, allowed: string[]) => d.comparison.fields.length > 0 && d.comparison.fields.every((f) => allowed.includes(f));
+const onlyFields = (d: Disagreement, allowed: string[]) =>
+  d.comparison.fields.length > 0 && d.comparison.fields.every((f) => allowed.includes(f));
 
 /**
  * What Jool 4.1.9 is known to do differently, each pinned by a golden case
@@ -63,7 +69,9 @@ export const EXPLANATIONS: Explanation[] = [
       if (tc === undefined || !sectionIs(d, "6to4")) return false;
       if (d.comparison.kind.endsWith("natlab translates, jool drops it")) return (tc & RTO_ONLINK) !== 0;
       const theirs = d.theirs[0];
-      return onlyFields(d, ["ipv4.tos", "ipv4.chksum"]) && theirs !== undefined && theirs[ETH + 1] === (tc & IPTOS_RT_MASK);
+      return (
+        onlyFields(d, ["ipv4.tos", "ipv4.chksum"]) && theirs !== undefined && theirs[ETH + 1] === (tc & IPTOS_RT_MASK)
+      );
     },
   },
   {
@@ -88,7 +96,12 @@ export const EXPLANATIONS: Explanation[] = [
     what: "a UDP checksum that comes out 0 is sent by Jool as 0x0000 into IPv6 (natlab: 0xffff, RFC 768)",
     holds(d) {
       const theirs = d.theirs[0];
-      return sectionIs(d, "4to6") && onlyFields(d, ["udp.chksum"]) && theirs !== undefined && theirs.readUInt16BE(ETH + IPV6_HEADER + 6) === 0;
+      return (
+        sectionIs(d, "4to6") &&
+        onlyFields(d, ["udp.chksum"]) &&
+        theirs !== undefined &&
+        theirs.readUInt16BE(ETH + IPV6_HEADER + 6) === 0
+      );
     },
   },
   {
@@ -97,7 +110,13 @@ export const EXPLANATIONS: Explanation[] = [
     what: "Jool fragments an IPv4 packet with DF clear whose translation exceeds 1280 bytes (RFC 7915 §4.1 SHOULD; a tc program cannot)",
     holds(d) {
       const p = ipv4Payload(d.frame.frame);
-      return sectionIs(d, "4to6") && d.theirs.length > 1 && p !== undefined && !p.df && d.frame.frame.length - ETH + 20 > IPV6_MIN_MTU;
+      return (
+        sectionIs(d, "4to6") &&
+        d.theirs.length > 1 &&
+        p !== undefined &&
+        !p.df &&
+        d.frame.frame.length - ETH + 20 > IPV6_MIN_MTU
+      );
     },
   },
   {
@@ -115,7 +134,13 @@ export const EXPLANATIONS: Explanation[] = [
       }
       // 6to4: ICMPv6 error (type < 128) quoting IPv6 with ICMPv6 error.
       const a = ETH + IPV6_HEADER;
-      return f.length > a + 8 + IPV6_HEADER && f[ETH + 6] === IPPROTO_ICMPV6 && f[a] < 128 && f[a + 8 + 6] === IPPROTO_ICMPV6 && f[a + 8 + IPV6_HEADER] < 128;
+      return (
+        f.length > a + 8 + IPV6_HEADER &&
+        f[ETH + 6] === IPPROTO_ICMPV6 &&
+        f[a] < 128 &&
+        f[a + 8 + 6] === IPPROTO_ICMPV6 &&
+        f[a + 8 + IPV6_HEADER] < 128
+      );
     },
   },
   {
@@ -169,7 +194,8 @@ export function referenceHazard(reference: string, frame: Buffer): string | unde
  * same function serves 4to6.
  */
 function extensionHazard(frame: Buffer): string | undefined {
-  const why = "an ICMP error with an RFC 4884 length and an extension: Jool 4.1.9's handle_icmp_extension() panicked on one";
+  const why =
+    "an ICMP error with an RFC 4884 length and an extension: Jool 4.1.9's handle_icmp_extension() panicked on one";
   if (frame.length < ETH + 20) return undefined;
   const type = frame.readUInt16BE(12);
   if (type === 0x86dd && frame.length >= ETH + IPV6_HEADER + 8 && frame[ETH + 6] === IPPROTO_ICMPV6) {
@@ -200,7 +226,8 @@ function optionHazard(frame: Buffer): string | undefined {
       continue;
     }
     const len = o + 1 < frame.length ? frame[o + 1] : 0;
-    if (len === 0) return "an IPv4 option of length 0: Jool 4.1.9's source-route walk never ends (a kernel soft lockup)";
+    if (len === 0)
+      return "an IPv4 option of length 0: Jool 4.1.9's source-route walk never ends (a kernel soft lockup)";
     o += len;
   }
   return undefined;

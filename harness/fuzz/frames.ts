@@ -6,9 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Prefix, parsePrefix } from "../packet/prefix.ts";
 import { FIXTURES_DIR } from "../golden/cases.ts";
 import { readPcap } from "../packet/index.ts";
+import { type Prefix, parsePrefix } from "../packet/prefix.ts";
 import { generateValid } from "./generate.ts";
 import { mutate, type Seed, seedOf } from "./mutate.ts";
 import type { Rng } from "./rng.ts";

@@ -17,8 +17,8 @@ import { batchFrames, type FuzzFrame, goldenSeeds, runPrefixes } from "./frames.
 import { checkFrame } from "./invariants.ts";
 import { type Found, Violations } from "./record.ts";
 import { Rng } from "./rng.ts";
-import { tsharkClass, tsharkErrors } from "./tshark.ts";
 import type { Section, TranslatorUnderTest } from "./translator.ts";
+import { tsharkClass, tsharkErrors } from "./tshark.ts";
 
 export interface FuzzOptions {
   count: number;

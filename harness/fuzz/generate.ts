@@ -6,8 +6,9 @@
  * there), so the `6to4` direction takes them; IPv4 packets go to `4to6`.
  * They are seeds for the mutator as well as frames of their own.
  */
-import { embedIpv4, type Prefix } from "../packet/prefix.ts";
+
 import { build, type Layer, type Packet } from "../packet/index.ts";
+import { embedIpv4, type Prefix } from "../packet/prefix.ts";
 import type { Rng } from "./rng.ts";
 
 /** A random IPv4 address; now and then one of the kinds translators treat specially. */

@@ -22,8 +22,9 @@
  * counted and saved under; numbers are taken out of it so that one cause is
  * one class, and `detail` keeps them.
  */
-import { embedIpv4, extractIpv4, type Prefix } from "../packet/prefix.ts";
+
 import { checksumVerdictsOf, type Decoded, decode, type Packet, type Span } from "../packet/index.ts";
+import { embedIpv4, extractIpv4, type Prefix } from "../packet/prefix.ts";
 import type { FrameOutcome } from "./translator.ts";
 
 export interface Violation {

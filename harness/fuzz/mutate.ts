@@ -9,8 +9,9 @@
  * time, so that both the translator's first checks and the code behind them
  * are reached. Every mutation is a pure function of the seed and the Rng.
  */
-import { embedIpv4, type Prefix } from "../packet/prefix.ts";
+
 import { decode, parseIpv6, type Span } from "../packet/index.ts";
+import { embedIpv4, type Prefix } from "../packet/prefix.ts";
 import { randomIpv4 } from "./generate.ts";
 import { fitOuterLength, outerIp, repairChecksums } from "./repair.ts";
 import type { Rng } from "./rng.ts";

@@ -7,10 +7,10 @@
  * tests that check. Byte positions are the codec's (harness/packet decode).
  */
 import { inetChecksum, pseudoHeader } from "../packet/checksum.ts";
+import { decode, parseIpv4, parseIpv6, type Span } from "../packet/index.ts";
 import { finalDestination } from "../packet/ipv6ext.ts";
 import type { Ipv6RoutingFields } from "../packet/layers.ts";
 import { IPPROTO } from "../packet/numbers.ts";
-import { decode, parseIpv4, parseIpv6, type Span } from "../packet/index.ts";
 
 /** Offset of the checksum in each header the repair knows. */
 const CSUM_AT: Partial<Record<Span["name"], number>> = { ipv4: 10, tcp: 16, udp: 6, icmp: 2, icmpv6: 2 };

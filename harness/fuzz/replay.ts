@@ -3,12 +3,13 @@
  * translator again, every invariant checked as in the run that found them,
  * one verdict per frame, decoded. What a developer runs after a fix.
  */
-import { parsePrefix } from "../packet/prefix.ts";
+
 import { describe, parse, readPcap } from "../packet/index.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import { counterProblems } from "./counters.ts";
 import { checkFrame, type Violation } from "./invariants.ts";
-import { tsharkClass, tsharkErrors } from "./tshark.ts";
 import type { TranslateConfig, TranslatorUnderTest } from "./translator.ts";
+import { tsharkClass, tsharkErrors } from "./tshark.ts";
 
 export interface ReplayResult {
   frames: number;

@@ -88,9 +88,7 @@ export function summaryText(s: FuzzSummary, translator: string, saved: SavedFile
       lines.push(`        e.g. ${ex.violation.detail}`);
       lines.push(`        in:  ${safeDescribe(ex.input.frame)}`);
       if (ex.output) lines.push(`        out: ${safeDescribe(ex.output)}`);
-      lines.push(
-        `        from ${ex.input.origin}${how}; prefix ${ex.prefix}${ex.section ? `, ${ex.section}` : ""}`,
-      );
+      lines.push(`        from ${ex.input.origin}${how}; prefix ${ex.prefix}${ex.section ? `, ${ex.section}` : ""}`);
     }
     const files = saved.filter((f) => f.kind === kind);
     for (const f of files.slice(0, 2)) lines.push(`        ${f.replay}`);

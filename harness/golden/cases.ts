@@ -25,11 +25,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { DEFAULT_PREFIX, parsePrefix } from "../packet/prefix.ts";
 import { problemsFromIssue } from "../lab/issues.ts";
 import { LabError, type LabProblem } from "../lab/load.ts";
 import { type DataPath, formatPath, positionOf } from "../lab/where.ts";
 import { Packet } from "../packet/layers.ts";
+import { DEFAULT_PREFIX, parsePrefix } from "../packet/prefix.ts";
 import { ROOT } from "../root.ts";
 import { expandRow } from "./table.ts";
 
@@ -44,17 +44,34 @@ export const GoldenCase = z
     name: z.string().min(1).describe("what the case shows, unique in its file; also its pcap names (slugged)"),
     rfc: z.string().min(1).describe("the RFC section the case proves, e.g. RFC 7915 §4.5"),
     why: z.string().min(1).describe("the RFC rule in a sentence: why this input gives this output or verdict"),
-    prefix: z.string().optional().describe("the NAT64 prefix the translator is configured with (default 64:ff9b:1:fffe::/96)"),
-    section: z.enum(["6to4", "4to6"]).optional().describe("the program section to run (default: 4to6 for an IPv4 input, else 6to4)"),
+    prefix: z
+      .string()
+      .optional()
+      .describe("the NAT64 prefix the translator is configured with (default 64:ff9b:1:fffe::/96)"),
+    section: z
+      .enum(["6to4", "4to6"])
+      .optional()
+      .describe("the program section to run (default: 4to6 for an IPv4 input, else 6to4)"),
     in: Packet.describe("the input frame, layer by layer in the lab packet syntax; left-out fields are derived"),
-    verdict: z.enum(["ok", "pass", "shot"]).describe("ok: translated into `out`; pass: left untouched; shot: dropped (TC_ACT_SHOT)"),
+    verdict: z
+      .enum(["ok", "pass", "shot"])
+      .describe("ok: translated into `out`; pass: left untouched; shot: dropped (TC_ACT_SHOT)"),
     out: Packet.optional().describe("the expected output frame, for verdict ok only"),
     ignore: z.array(FieldPath).optional().describe("fields the translator may choose; compared as don't-care"),
-    badChecksum: z.literal("preserved").optional().describe("the input's L4 checksum is wrong on purpose and must stay exactly as wrong"),
+    badChecksum: z
+      .literal("preserved")
+      .optional()
+      .describe("the input's L4 checksum is wrong on purpose and must stay exactly as wrong"),
   })
   .superRefine((c, ctx) => {
-    if (c.verdict === "ok" && !c.out) ctx.addIssue({ code: "custom", message: "verdict ok needs `out` (the expected output)" });
-    if (c.verdict !== "ok" && c.out) ctx.addIssue({ code: "custom", path: ["out"], message: `verdict ${c.verdict} takes no \`out\` (pass: the input; shot: nothing)` });
+    if (c.verdict === "ok" && !c.out)
+      ctx.addIssue({ code: "custom", message: "verdict ok needs `out` (the expected output)" });
+    if (c.verdict !== "ok" && c.out)
+      ctx.addIssue({
+        code: "custom",
+        path: ["out"],
+        message: `verdict ${c.verdict} takes no \`out\` (pass: the input; shot: nothing)`,
+      });
   });
 export type GoldenCaseFields = z.infer<typeof GoldenCase>;
 
@@ -118,7 +135,10 @@ interface Draft {
 }
 
 /** A case file's entries as drafts, with the problems of its tables (unknown parameters and the like). */
-function drafts(raw: unknown[]): { drafts: Draft[]; problems: { path: DataPath; message: string; at?: "key" | "value" }[] } {
+function drafts(raw: unknown[]): {
+  drafts: Draft[];
+  problems: { path: DataPath; message: string; at?: "key" | "value" }[];
+} {
   const out: Draft[] = [];
   const problems: { path: DataPath; message: string; at?: "key" | "value" }[] = [];
   raw.forEach((entry, i) => {
@@ -129,7 +149,8 @@ function drafts(raw: unknown[]): { drafts: Draft[]; problems: { path: DataPath; 
     const table = GoldenTable.safeParse(entry);
     if (!table.success) {
       for (const issue of table.error.issues) {
-        for (const p of problemsFromIssue(GoldenTable as unknown as Schema, entry, issue)) problems.push({ ...p, path: [i, ...p.path] });
+        for (const p of problemsFromIssue(GoldenTable as unknown as Schema, entry, issue))
+          problems.push({ ...p, path: [i, ...p.path] });
       }
       return;
     }
@@ -138,7 +159,11 @@ function drafts(raw: unknown[]): { drafts: Draft[]; problems: { path: DataPath; 
       const name = typeof x.data.name === "string" ? ` "${x.data.name}"` : "";
       for (const p of x.problems) {
         const inTemplate = p.path[0] === "template";
-        problems.push({ ...p, path: [i, ...p.path], message: `${p.message}${inTemplate ? ` (table row ${r + 1}${name})` : ""}` });
+        problems.push({
+          ...p,
+          path: [i, ...p.path],
+          message: `${p.message}${inTemplate ? ` (table row ${r + 1}${name})` : ""}`,
+        });
       }
       out.push({
         data: x.data,
@@ -165,7 +190,13 @@ export function loadCaseFile(path: string): Case[] {
       shown,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-        return { file: shown, line: pos.line, col: pos.col, path: "", message: `YAML syntax: ${e.message.split("\n")[0]}` };
+        return {
+          file: shown,
+          line: pos.line,
+          col: pos.col,
+          path: "",
+          message: `YAML syntax: ${e.message.split("\n")[0]}`,
+        };
       }),
     );
   }
@@ -176,7 +207,8 @@ export function loadCaseFile(path: string): Case[] {
     path: formatPath(p),
     message,
   });
-  if (!Array.isArray(raw)) throw new LabError(shown, [at([], "expected a list of cases and tables (see harness/golden/cases.ts)")]);
+  if (!Array.isArray(raw))
+    throw new LabError(shown, [at([], "expected a list of cases and tables (see harness/golden/cases.ts)")]);
 
   const { drafts: list, problems: tableProblems } = drafts(raw);
   const problems = tableProblems.map((p) => at(p.path, p.message, p.at));
@@ -200,7 +232,10 @@ export function loadCaseFile(path: string): Case[] {
     }
     const c = r.data;
     const slug = slugOf(c.name);
-    if (seen.has(slug)) problems.push(at(d.origin("name"), `a second case named "${c.name}" in ${file}.yaml (names must be unique per file)`));
+    if (seen.has(slug))
+      problems.push(
+        at(d.origin("name"), `a second case named "${c.name}" in ${file}.yaml (names must be unique per file)`),
+      );
     seen.add(slug);
     let prefix: string;
     try {
@@ -209,9 +244,20 @@ export function loadCaseFile(path: string): Case[] {
       problems.push(at(d.origin("prefix"), (e as Error).message));
       continue;
     }
-    cases.push({ ...c, file, slug, prefix, section: c.section ?? sectionOf(c.in), line: positionOf(doc, lc, d.at).line });
+    cases.push({
+      ...c,
+      file,
+      slug,
+      prefix,
+      section: c.section ?? sectionOf(c.in),
+      line: positionOf(doc, lc, d.at).line,
+    });
   }
-  if (problems.length) throw new LabError(shown, problems.sort((x, y) => x.line - y.line || x.col - y.col));
+  if (problems.length)
+    throw new LabError(
+      shown,
+      problems.sort((x, y) => x.line - y.line || x.col - y.col),
+    );
   return cases;
 }
 

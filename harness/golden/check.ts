@@ -19,7 +19,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Section, type XlatResult, xlat } from "../bpf/xlat.ts";
 import { formatDiff, indent, layerPaths, matchPacket } from "../match/index.ts";
-import { build, checksumProblems, describe, type Layer, layerFields, layerName, type Packet, parse, readPcap, writePcap } from "../packet/index.ts";
+import {
+  build,
+  checksumProblems,
+  describe,
+  type Layer,
+  layerFields,
+  layerName,
+  type Packet,
+  parse,
+  readPcap,
+  writePcap,
+} from "../packet/index.ts";
 import { type Case, FIXTURES_DIR } from "./cases.ts";
 
 export interface CaseResult {
@@ -78,7 +89,10 @@ export async function checkCases(cases: Case[], opts: CheckOptions = {}): Promis
       group.forEach((c, i) => {
         const r = report.find((x) => x.index === i);
         const expected = firstFrame(join(dir, c.file, `${c.slug}.out.pcap`));
-        results.set(c, judge(c, inputs[i], r, r?.out == null ? undefined : outFrames[r.out], expected, opts.color ?? false));
+        results.set(
+          c,
+          judge(c, inputs[i], r, r?.out == null ? undefined : outFrames[r.out], expected, opts.color ?? false),
+        );
       });
     }
   } finally {
@@ -92,24 +106,50 @@ function header(c: Case): string {
 }
 
 /** One case: the runner's verdict and frame against the expectation. */
-export function judge(c: Case, input: Buffer, r: XlatResult | undefined, actual: Buffer | undefined, expected: Buffer | undefined, color = false): CaseResult {
-  const fail = (verdict: string, why: string): CaseResult => ({ case: c, ok: false, verdict, failure: `${header(c)}\n${indent(why, 2)}` });
+export function judge(
+  c: Case,
+  input: Buffer,
+  r: XlatResult | undefined,
+  actual: Buffer | undefined,
+  expected: Buffer | undefined,
+  color = false,
+): CaseResult {
+  const fail = (verdict: string, why: string): CaseResult => ({
+    case: c,
+    ok: false,
+    verdict,
+    failure: `${header(c)}\n${indent(why, 2)}`,
+  });
   if (!r) return fail("missing", "the runner reported nothing for this frame");
   const got = r.verdict;
   if (got === "error") return fail(got, `the kernel refused to run the frame: ${r.reason ?? "(no reason given)"}`);
   if (c.verdict === "shot") {
     if (got === "shot") return { case: c, ok: true, verdict: got, failure: "" };
-    return fail(got, `expected a drop (TC_ACT_SHOT), got verdict ${got} (retval ${r.retval})${actual ? `:\n  out: ${describe(parse(actual))}` : ""}\n  in:  ${describe(parse(input))}`);
+    return fail(
+      got,
+      `expected a drop (TC_ACT_SHOT), got verdict ${got} (retval ${r.retval})${actual ? `:\n  out: ${describe(parse(actual))}` : ""}\n  in:  ${describe(parse(input))}`,
+    );
   }
-  if (got === "shot") return fail(got, `expected verdict ${c.verdict}, the translator dropped it\n  in: ${describe(parse(input))}${c.why ? `\n  why it should not: ${c.why}` : ""}`);
+  if (got === "shot")
+    return fail(
+      got,
+      `expected verdict ${c.verdict}, the translator dropped it\n  in: ${describe(parse(input))}${c.why ? `\n  why it should not: ${c.why}` : ""}`,
+    );
   if (!actual) return fail(got, `verdict ${got} but no frame came out`);
   if (!expected) return fail(got, `${c.file}/${c.slug}.out.pcap has no frame: run \`natlab golden build\``);
-  if (c.verdict === "pass" && got !== "pass") return fail(got, `expected the frame to pass untouched, the translator changed it (verdict ${got})\n${diffText(expected, actual, color)}`);
+  if (c.verdict === "pass" && got !== "pass")
+    return fail(
+      got,
+      `expected the frame to pass untouched, the translator changed it (verdict ${got})\n${diffText(expected, actual, color)}`,
+    );
   const want = maskedExpectation(c, expected, actual);
   if (want.equals(actual)) return { case: c, ok: true, verdict: got, failure: "" };
   const zeros = onlyZeroChecksumForms(want, actual);
   if (zeros) return { case: c, ok: true, verdict: got, failure: "", note: zeros };
-  return fail(got, `the output differs from ${c.file}/${c.slug}.out.pcap (expected beside actual):\n${diffText(want, actual, color)}`);
+  return fail(
+    got,
+    `the output differs from ${c.file}/${c.slug}.out.pcap (expected beside actual):\n${diffText(want, actual, color)}`,
+  );
 }
 
 /** The expected frame with every ignored field set to what the translator chose, checksums rebuilt. */
@@ -158,7 +198,8 @@ function diffText(expected: Buffer, actual: Buffer, color: boolean): string {
   const rows = m.fields.filter((f) => !f.ok);
   const table = formatDiff(e, a, rows.length ? rows : m.fields, { problems, color });
   const lines = [table];
-  if (rows.length === 0 && problems.length === 0) lines.push(`(fields agree; bytes differ: expected ${expected.length} bytes, actual ${actual.length})`);
+  if (rows.length === 0 && problems.length === 0)
+    lines.push(`(fields agree; bytes differ: expected ${expected.length} bytes, actual ${actual.length})`);
   lines.push(`expected: ${describe(e)}`, `actual:   ${describe(a)}`);
   return lines.join("\n");
 }
@@ -176,7 +217,9 @@ export function formatResults(results: CaseResult[]): string {
   for (const [file, [p, f]] of byFile) out.push(`${f ? "✗" : "✓"} ${file}: ${p} passed${f ? `, ${f} failed` : ""}`);
   const notes = results.filter((r) => r.ok && r.note);
   for (const r of notes) out.push(`  note: ${r.case.file}: ${r.case.name}: ${r.note}`);
-  out.push(`golden: ${results.length - failed.length}/${results.length} cases pass${failed.length ? `, ${failed.length} fail` : ""}`);
+  out.push(
+    `golden: ${results.length - failed.length}/${results.length} cases pass${failed.length ? `, ${failed.length} fail` : ""}`,
+  );
   return out.join("\n");
 }
 

@@ -28,11 +28,19 @@ export const COMPARE_DIR = join(ROOT, "results", "golden");
 const Decision = z.strictObject({
   translator: z.string().min(1),
   cases: z.array(z.string().min(1)).min(1).describe("file/slug of the cases, * matches any run of characters"),
-  fields: z.array(z.string()).optional().describe("the differing fields it covers (verdict, ipv4.ttl...); all when left out"),
-  decision: z.enum(["deliberate", "reference"]).describe("deliberate: natlab's documented reading; reference: the reference translator's own behaviour"),
+  fields: z
+    .array(z.string())
+    .optional()
+    .describe("the differing fields it covers (verdict, ipv4.ttl...); all when left out"),
+  decision: z
+    .enum(["deliberate", "reference"])
+    .describe("deliberate: natlab's documented reading; reference: the reference translator's own behaviour"),
   why: z.string().min(1),
   see: z.string().optional().describe("where it is documented, e.g. docs/translator.md#..."),
-  fuzz: z.array(z.string().min(1)).optional().describe("the differential fuzzer's explanations it decides too (harness/fuzz/explain.ts ids)"),
+  fuzz: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("the differential fuzzer's explanations it decides too (harness/fuzz/explain.ts ids)"),
 });
 export type Decision = z.infer<typeof Decision>;
 
@@ -44,7 +52,10 @@ export function loadDecisions(path: string = DECISIONS_FILE): Decision[] {
     return [];
   }
   const r = z.array(Decision).safeParse(parseYaml(text) ?? []);
-  if (!r.success) throw new Error(`${relative(process.cwd(), path)}: ${r.error.issues.map((i) => `at ${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new Error(
+      `${relative(process.cwd(), path)}: ${r.error.issues.map((i) => `at ${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   return r.data;
 }
 
@@ -54,11 +65,21 @@ export function isNatlabTranslator(spec: TranslatorSpec): boolean {
 }
 
 function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
 }
 
 /** The decision that covers this disagreement, if any. */
-export function findDecision(decisions: Decision[], translator: string, caseId: string, j: Judgement): Decision | undefined {
+export function findDecision(
+  decisions: Decision[],
+  translator: string,
+  caseId: string,
+  j: Judgement,
+): Decision | undefined {
   return decisions.find(
     (d) =>
       d.translator === translator &&
@@ -110,29 +131,57 @@ function expectedOf(c: Case): Buffer | undefined {
 }
 
 /** One translator over the cases: inputs it cannot run are n/a with the reason, the rest run in one batch. */
-export async function runCases(t: Translator, cases: Case[], onProgress: (m: string) => void = () => {}): Promise<{ cells: Cell[]; seconds: number }> {
+export async function runCases(
+  t: Translator,
+  cases: Case[],
+  onProgress: (m: string) => void = () => {},
+): Promise<{ cells: Cell[]; seconds: number }> {
   const started = performance.now();
   const inputs = cases.map(inputOf);
   const na = inputs.map((i) => t.notApplicable(i));
   const runnable = inputs.filter((_, k) => na[k] === undefined);
-  const outputs: TranslatorOutput[] = runnable.length ? await t.run(runnable, (m) => onProgress(`${t.spec.name}: ${m}`)) : [];
+  const outputs: TranslatorOutput[] = runnable.length
+    ? await t.run(runnable, (m) => onProgress(`${t.spec.name}: ${m}`))
+    : [];
   let next = 0;
   const cells = cases.map((c, k) => {
-    const out: TranslatorOutput = na[k] !== undefined ? { verdict: "n/a", frames: [], back: [], reason: na[k] } : outputs[next++];
+    const out: TranslatorOutput =
+      na[k] !== undefined ? { verdict: "n/a", frames: [], back: [], reason: na[k] } : outputs[next++];
     return judgeOutput(c, inputs[k].frame, out, expectedOf(c), t.rules);
   });
   return { cells, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Every case through every translator (concurrently: the VM boots while the host translators run). */
-export async function compareTranslators(specs: TranslatorSpec[], cases: Case[], opts: { decisions?: Decision[]; onProgress?: (m: string) => void } = {}): Promise<CompareResult> {
+export async function compareTranslators(
+  specs: TranslatorSpec[],
+  cases: Case[],
+  opts: { decisions?: Decision[]; onProgress?: (m: string) => void } = {},
+): Promise<CompareResult> {
   const decisions = opts.decisions ?? loadDecisions();
   const translators = specs.map(makeTranslator);
   const runs = await Promise.all(translators.map((t) => runCases(t, cases, opts.onProgress)));
-  const rows: CompareRow[] = cases.map((c) => ({ id: `${c.file}/${c.slug}`, name: c.name, rfc: c.rfc, verdict: c.verdict, cells: {} }));
+  const rows: CompareRow[] = cases.map((c) => ({
+    id: `${c.file}/${c.slug}`,
+    name: c.name,
+    rfc: c.rfc,
+    verdict: c.verdict,
+    cells: {},
+  }));
   const blocking: CompareResult["blocking"] = [];
   const summaries = translators.map((t, k) => {
-    const s: TranslatorSummary = { name: t.spec.name, title: t.title, rules: t.rules, agree: 0, differ: 0, decided: 0, undecided: 0, notApplicable: 0, error: 0, seconds: Math.round(runs[k].seconds * 10) / 10 };
+    const s: TranslatorSummary = {
+      name: t.spec.name,
+      title: t.title,
+      rules: t.rules,
+      agree: 0,
+      differ: 0,
+      decided: 0,
+      undecided: 0,
+      notApplicable: 0,
+      error: 0,
+      seconds: Math.round(runs[k].seconds * 10) / 10,
+    };
     runs[k].cells.forEach((j, i) => {
       const cell: Cell = { ...j };
       rows[i].cells[t.spec.name] = cell;
@@ -171,7 +220,10 @@ function rulesText(r: CompareResult): string[] {
     "- **n/a**: the translator cannot run the case (the reason is given); never counted as agreement.",
     "- a difference shows each differing field as `field expected → actual`; **decided** ones say why (fixtures/pcaps/compare-decisions.yaml, docs/translator.md).",
   ];
-  for (const t of r.translators) lines.push(`- \`${t.name}\`: ${t.title}; hops 6to4 ${t.rules.ttlDecrement["6to4"]}, 4to6 ${t.rules.ttlDecrement["4to6"]}`);
+  for (const t of r.translators)
+    lines.push(
+      `- \`${t.name}\`: ${t.title}; hops 6to4 ${t.rules.ttlDecrement["6to4"]}, 4to6 ${t.rules.ttlDecrement["4to6"]}`,
+    );
   return lines;
 }
 
@@ -180,13 +232,16 @@ export function formatSummary(r: CompareResult): string {
   const width = Math.max(...r.translators.map((t) => t.name.length));
   const lines = r.translators.map((t) => {
     const parts = [`${t.agree} agree`];
-    if (t.differ) parts.push(`${t.differ} differ (${t.decided} decided${t.undecided ? `, ${t.undecided} undecided` : ""})`);
+    if (t.differ)
+      parts.push(`${t.differ} differ (${t.decided} decided${t.undecided ? `, ${t.undecided} undecided` : ""})`);
     if (t.notApplicable) parts.push(`${t.notApplicable} n/a`);
     if (t.error) parts.push(`${t.error} error`);
     return `  ${t.name.padEnd(width)}  ${parts.join(", ")}  (${t.seconds} s)`;
   });
   const head = `golden compare: ${r.rows.length} cases × ${r.translators.length} translators`;
-  const tail = r.blocking.length ? `${r.blocking.length} disagreement(s) undecided or errors:` : "every disagreement is decided";
+  const tail = r.blocking.length
+    ? `${r.blocking.length} disagreement(s) undecided or errors:`
+    : "every disagreement is decided";
   const blocked = r.blocking.slice(0, 20).map((b) => `  ✗ ${b.translator}: ${b.id}: ${b.summary}`);
   if (r.blocking.length > 20) blocked.push(`  … ${r.blocking.length - 20} more in compare.md`);
   return [head, ...lines, tail, ...blocked].join("\n");
@@ -197,17 +252,30 @@ function cellText(c: Cell): string {
   if (c.status === "agree") return "agree";
   if (c.status === "n/a") return `n/a: ${esc(c.summary)}`;
   if (c.status === "error") return `**error**: ${esc(c.summary)}`;
-  const d = c.decision ? ` — decided (${c.decision.decision}${c.decision.see ? `, ${c.decision.see}` : ""})` : " — **undecided**";
+  const d = c.decision
+    ? ` — decided (${c.decision.decision}${c.decision.see ? `, ${c.decision.see}` : ""})`
+    : " — **undecided**";
   return `${esc(c.summary)}${d}`;
 }
 
 export function formatMarkdown(r: CompareResult): string {
   const names = r.translators.map((t) => t.name);
   const out = ["# natlab golden compare", "", "## Rules", "", ...rulesText(r), "", "## Summary", ""];
-  out.push("| translator | agree | differ, decided | differ, undecided | n/a | error |", "| --- | --- | --- | --- | --- | --- |");
-  for (const t of r.translators) out.push(`| ${t.name} | ${t.agree} | ${t.decided} | ${t.undecided} | ${t.notApplicable} | ${t.error} |`);
-  out.push("", "## Cases", "", `| case | expected | ${names.join(" | ")} |`, `| --- | --- | ${names.map(() => "---").join(" | ")} |`);
-  for (const row of r.rows) out.push(`| \`${row.id}\` | ${row.verdict} | ${names.map((n) => cellText(row.cells[n])).join(" | ")} |`);
+  out.push(
+    "| translator | agree | differ, decided | differ, undecided | n/a | error |",
+    "| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const t of r.translators)
+    out.push(`| ${t.name} | ${t.agree} | ${t.decided} | ${t.undecided} | ${t.notApplicable} | ${t.error} |`);
+  out.push(
+    "",
+    "## Cases",
+    "",
+    `| case | expected | ${names.join(" | ")} |`,
+    `| --- | --- | ${names.map(() => "---").join(" | ")} |`,
+  );
+  for (const row of r.rows)
+    out.push(`| \`${row.id}\` | ${row.verdict} | ${names.map((n) => cellText(row.cells[n])).join(" | ")} |`);
   return `${out.join("\n")}\n`;
 }
 
@@ -228,9 +296,17 @@ export function writeCompare(r: CompareResult, dir: string = COMPARE_DIR): { md:
  */
 export function formatReadmeTables(r: CompareResult, command: string): string {
   const names = r.translators.map((t) => t.name);
-  const out = ["| translator | agree | differ, decided | differ, undecided | n/a | error |", "| --- | --- | --- | --- | --- | --- |"];
-  for (const t of r.translators) out.push(`| ${t.name} | ${t.agree} | ${t.decided} | ${t.undecided} | ${t.notApplicable} | ${t.error} |`);
-  out.push("", `From \`${command}\` on ${new Date().toISOString().slice(0, 10)}, ${r.rows.length} cases. The cases where a translator differs (the full table: \`results/golden/compare.md\` after a run):`, "");
+  const out = [
+    "| translator | agree | differ, decided | differ, undecided | n/a | error |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const t of r.translators)
+    out.push(`| ${t.name} | ${t.agree} | ${t.decided} | ${t.undecided} | ${t.notApplicable} | ${t.error} |`);
+  out.push(
+    "",
+    `From \`${command}\` on ${new Date().toISOString().slice(0, 10)}, ${r.rows.length} cases. The cases where a translator differs (the full table: \`results/golden/compare.md\` after a run):`,
+    "",
+  );
   out.push(`| case | expected | ${names.join(" | ")} |`, `| --- | --- | ${names.map(() => "---").join(" | ")} |`);
   for (const row of r.rows) {
     if (names.every((n) => row.cells[n].status === "agree" || row.cells[n].status === "n/a")) continue;

@@ -64,13 +64,20 @@ export function expectationProblems(c: Case, frames: CaseFrames): string[] {
   if (c.verdict !== "ok" || !frames.output) return [];
   const out = checksumVerdicts(frames.output, { quotedL4: true }).filter((v) => !v.ok);
   if (c.badChecksum !== "preserved") {
-    return out.map((p) => `expected output has a wrong ${p.layer} checksum 0x${p.actual.toString(16)} (right: 0x${p.expected.toString(16)}); write it right, or mark the case badChecksum: preserved`);
+    return out.map(
+      (p) =>
+        `expected output has a wrong ${p.layer} checksum 0x${p.actual.toString(16)} (right: 0x${p.expected.toString(16)}); write it right, or mark the case badChecksum: preserved`,
+    );
   }
   const inBad = checksumVerdicts(frames.input, { quotedL4: true }).filter((v) => !v.ok && L4.has(v.layer));
   const outBad = out.filter((v) => L4.has(v.layer));
-  const problems = out.filter((v) => !L4.has(v.layer)).map((p) => `expected output has a wrong ${p.layer} checksum (only the L4 one may be wrong)`);
+  const problems = out
+    .filter((v) => !L4.has(v.layer))
+    .map((p) => `expected output has a wrong ${p.layer} checksum (only the L4 one may be wrong)`);
   if (inBad.length !== 1 || outBad.length !== 1) {
-    problems.push(`badChecksum: preserved needs exactly one wrong L4 checksum in \`in\` and in \`out\`; found ${inBad.length} and ${outBad.length}`);
+    problems.push(
+      `badChecksum: preserved needs exactly one wrong L4 checksum in \`in\` and in \`out\`; found ${inBad.length} and ${outBad.length}`,
+    );
     return problems;
   }
   const [i, o] = [checksumOffset(inBad[0]), checksumOffset(outBad[0])];
@@ -116,7 +123,10 @@ export function renderFixtures(cases: Case[]): { files: Map<string, Buffer>; ind
     });
   }
   if (errors.length) throw new Error(`golden cases with problems:\n  ${errors.join("\n  ")}`);
-  files.set("index.json", Buffer.from(`${JSON.stringify({ generatedBy: "natlab golden build", cases: index }, null, 1)}\n`));
+  files.set(
+    "index.json",
+    Buffer.from(`${JSON.stringify({ generatedBy: "natlab golden build", cases: index }, null, 1)}\n`),
+  );
   return { files, index };
 }
 
@@ -129,7 +139,8 @@ export function writeFixtures(cases: Case[], dir: string = FIXTURES_DIR): { writ
     const p = join(dir, name);
     if (name === "cases") continue;
     if (name === "index.json") rmSync(p);
-    else if (statSync(p).isDirectory() && readdirSync(p).every((f) => f.endsWith(".pcap"))) rmSync(p, { recursive: true });
+    else if (statSync(p).isDirectory() && readdirSync(p).every((f) => f.endsWith(".pcap")))
+      rmSync(p, { recursive: true });
   }
   for (const [name, bytes] of files) {
     const p = join(dir, name);
@@ -140,7 +151,11 @@ export function writeFixtures(cases: Case[], dir: string = FIXTURES_DIR): { writ
 }
 
 /** Files under `dir` that differ from what the YAML generates now (missing, changed or extra), relative names. */
-export function staleFixtures(cases: Case[], dir: string = FIXTURES_DIR, read: (p: string) => Buffer | undefined): string[] {
+export function staleFixtures(
+  cases: Case[],
+  dir: string = FIXTURES_DIR,
+  read: (p: string) => Buffer | undefined,
+): string[] {
   const { files } = renderFixtures(cases);
   const stale: string[] = [];
   for (const [name, bytes] of files) {

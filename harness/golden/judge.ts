@@ -46,9 +46,21 @@ const IPV4_TTL = 8;
 const IPV4_CHECKSUM = 10;
 const IPV6_HOP_LIMIT = 7;
 
-export function judgeOutput(c: Case, input: Buffer, out: TranslatorOutput, expected: Buffer | undefined, rules: CompareRules): Judgement {
+export function judgeOutput(
+  c: Case,
+  input: Buffer,
+  out: TranslatorOutput,
+  expected: Buffer | undefined,
+  rules: CompareRules,
+): Judgement {
   const notes = out.back.map((f) => `sent back: ${describe(parse(f))}`);
-  const j = (status: JudgeStatus, summary: string, diffs: FieldDifference[] = [], detail = ""): Judgement => ({ status, summary, diffs, detail, notes });
+  const j = (status: JudgeStatus, summary: string, diffs: FieldDifference[] = [], detail = ""): Judgement => ({
+    status,
+    summary,
+    diffs,
+    detail,
+    notes,
+  });
   if (out.verdict === "n/a") return j("n/a", out.reason ?? "not applicable");
   if (out.verdict === "error") return j("error", out.reason ?? "error");
   const got = out.frames.length === 0 ? "shot" : out.verdict;
@@ -56,25 +68,33 @@ export function judgeOutput(c: Case, input: Buffer, out: TranslatorOutput, expec
 
   if (c.verdict === "shot") {
     if (got === "shot") return j("agree", "agree");
-    return j("differ", `verdict: expected shot (dropped), got ${got}: ${describe(parse(out.frames[0]))}`, [{ path: "verdict", expected: "shot", actual: got }]);
+    return j("differ", `verdict: expected shot (dropped), got ${got}: ${describe(parse(out.frames[0]))}`, [
+      { path: "verdict", expected: "shot", actual: got },
+    ]);
   }
   if (c.verdict === "pass") {
     if (router && got !== "ok") {
-      notes.push("not translated: a router translator agrees with \"pass\" when nothing translated comes out");
+      notes.push('not translated: a router translator agrees with "pass" when nothing translated comes out');
       return j("agree", "agree");
     }
     if (got === "pass" && !router) return j("agree", "agree");
-    return j("differ", `verdict: expected pass (untouched), got ${got}: ${describe(parse(out.frames[0]))}`, [{ path: "verdict", expected: "pass", actual: got }]);
+    return j("differ", `verdict: expected pass (untouched), got ${got}: ${describe(parse(out.frames[0]))}`, [
+      { path: "verdict", expected: "pass", actual: got },
+    ]);
   }
   // verdict ok: one translated frame.
   if (got !== "ok") {
     const what = got === "shot" ? "dropped" : "passed untranslated";
-    return j("differ", `verdict: expected ok (translated), got ${got} (${what})`, [{ path: "verdict", expected: "ok", actual: got }]);
+    return j("differ", `verdict: expected ok (translated), got ${got} (${what})`, [
+      { path: "verdict", expected: "ok", actual: got },
+    ]);
   }
   if (!expected) return j("error", `${c.file}/${c.slug}.out.pcap has no frame: run \`natlab golden build\``);
   if (out.frames.length > 1) {
     const all = out.frames.map((f) => describe(parse(f))).join(" | ");
-    return j("differ", `${out.frames.length} frames came out, expected 1: ${all}`, [{ path: "frames", expected: "1", actual: String(out.frames.length) }]);
+    return j("differ", `${out.frames.length} frames came out, expected 1: ${all}`, [
+      { path: "frames", expected: "1", actual: String(out.frames.length) },
+    ]);
   }
   const { frame: actual, notes: allowed } = normalise(out.frames[0], expected, c, rules);
   notes.push(...allowed);
@@ -84,7 +104,9 @@ export function judgeOutput(c: Case, input: Buffer, out: TranslatorOutput, expec
     return j("agree", "agree");
   }
   const diffs = fieldDiffs(c, expected, actual, rules);
-  const summary = diffs.length ? diffs.map((d) => `${d.path} ${d.expected} → ${d.actual}`).join("; ") : "bytes differ (fields agree)";
+  const summary = diffs.length
+    ? diffs.map((d) => `${d.path} ${d.expected} → ${d.actual}`).join("; ")
+    : "bytes differ (fields agree)";
   return j("differ", summary, diffs, r.failure);
 }
 
@@ -95,18 +117,31 @@ export function judgeOutput(c: Case, input: Buffer, out: TranslatorOutput, expec
  * the translator's hops (the IPv4 header checksum follows, by RFC 1624
  * incremental update, so a wrong checksum stays wrong).
  */
-export function normalise(frame: Buffer, expected: Buffer, c: Case, rules: CompareRules): { frame: Buffer; notes: string[] } {
+export function normalise(
+  frame: Buffer,
+  expected: Buffer,
+  c: Case,
+  rules: CompareRules,
+): { frame: Buffer; notes: string[] } {
   const f = Buffer.from(frame);
   const notes: string[] = [];
   if (!rules.compareEthernet) expected.copy(f, 0, 0, 12);
   const hops = rules.ttlDecrement[c.section];
   const type = f.readUInt16BE(12);
-  if (hops > 0 && type === 0x0800 && expected.readUInt16BE(12) === 0x0800 && f.length > ETH_HEADER + IPV4_CHECKSUM + 1) {
+  if (
+    hops > 0 &&
+    type === 0x0800 &&
+    expected.readUInt16BE(12) === 0x0800 &&
+    f.length > ETH_HEADER + IPV4_CHECKSUM + 1
+  ) {
     const [want, got] = [expected[ETH_HEADER + IPV4_TTL], f[ETH_HEADER + IPV4_TTL]];
     if (got === want - hops) {
       const old = f.readUInt16BE(ETH_HEADER + IPV4_TTL);
       f[ETH_HEADER + IPV4_TTL] = want;
-      f.writeUInt16BE(incrementalChecksum(f.readUInt16BE(ETH_HEADER + IPV4_CHECKSUM), old, f.readUInt16BE(ETH_HEADER + IPV4_TTL)), ETH_HEADER + IPV4_CHECKSUM);
+      f.writeUInt16BE(
+        incrementalChecksum(f.readUInt16BE(ETH_HEADER + IPV4_CHECKSUM), old, f.readUInt16BE(ETH_HEADER + IPV4_TTL)),
+        ETH_HEADER + IPV4_CHECKSUM,
+      );
       notes.push(`TTL ${got}: ${want} less ${hops} hop${hops > 1 ? "s" : ""}`);
     }
   }
@@ -142,10 +177,14 @@ function fieldDiffs(c: Case, expected: Buffer, actual: Buffer, rules: CompareRul
     .filter((f) => !f.ok && !(others > 0 && f.path.endsWith(".chksum") && !wrong.has(f.path)))
     .map((f) => {
       const outerHop = hops > 0 && (f.path === "ipv4.ttl" || f.path === "ipv6.hlim");
-      const expectedText = outerHop ? `${Number(f.expected) - hops} (${show(f.expected)} less ${hops})` : show(f.expected);
+      const expectedText = outerHop
+        ? `${Number(f.expected) - hops} (${show(f.expected)} less ${hops})`
+        : show(f.expected);
       return { path: f.path, expected: expectedText, actual: show(f.actual) };
     });
-  if (diffs.length === 0 && want.length !== got.length) diffs.push({ path: "layers", expected: paths.join(","), actual: layerPaths(got).join(",") });
-  if (diffs.length === 0 && expected.length !== actual.length) diffs.push({ path: "length", expected: String(expected.length), actual: String(actual.length) });
+  if (diffs.length === 0 && want.length !== got.length)
+    diffs.push({ path: "layers", expected: paths.join(","), actual: layerPaths(got).join(",") });
+  if (diffs.length === 0 && expected.length !== actual.length)
+    diffs.push({ path: "length", expected: String(expected.length), actual: String(actual.length) });
   return diffs;
 }

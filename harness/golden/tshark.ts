@@ -22,7 +22,13 @@ import { caseFrames } from "./generate.ts";
 
 /** tshark's "bad" checksum status in -T fields output (good is 1, unverified 2). */
 const BAD = "0";
-const FIELDS = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status"];
+const FIELDS = [
+  "ip.checksum.status",
+  "tcp.checksum.status",
+  "udp.checksum.status",
+  "icmp.checksum.status",
+  "icmpv6.checksum.status",
+];
 
 /** tshark's verdict on `field` means nothing here: a quoted L4 checksum over part of its datagram (see above). */
 function unverifiable(c: Case, field: string): boolean {
@@ -49,7 +55,8 @@ export async function tsharkChecksumProblems(cases: Case[]): Promise<string[]> {
     argv.push("-T", "fields", "-E", "separator=/t");
     for (const f of FIELDS) argv.push("-e", f);
     const r = await run(argv, { allowFail: true, timeoutSec: 120 });
-    if (r.exitCode !== 0) throw new Error(`tshark failed (is it installed? scripts/setup.sh installs it):\n  ${r.stderr.trim()}`);
+    if (r.exitCode !== 0)
+      throw new Error(`tshark failed (is it installed? scripts/setup.sh installs it):\n  ${r.stderr.trim()}`);
     const lines = r.stdout.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
     const problems: string[] = [];
     checked.forEach((c, i) => {
@@ -57,7 +64,8 @@ export async function tsharkChecksumProblems(cases: Case[]): Promise<string[]> {
       const bad = FIELDS.filter((f, j) => (cols[j] ?? "").split(",").includes(BAD) && !unverifiable(c, f));
       if (bad.length) problems.push(`${c.file}: ${c.name}: tshark calls ${bad.join(", ")} bad in the expected output`);
     });
-    if (lines.length < checked.length) problems.push(`tshark printed ${lines.length} lines for ${checked.length} frames`);
+    if (lines.length < checked.length)
+      problems.push(`tshark printed ${lines.length} lines for ${checked.length} frames`);
     return problems;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

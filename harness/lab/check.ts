@@ -5,8 +5,8 @@
  * value, so load.ts can give its line and column.
  */
 import { isIP } from "node:net";
-import { parsePrefix } from "../packet/prefix.ts";
 import type { Packet } from "../packet/layers.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import { suggest } from "./issues.ts";
 import type { Flow, Lab } from "./schema.ts";
 import { type DataPath, formatPath, type Problem } from "./where.ts";
@@ -27,7 +27,8 @@ export function nat64PrefixProblem(prefix: string): string | undefined {
   if (!family) return problems[0];
   const len = Number(prefix.split("/")[1]);
   if (family === 4) return "the NAT64 prefix must be IPv6";
-  if (!NAT64_PREFIX_LENGTHS.includes(len)) return `a NAT64 prefix is /32, /40, /48, /56, /64 or /96 (RFC 6052 section 2.2), got /${len}`;
+  if (!NAT64_PREFIX_LENGTHS.includes(len))
+    return `a NAT64 prefix is /32, /40, /48, /56, /64 or /96 (RFC 6052 section 2.2), got /${len}`;
   try {
     parsePrefix(prefix);
   } catch (err) {
@@ -54,7 +55,8 @@ export function checkLab(lab: Lab): Problem[] {
     if (!devs) return;
     if (dev === "lo") return add(path, `\`lo\` already exists in every namespace; give this device another name`);
     const first = devs.get(dev);
-    if (first) return add(path, `device \`${dev}\` is defined twice in namespace \`${ns}\` (first at ${formatPath(first)})`);
+    if (first)
+      return add(path, `device \`${dev}\` is defined twice in namespace \`${ns}\` (first at ${formatPath(first)})`);
     devs.set(dev, path);
   };
   const checkNs = (ns: string, path: DataPath) => {
@@ -62,12 +64,22 @@ export function checkLab(lab: Lab): Problem[] {
   };
 
   // An IPv6 address needs IPv6 on its device, and a link that can carry 1280 bytes.
-  const checkIpv6Device = (ns: string, dev: string, family: number, path: DataPath, mtu?: { value: number; path: DataPath }) => {
+  const checkIpv6Device = (
+    ns: string,
+    dev: string,
+    family: number,
+    path: DataPath,
+    mtu?: { value: number; path: DataPath },
+  ) => {
     if (family !== 6) return;
     const off = ipv6Disabled(lab, ns, dev);
-    if (off) add(path, `namespace \`${ns}\` disables IPv6 (sysctl ${off}: 1), so \`${dev}\` cannot hold an IPv6 address`);
+    if (off)
+      add(path, `namespace \`${ns}\` disables IPv6 (sysctl ${off}: 1), so \`${dev}\` cannot hold an IPv6 address`);
     else if (mtu && mtu.value < IPV6_MIN_MTU) {
-      add(mtu.path, `MTU ${mtu.value} is below ${IPV6_MIN_MTU}, the least IPv6 allows (RFC 8200 section 5), and ${ns}:${dev} has an IPv6 address`);
+      add(
+        mtu.path,
+        `MTU ${mtu.value} is below ${IPV6_MIN_MTU}, the least IPv6 allows (RFC 8200 section 5), and ${ns}:${dev} has an IPv6 address`,
+      );
     }
   };
 
@@ -77,7 +89,11 @@ export function checkLab(lab: Lab): Problem[] {
       checkNs(e.ns, ["links", i, end, "ns"]);
       defineDev(e.ns, e.dev, ["links", i, end, "dev"]);
       const mtu =
-        e.mtu !== undefined ? { value: e.mtu, path: ["links", i, end, "mtu"] } : link.mtu !== undefined ? { value: link.mtu, path: ["links", i, "mtu"] } : undefined;
+        e.mtu !== undefined
+          ? { value: e.mtu, path: ["links", i, end, "mtu"] }
+          : link.mtu !== undefined
+            ? { value: link.mtu, path: ["links", i, "mtu"] }
+            : undefined;
       let v6Reported = false;
       e.addresses.forEach((a, k) => {
         const family = checkCidr(a, ["links", i, end, "addresses", k], add);
@@ -106,12 +122,16 @@ export function checkLab(lab: Lab): Problem[] {
   const checkLocalDev = (ns: string, dev: string, path: DataPath) => {
     const devs = devices.get(ns);
     if (devs && dev !== "lo" && !devs.has(dev)) {
-      add(path, `no device \`${dev}\` in namespace \`${ns}\` (devices: ${[...devs.keys()].join(", ") || "none"})${suggest(dev, [...devs.keys()])}`);
+      add(
+        path,
+        `no device \`${dev}\` in namespace \`${ns}\` (devices: ${[...devs.keys()].join(", ") || "none"})${suggest(dev, [...devs.keys()])}`,
+      );
     }
   };
   const checkNsDev = (ref: string, path: DataPath) => {
     const [ns, dev] = ref.split(":");
-    if (!known(ns)) return add(path, `no namespace \`${ns}\` in this lab (namespaces: ${nsList})${suggest(ns, nsNames)}`);
+    if (!known(ns))
+      return add(path, `no namespace \`${ns}\` in this lab (namespaces: ${nsList})${suggest(ns, nsNames)}`);
     checkLocalDev(ns, dev, path);
   };
 
@@ -122,7 +142,8 @@ export function checkLab(lab: Lab): Problem[] {
       if (r.dev) checkLocalDev(ns, r.dev, [...p, "dev"]);
       let family = r.family ? Number(r.family) : 0;
       if (r.to === "default") {
-        if (!r.via && !r.family) add([...p, "to"], "a default route needs `via` or `family` (4 or 6) to say which family it is for");
+        if (!r.via && !r.family)
+          add([...p, "to"], "a default route needs `via` or `family` (4 or 6) to say which family it is for");
       } else if (r.to.includes("/")) {
         family = checkCidr(r.to, [...p, "to"], add) || family;
       } else {
@@ -131,11 +152,13 @@ export function checkLab(lab: Lab): Problem[] {
       if (r.via) {
         const viaFamily = checkIp(r.via, [...p, "via"], add);
         // An IPv4 route via an IPv6 next hop is valid (RFC 5549, `via inet6`), so only IPv6-via-IPv4 is refused.
-        if (family === 6 && viaFamily === 4) add([...p, "via"], `an IPv6 route cannot go via the IPv4 address ${r.via}`);
+        if (family === 6 && viaFamily === 4)
+          add([...p, "via"], `an IPv6 route cannot go via the IPv4 address ${r.via}`);
       }
       if (r.src) {
         const srcFamily = checkIp(r.src, [...p, "src"], add);
-        if (family && srcFamily && srcFamily !== family) add([...p, "src"], `an IPv${family} route cannot have the IPv${srcFamily} source ${r.src}`);
+        if (family && srcFamily && srcFamily !== family)
+          add([...p, "src"], `an IPv${family} route cannot have the IPv${srcFamily} source ${r.src}`);
       }
       const off = family === 6 ? ipv6Disabled(lab, ns, r.dev) : undefined;
       if (off) add([...p, "to"], `namespace \`${ns}\` disables IPv6 (sysctl ${off}: 1): it cannot have an IPv6 route`);
@@ -144,7 +167,11 @@ export function checkLab(lab: Lab): Problem[] {
       checkLocalDev(ns, nb.dev, [...base, "neighbours", i, "dev"]);
       const family = checkIp(nb.addr, [...base, "neighbours", i, "addr"], add);
       const off = family === 6 ? ipv6Disabled(lab, ns, nb.dev) : undefined;
-      if (off) add([...base, "neighbours", i, "addr"], `namespace \`${ns}\` disables IPv6 (sysctl ${off}: 1): it cannot have an IPv6 neighbour`);
+      if (off)
+        add(
+          [...base, "neighbours", i, "addr"],
+          `namespace \`${ns}\` disables IPv6 (sysctl ${off}: 1): it cannot have an IPv6 neighbour`,
+        );
     });
   }
 
@@ -155,7 +182,11 @@ export function checkLab(lab: Lab): Problem[] {
     if (problem) add(["bpf", i, "prefix"], problem);
     // With direct action, the first program's verdict ends the hook: a second one never sees what the first accepts.
     const first = hooks.get(`${b.dev} ${b.hook}`);
-    if (first !== undefined) add(["bpf", i, "hook"], `${b.dev} ${b.hook} already has a program (bpf[${first}]); one program per device and hook`);
+    if (first !== undefined)
+      add(
+        ["bpf", i, "hook"],
+        `${b.dev} ${b.hook} already has a program (bpf[${first}]); one program per device and hook`,
+      );
     else hooks.set(`${b.dev} ${b.hook}`, i);
   });
 
@@ -164,7 +195,8 @@ export function checkLab(lab: Lab): Problem[] {
   lab.services.forEach((s, i) => {
     checkNs(s.ns, ["services", i, "ns"]);
     const first = services.get(s.name);
-    if (first !== undefined) add(["services", i, "name"], `service name \`${s.name}\` is already used by services[${first}]`);
+    if (first !== undefined)
+      add(["services", i, "name"], `service name \`${s.name}\` is already used by services[${first}]`);
     else services.set(s.name, i);
   });
 
@@ -186,7 +218,10 @@ export function checkLab(lab: Lab): Problem[] {
       }
       // `bind` is the server's own address, which may be of the other family (the translated side); `from` is the sender's.
       if (families.from && families.to && families.from !== families.to) {
-        add([...rp, "from"], `a ping to the IPv${families.to} address ${spec.to} cannot come from the IPv${families.from} address ${spec.from}`);
+        add(
+          [...rp, "from"],
+          `a ping to the IPv${families.to} address ${spec.to} cannot come from the IPv${families.from} address ${spec.from}`,
+        );
       }
       if (typeof spec.dev === "string" && known(ns)) checkLocalDev(ns, spec.dev, [...rp, "dev"]);
       if (typeof spec.server === "string" && !known(spec.server) && !serviceNames.has(spec.server)) {
@@ -218,7 +253,11 @@ export function checkLab(lab: Lab): Problem[] {
           const v = c[dir]?.[end];
           const family = v ? checkIp(v, [...fp, "conntrack", k, dir, end], add) : 0;
           const want = c.family === "ipv4" ? 4 : c.family === "ipv6" ? 6 : 0;
-          if (v && family && want && family !== want) add([...fp, "conntrack", k, dir, end], `\`${v}\` is not an IPv${want} address, and this entry is of family ${c.family}`);
+          if (v && family && want && family !== want)
+            add(
+              [...fp, "conntrack", k, dir, end],
+              `\`${v}\` is not an IPv${want} address, and this entry is of family ${c.family}`,
+            );
         }
       }
     });

@@ -165,7 +165,9 @@ export function problemsFromIssue(root: Schema, data: unknown, issue: Issue, pre
       return issue.keys.map((key) => ({
         path: [...path, key],
         at: "key" as const,
-        message: (typeof path[path.length - 2] === "number" ? otherLayerField(String(what), key, allowed) : undefined) ?? `unknown field \`${key}\` in ${what}${suggest(key, allowed)} (allowed: ${allowed.join(", ")})`,
+        message:
+          (typeof path[path.length - 2] === "number" ? otherLayerField(String(what), key, allowed) : undefined) ??
+          `unknown field \`${key}\` in ${what}${suggest(key, allowed)} (allowed: ${allowed.join(", ")})`,
       }));
     }
     case "invalid_type": {
@@ -175,13 +177,16 @@ export function problemsFromIssue(root: Schema, data: unknown, issue: Issue, pre
         const s = schemaAt(root, data, path);
         return [{ path, message: `missing field \`${key}\`${s ? `: ${describeSchema(s)}` : ""}` }];
       }
-      return [{ path, message: `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}, got ${describeValue(value)}` }];
+      return [
+        { path, message: `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}, got ${describeValue(value)}` },
+      ];
     }
     case "invalid_union":
       return unionProblems(root, data, issue, path);
     case "invalid_format": {
       const custom = !issue.message.startsWith("Invalid");
-      const pattern = issue.format === "regex" && "pattern" in issue ? `text matching ${issue.pattern}` : `a ${issue.format}`;
+      const pattern =
+        issue.format === "regex" && "pattern" in issue ? `text matching ${issue.pattern}` : `a ${issue.format}`;
       return [{ path, message: `expected ${custom ? issue.message : pattern}, got ${describeValue(value)}` }];
     }
     case "invalid_value": {
@@ -191,17 +196,33 @@ export function problemsFromIssue(root: Schema, data: unknown, issue: Issue, pre
     case "too_small":
     case "too_big": {
       const small = issue.code === "too_small";
-      const limit = small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum;
+      const limit = small
+        ? (issue as { minimum: number | bigint }).minimum
+        : (issue as { maximum: number | bigint }).maximum;
       const inclusive = issue.inclusive !== false;
-      if (issue.origin === "array") return [{ path, message: `needs ${small ? "at least" : "at most"} ${limit} item${limit === 1 ? "" : "s"}` }];
-      if (issue.origin === "string") return [{ path, message: `needs ${small ? "at least" : "at most"} ${limit} character${limit === 1 ? "" : "s"}` }];
+      if (issue.origin === "array")
+        return [{ path, message: `needs ${small ? "at least" : "at most"} ${limit} item${limit === 1 ? "" : "s"}` }];
+      if (issue.origin === "string")
+        return [
+          { path, message: `needs ${small ? "at least" : "at most"} ${limit} character${limit === 1 ? "" : "s"}` },
+        ];
       const op = small ? (inclusive ? "at least" : "more than") : inclusive ? "at most" : "less than";
       return [{ path, message: `must be ${op} ${limit}, got ${describeValue(value)}` }];
     }
     case "invalid_key": {
       // A map key that breaks its rule (a namespace called `Host`): point at the key itself.
-      const why = issue.issues.map((i) => (i.code === "invalid_format" && !i.message.startsWith("Invalid") ? i.message : i.message.toLowerCase())).join("; ");
-      return [{ path, at: "key", message: `the name \`${String(path[path.length - 1])}\` is not allowed here: expected ${why}` }];
+      const why = issue.issues
+        .map((i) =>
+          i.code === "invalid_format" && !i.message.startsWith("Invalid") ? i.message : i.message.toLowerCase(),
+        )
+        .join("; ");
+      return [
+        {
+          path,
+          at: "key",
+          message: `the name \`${String(path[path.length - 1])}\` is not allowed here: expected ${why}`,
+        },
+      ];
     }
     case "not_multiple_of":
       return [{ path, message: `must be a multiple of ${issue.divisor}, got ${describeValue(value)}` }];
@@ -218,7 +239,10 @@ export function suggest(key: string, allowed: string[]): string {
 
 /** The allowed word closest to `key`, when it is close enough to be a typo of it. */
 export function nearest(key: string, allowed: string[]): string | undefined {
-  const swapped = (a: string) => a.length === key.length && [...a].filter((ch, i) => ch !== key[i]).length === 2 && [...a].sort().join() === [...key].sort().join();
+  const swapped = (a: string) =>
+    a.length === key.length &&
+    [...a].filter((ch, i) => ch !== key[i]).length === 2 &&
+    [...a].sort().join() === [...key].sort().join();
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const a of allowed) {
@@ -232,7 +256,15 @@ export function nearest(key: string, allowed: string[]): string | undefined {
 }
 
 /** The same idea under another name in the other IP version (hlim in ipv4 is its ttl). */
-const COUNTERPART: Record<string, string> = { hlim: "ttl", ttl: "hlim", tc: "tos", tos: "tc", nh: "proto", proto: "nh", plen: "len" };
+const COUNTERPART: Record<string, string> = {
+  hlim: "ttl",
+  ttl: "hlim",
+  tc: "tos",
+  tos: "tc",
+  nh: "proto",
+  proto: "nh",
+  plen: "len",
+};
 
 /**
  * A field written in the wrong layer (`hlim` in ipv4, `flags` in udp): say
@@ -309,16 +341,34 @@ function unionProblems(root: Schema, data: unknown, issue: z.core.$ZodIssueInval
   const isLayer = objectKeys.includes("eth") && objectKeys.includes("ipv4");
   if (chosen >= 0 && issue.errors[chosen]) {
     return issue.errors[chosen].flatMap((i) =>
-      i.code === "unrecognized_keys" && i.path.length === 0 ? keyedUnionProblems(options, chosen, path, i.keys) : problemsFromIssue(root, data, i, path),
+      i.code === "unrecognized_keys" && i.path.length === 0
+        ? keyedUnionProblems(options, chosen, path, i.keys)
+        : problemsFromIssue(root, data, i, path),
     );
   }
   if (options.length > 0 && options.every((o) => def(unwrap(o)).type === "object")) {
-    const got = isObject(value) ? Object.keys(value).map((k) => `\`${k}\``).join(", ") : undefined;
+    const got = isObject(value)
+      ? Object.keys(value)
+          .map((k) => `\`${k}\``)
+          .join(", ")
+      : undefined;
     const near = isObject(value) && Object.keys(value).length === 1 ? suggest(Object.keys(value)[0], objectKeys) : "";
     if (isLayer) {
-      return [{ path, message: got ? `unknown layer ${got}: a layer is one of ${objectKeys.join(", ")}${near}` : `expected a layer like \`ipv4: {...}\`; layers are ${objectKeys.join(", ")}; got ${describeValue(value)}` }];
+      return [
+        {
+          path,
+          message: got
+            ? `unknown layer ${got}: a layer is one of ${objectKeys.join(", ")}${near}`
+            : `expected a layer like \`ipv4: {...}\`; layers are ${objectKeys.join(", ")}; got ${describeValue(value)}`,
+        },
+      ];
     }
-    return [{ path, message: `expected exactly one of ${objectKeys.map((k) => `\`${k}\``).join(", ")}, got ${got ?? describeValue(value)}${near}` }];
+    return [
+      {
+        path,
+        message: `expected exactly one of ${objectKeys.map((k) => `\`${k}\``).join(", ")}, got ${got ?? describeValue(value)}${near}`,
+      },
+    ];
   }
   if (options.length > 0) {
     return [{ path, message: `expected ${options.map(describeSchema).join(", or ")}; got ${describeValue(value)}` }];

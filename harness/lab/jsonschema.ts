@@ -58,19 +58,24 @@ export function labJsonSchema(): Record<string, unknown> {
     metadata: namedParts(),
     // Editors show a description on hover and on a failed match: use the pattern's human message.
     override: ({ zodSchema, jsonSchema }) => {
-      const checks = (zodSchema._zod.def as { checks?: { _zod: { def: { format?: string; error?: () => unknown } } }[] }).checks;
+      const checks = (
+        zodSchema._zod.def as { checks?: { _zod: { def: { format?: string; error?: () => unknown } } }[] }
+      ).checks;
       const message = checks?.find((c) => c._zod.def.format === "regex")?._zod.def.error?.();
       if (typeof message === "string" && !jsonSchema.description) jsonSchema.description = message;
       // A description given outside a default (`.default(x).describe(...)`) is kept by zod only in its registry.
       const described = z.globalRegistry.get(zodSchema as unknown as z.ZodType)?.description;
-      if (described) jsonSchema.description = typeof message === "string" && message !== described ? `${described}: ${message}` : described;
+      if (described)
+        jsonSchema.description =
+          typeof message === "string" && message !== described ? `${described}: ${message}` : described;
     },
   });
   return {
     $schema: schema.$schema,
     $id: LAB_SCHEMA_ID,
     title: "natlab lab file",
-    description: "A NAT64 lab: namespaces, veth links, BPF attachments and the flows with the packets expected through them.",
+    description:
+      "A NAT64 lab: namespaces, veth links, BPF attachments and the flows with the packets expected through them.",
     ...schema,
   };
 }
@@ -80,6 +85,8 @@ export function labJsonSchemaText(): string {
   return `${JSON.stringify(labJsonSchema(), null, 2)}\n`;
 }
 
-export function writeLabJsonSchema(path: string | URL = new URL("../../schema/lab.schema.json", import.meta.url)): void {
+export function writeLabJsonSchema(
+  path: string | URL = new URL("../../schema/lab.schema.json", import.meta.url),
+): void {
   writeFileSync(path, labJsonSchemaText());
 }

@@ -14,7 +14,7 @@ import { checkLab } from "./check.ts";
 import { problemsFromIssue } from "./issues.ts";
 import { checkLabFiles, type ObjectOverride } from "./objects.ts";
 import { Lab } from "./schema.ts";
-import { formatPath, type Position, positionOf, type Problem, sourceAt } from "./where.ts";
+import { formatPath, type Position, type Problem, positionOf, sourceAt } from "./where.ts";
 
 /** The prefix the write-up uses: checksum-neutral, outside 64:ff9b::/96 (RFC 8215 local-use space). */
 export const DEFAULT_NAT64_PREFIX = "64:ff9b:1:fffe::/96";
@@ -91,11 +91,15 @@ export function parseLab(text: string, file: string, opts: LoadOptions = {}): La
   const parsed = Lab.safeParse(data);
   if (!parsed.success) {
     const root = Lab as unknown as Parameters<typeof problemsFromIssue>[0];
-    throw new LabError(file, located(withoutEchoes(parsed.error.issues.flatMap((i) => problemsFromIssue(root, data, i)))));
+    throw new LabError(
+      file,
+      located(withoutEchoes(parsed.error.issues.flatMap((i) => problemsFromIssue(root, data, i)))),
+    );
   }
   const problems = checkLab(parsed.data);
   // Files are looked at only for a lab that is otherwise right: a misspelt key gives one message, not three.
-  if (problems.length === 0 && opts.files) problems.push(...checkLabFiles(parsed.data, file, opts.files.root, opts.files));
+  if (problems.length === 0 && opts.files)
+    problems.push(...checkLabFiles(parsed.data, file, opts.files.root, opts.files));
   if (problems.length > 0) throw new LabError(file, located(problems));
   return withDefaults(parsed.data);
 }

@@ -42,15 +42,18 @@ export function programSections(path: string): { sections: string[] } | { proble
     return { problem: code === "ENOENT" ? "no such file" : `cannot be read (${code ?? (err as Error).message})` };
   }
   // Too short for a file header, or not ELF at all (a source file, a README).
-  if (elf.length < 64 || elf.toString("latin1", 0, 4) !== "\x7fELF") return { problem: "is not an ELF object (build it with clang -target bpf)" };
+  if (elf.length < 64 || elf.toString("latin1", 0, 4) !== "\x7fELF")
+    return { problem: "is not an ELF object (build it with clang -target bpf)" };
   if (elf[4] !== ELFCLASS64 || elf[5] !== ELFDATA2LSB) return { problem: "is not a 64-bit little-endian ELF object" };
-  if (elf.readUInt16LE(E_MACHINE) !== EM_BPF) return { problem: "is an ELF object for another machine, not BPF (build it with clang -target bpf)" };
+  if (elf.readUInt16LE(E_MACHINE) !== EM_BPF)
+    return { problem: "is an ELF object for another machine, not BPF (build it with clang -target bpf)" };
   const shoff = Number(elf.readBigUInt64LE(E_SHOFF));
   const shentsize = elf.readUInt16LE(E_SHENTSIZE);
   const shnum = elf.readUInt16LE(E_SHNUM);
   const header = (i: number) => shoff + i * shentsize;
   // A truncated object: the section headers would run past its end.
-  if (shoff + shnum * shentsize > elf.length) return { problem: "is truncated (its section headers run past the end of the file)" };
+  if (shoff + shnum * shentsize > elf.length)
+    return { problem: "is truncated (its section headers run past the end of the file)" };
   const strtab = Number(elf.readBigUInt64LE(header(elf.readUInt16LE(E_SHSTRNDX)) + SH_OFFSET));
   const name = (i: number) => {
     const start = strtab + elf.readUInt32LE(header(i));
@@ -86,18 +89,29 @@ export function checkLabFiles(lab: Lab, labPath: string, root: string, override:
     if (!seen.has(path)) seen.set(path, programSections(path));
     const found = seen.get(path) as ReturnType<typeof programSections>;
     if ("problem" in found) {
-      if (!override.object) problems.push({ path: ["bpf", i, "object"], message: `${b.object}: ${found.problem} (objects are found from the project root)` });
+      if (!override.object)
+        problems.push({
+          path: ["bpf", i, "object"],
+          message: `${b.object}: ${found.problem} (objects are found from the project root)`,
+        });
       return;
     }
     if (!found.sections.includes(b.section)) {
       const list = found.sections.join(", ") || "none";
-      problems.push({ path: ["bpf", i, "section"], message: `${shown} has no program section \`${b.section}\` (it has: ${list})${suggest(b.section, found.sections)}` });
+      problems.push({
+        path: ["bpf", i, "section"],
+        message: `${shown} has no program section \`${b.section}\` (it has: ${list})${suggest(b.section, found.sections)}`,
+      });
     }
   });
   for (const [ns, n] of Object.entries(lab.namespaces)) {
     if (typeof n.nftables !== "object" || n.nftables === null) continue;
     const path = join(dirname(labPath), n.nftables.file);
-    if (!existsSync(path)) problems.push({ path: ["namespaces", ns, "nftables", "file"], message: `no such file: ${path} (nftables files are found from the lab file's directory)` });
+    if (!existsSync(path))
+      problems.push({
+        path: ["namespaces", ns, "nftables", "file"],
+        message: `no such file: ${path} (nftables files are found from the lab file's directory)`,
+      });
   }
   return problems;
 }

@@ -15,9 +15,13 @@ const name = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, "a short lowercase name:
 const labName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "a lowercase name: letters, digits, '-', at most 32");
 const devName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, "an interface name of at most 15 characters");
 /** "ns:dev": a device inside one of the lab's namespaces. */
-const nsDev = z.string().regex(/^[a-z][a-z0-9-]*:[a-zA-Z][a-zA-Z0-9_.-]*$/, "a device as namespace:device, e.g. router:eth1");
+const nsDev = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*:[a-zA-Z][a-zA-Z0-9_.-]*$/, "a device as namespace:device, e.g. router:eth1");
 const mac = z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "a MAC address like 02:00:00:00:00:0a");
-const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "an address with prefix length, like 192.0.2.1/24 or 2001:db8::1/64");
+const cidr = z
+  .string()
+  .regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "an address with prefix length, like 192.0.2.1/24 or 2001:db8::1/64");
 const ip = z.string().regex(/^[0-9a-fA-F:.]+$/, "an IPv4 or IPv6 address");
 const onOff = z.union([z.boolean(), z.enum(["on", "off"])]).transform((v) => v === true || v === "on");
 const duration = z.number().positive().describe("seconds");
@@ -68,16 +72,24 @@ export const Service = z.strictObject({
   ns: name.describe("the namespace it runs in"),
   cmd: z.array(z.string()).min(1).describe("the command line, one word per item"),
   /** Files written before the service starts (e.g. a tayga.conf); `{run}` in paths and text is the run's directory. */
-  files: z.record(z.string(), z.string()).optional().describe("path -> text, written before the service starts; {run} is the run's directory"),
+  files: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("path -> text, written before the service starts; {run} is the run's directory"),
   ready: z
     .union([
       z.strictObject({
         tcp: z
-          .strictObject({ port: z.number().int().describe("the TCP port"), addr: ip.optional().describe("the address it listens on") })
+          .strictObject({
+            port: z.number().int().describe("the TCP port"),
+            addr: ip.optional().describe("the address it listens on"),
+          })
           .describe("ready when a TCP port listens"),
       }),
       z.strictObject({
-        udp: z.strictObject({ port: z.number().int().describe("the UDP port") }).describe("ready when a UDP port is bound"),
+        udp: z
+          .strictObject({ port: z.number().int().describe("the UDP port") })
+          .describe("ready when a UDP port is bound"),
       }),
       z.strictObject({ dev: devName.describe("ready when this device exists (a tun device the service makes)") }),
       z.strictObject({ cmd: z.array(z.string()).describe("ready when this command succeeds") }),
@@ -89,7 +101,10 @@ export const Service = z.strictObject({
 });
 
 export const Namespace = z.strictObject({
-  sysctls: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe("sysctl name -> value, set in this namespace (e.g. net.ipv6.conf.all.forwarding: 1)"),
+  sysctls: z
+    .record(z.string(), z.union([z.string(), z.number()]))
+    .default({})
+    .describe("sysctl name -> value, set in this namespace (e.g. net.ipv6.conf.all.forwarding: 1)"),
   routes: z.array(Route).default([]).describe("routes added in this namespace"),
   neighbours: z.array(Neighbour).default([]).describe("permanent neighbour entries (`ip neigh add ... nud permanent`)"),
   nftables: Nftables.optional().describe("an nftables ruleset: inline text, or {file: NAME} relative to the lab file"),
@@ -123,8 +138,14 @@ export const Expect = z.strictObject({
     .union([z.number().int().min(0), countText])
     .default(">=1")
     .describe("how many captured frames must match: 3, '>=1', '==0'"),
-  checksums: z.enum(["valid", "any"]).default("any").describe("valid: every checksum in the matched frames must verify"),
-  direction: z.enum(["in", "out", "any"]).default("any").describe("frames received (in), sent (out) or both (any) on that device"),
+  checksums: z
+    .enum(["valid", "any"])
+    .default("any")
+    .describe("valid: every checksum in the matched frames must verify"),
+  direction: z
+    .enum(["in", "out", "any"])
+    .default("any")
+    .describe("frames received (in), sent (out) or both (any) on that device"),
   offloads: z
     .enum(["on", "off"])
     .optional()
@@ -194,14 +215,23 @@ export const ConntrackExpect = z.strictObject({
   ns: name.describe("the namespace whose conntrack table is read"),
   family: z.enum(["ipv4", "ipv6"]).optional().describe("ipv4 or ipv6 entries only"),
   proto: z.enum(["tcp", "udp", "icmp", "icmpv6"]).optional().describe("protocol of the entry"),
-  orig: z.strictObject({ src: ip.optional(), dst: ip.optional() }).optional().describe("addresses of the original direction"),
-  reply: z.strictObject({ src: ip.optional(), dst: ip.optional() }).optional().describe("addresses of the reply direction (after NAT)"),
+  orig: z
+    .strictObject({ src: ip.optional(), dst: ip.optional() })
+    .optional()
+    .describe("addresses of the original direction"),
+  reply: z
+    .strictObject({ src: ip.optional(), dst: ip.optional() })
+    .optional()
+    .describe("addresses of the reply direction (after NAT)"),
   present: z.boolean().default(true).describe("false: no such entry may exist"),
 });
 
 /** Kernel counters (nstat names, e.g. UdpInCsumErrors) that must stay at, or reach, a value. */
 export const CounterExpect = z.strictObject({
-  ns: z.union([name, z.literal("all")]).default("all").describe("the namespace to read, or all of the lab's"),
+  ns: z
+    .union([name, z.literal("all")])
+    .default("all")
+    .describe("the namespace to read, or all of the lab's"),
   counters: z.array(z.string()).min(1).describe("nstat names from /proc/net/snmp and snmp6, e.g. UdpInCsumErrors"),
   equals: z.number().int().default(0).describe("how much each counter must move during the flow (0: not at all)"),
 });
@@ -209,7 +239,11 @@ export const CounterExpect = z.strictObject({
 /** Translator counters (natlab stats), by name: must be at least `min` after the flow. */
 export const StatsExpect = z.strictObject({
   dev: nsDev.describe("the device whose translator counters are read, as namespace:device"),
-  counters: z.record(z.string(), z.union([z.number().int(), countText])).describe("counter name (as natlab stats prints it, e.g. 6to4.translated.udp) -> how much it must move during the flow: 3, \">=1\", 0"),
+  counters: z
+    .record(z.string(), z.union([z.number().int(), countText]))
+    .describe(
+      'counter name (as natlab stats prints it, e.g. 6to4.translated.udp) -> how much it must move during the flow: 3, ">=1", 0',
+    ),
 });
 
 export const Flow = z
@@ -221,8 +255,14 @@ export const Flow = z
     capture: z.array(nsDev).default([]).describe("devices to capture on; default: every device named in expect"),
     expect: z.array(Expect).default([]).describe("packets that must (or must not) be seen on devices during the flow"),
     only: z.boolean().default(false).describe("no other (non-noise) packet may be seen on the captured devices"),
-    noise: z.boolean().default(false).describe("keep router solicitations, MLD and neighbour discovery in the matching"),
-    offloads: z.array(z.enum(["on", "off"])).default(["on"]).describe("run the flow once per TX offload setting"),
+    noise: z
+      .boolean()
+      .default(false)
+      .describe("keep router solicitations, MLD and neighbour discovery in the matching"),
+    offloads: z
+      .array(z.enum(["on", "off"]))
+      .default(["on"])
+      .describe("run the flow once per TX offload setting"),
     conntrack: z.array(ConntrackExpect).default([]).describe("conntrack entries the flow must leave behind"),
     kernelCounters: z.array(CounterExpect).default([]).describe("kernel SNMP counters and how much they may move"),
     stats: z.array(StatsExpect).default([]).describe("translator counters and how much they must move"),
@@ -237,7 +277,10 @@ export const Lab = z.strictObject({
   name: labName.describe("the lab's name: results go to results/<name>/"),
   description: z.string().optional().describe("what the lab shows, in a sentence or two"),
   namespaces: z
-    .record(name, Namespace.nullable().transform((n) => n ?? Namespace.parse({})))
+    .record(
+      name,
+      Namespace.nullable().transform((n) => n ?? Namespace.parse({})),
+    )
     .describe("the lab's network namespaces by name (created as natlab-<run>-<name>), each with what lives in it"),
   links: z.array(Link).default([]).describe("veth pairs between namespaces"),
   bpf: z.array(BpfAttach).default([]).describe("BPF programs attached at tc hooks: the translator"),
@@ -245,7 +288,9 @@ export const Lab = z.strictObject({
   flows: z.array(Flow).default([]).describe("the traffic the lab sends and what must be seen on the wire"),
   compareWith: labName
     .optional()
-    .describe("another lab carrying the same flows by another design: the results show both labs' conntrack tables side by side, flow by flow"),
+    .describe(
+      "another lab carrying the same flows by another design: the results show both labs' conntrack tables side by side, flow by flow",
+    ),
   /**
    * The write-up's literal steps for kernels that have sch_prio, cls_matchall,
    * act_bpf and act_csum. natlab uses them where the kernel can, and shows them

@@ -76,7 +76,8 @@ function considered(expect: Expect, frames: Frame[], noise: boolean) {
   let otherDirection = 0;
   for (const f of frames) {
     if (!keepNoise && isNoise(f.packet)) noisy++;
-    else if (expect.direction !== "any" && f.direction !== undefined && f.direction !== expect.direction) otherDirection++;
+    else if (expect.direction !== "any" && f.direction !== undefined && f.direction !== expect.direction)
+      otherDirection++;
     else out.push(f);
   }
   return { frames: out, noisy, otherDirection };
@@ -92,7 +93,8 @@ export function matchCapture(expect: Expect, frames: Frame[], opts: { noise: boo
     const m = matchPacket(expect.packet, f.packet, f.problems);
     if (m.ok) {
       matched.push(f.index);
-      if (expect.checksums === "valid" && f.problems.length > 0) checksumFailures.push({ index: f.index, problems: f.problems });
+      if (expect.checksums === "valid" && f.problems.length > 0)
+        checksumFailures.push({ index: f.index, problems: f.problems });
       continue;
     }
     const score = m.fields.filter((d) => d.ok).length;
@@ -124,14 +126,20 @@ export interface Unexpected {
  * one of the expectations for that device (noise aside, unless the flow keeps
  * noise). `captures` maps "ns:dev" to its frames.
  */
-export function onlyCheck(expects: Expect[], captures: Record<string, Frame[]>, opts: { noise: boolean } = { noise: false }): { ok: boolean; unexpected: Unexpected[] } {
+export function onlyCheck(
+  expects: Expect[],
+  captures: Record<string, Frame[]>,
+  opts: { noise: boolean } = { noise: false },
+): { ok: boolean; unexpected: Unexpected[] } {
   const unexpected: Unexpected[] = [];
   for (const [on, frames] of Object.entries(captures)) {
     const mine = expects.filter((e) => e.on === on);
     for (const f of frames) {
       if (!opts.noise && isNoise(f.packet)) continue;
       const expected = mine.some(
-        (e) => (e.direction === "any" || f.direction === undefined || f.direction === e.direction) && matchPacket(e.packet, f.packet, f.problems).ok,
+        (e) =>
+          (e.direction === "any" || f.direction === undefined || f.direction === e.direction) &&
+          matchPacket(e.packet, f.packet, f.problems).ok,
       );
       if (!expected) unexpected.push({ on, index: f.index, packet: f.packet });
     }

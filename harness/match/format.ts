@@ -55,7 +55,12 @@ export function formatDiff(
   const color = opts.color ?? colorEnabled();
   const rows: Row[] = diffs.map((d) => {
     const [layer, field] = splitPath(d.path);
-    return { bad: !d.ok, path: d.path, expected: showValue(layer, field, d.expected), actual: showValue(layer, field, d.actual) };
+    return {
+      bad: !d.ok,
+      path: d.path,
+      expected: showValue(layer, field, d.expected),
+      actual: showValue(layer, field, d.actual),
+    };
   });
   for (const p of opts.problems ?? []) {
     const path = problemPath(p, actual);
@@ -116,7 +121,10 @@ export interface FlowFailure {
 }
 
 function frameTitle(f: Frame, t0: number, width: number): string {
-  return cell(`frame ${f.index} (+${(f.ts - t0).toFixed(3)}s${f.direction ? `, ${f.direction}` : ""}): ${describe(f.packet)}`, width);
+  return cell(
+    `frame ${f.index} (+${(f.ts - t0).toFixed(3)}s${f.direction ? `, ${f.direction}` : ""}): ${describe(f.packet)}`,
+    width,
+  );
 }
 
 /** Why an expectation failed, with the closest frame's diff and where the capture is. */
@@ -155,9 +163,13 @@ export function formatFlowFailure(x: FlowFailure): string {
     if (best && result.best) {
       out.push(title(best, "  closest: "));
       const problems = expect.checksums === "valid" ? best.problems : [];
-      out.push(indent(formatDiff(expect.packet, best.packet, result.best.fields, { problems, color, width: width - 4 }), 4));
+      out.push(
+        indent(formatDiff(expect.packet, best.packet, result.best.fields, { problems, color, width: width - 4 }), 4),
+      );
     } else if (result.frames.total === 0) {
-      out.push(`  nothing was captured on ${expect.on}: is this the device the packet crosses, or was it dropped before?`);
+      out.push(
+        `  nothing was captured on ${expect.on}: is this the device the packet crosses, or was it dropped before?`,
+      );
     } else if (result.matched.length === result.frames.total - result.frames.noise - result.frames.otherDirection) {
       out.push("  no other frame to compare with");
     } else {
@@ -179,7 +191,9 @@ export function formatFlowFailure(x: FlowFailure): string {
 
 /** Frames a flow with `only: true` did not expect. */
 export function formatUnexpected(unexpected: Unexpected[], pcaps: Record<string, string> = {}): string {
-  const out = [`${unexpected.length} unexpected frame${unexpected.length === 1 ? "" : "s"} (the flow says \`only: true\`):`];
+  const out = [
+    `${unexpected.length} unexpected frame${unexpected.length === 1 ? "" : "s"} (the flow says \`only: true\`):`,
+  ];
   const shown = unexpected.slice(0, 10);
   for (const u of shown) out.push(`  ${u.on} frame ${u.index}: ${describe(u.packet)}`);
   if (unexpected.length > shown.length) out.push(`  … and ${unexpected.length - shown.length} more`);

@@ -54,4 +54,12 @@ export function parseSnmp(snmp: string, snmp6: string): Record<string, number> {
 }
 
 /** The checksum-error counters every lab can assert on. */
-export const CSUM_ERROR_COUNTERS = ["IpExtInCsumErrors", "TcpInCsumErrors", "UdpInCsumErrors", "IcmpInCsumErrors", "Icmp6InCsumErrors", "Udp6InCsumErrors", "UdpLiteInCsumErrors"];
+export const CSUM_ERROR_COUNTERS = [
+  "IpExtInCsumErrors",
+  "TcpInCsumErrors",
+  "UdpInCsumErrors",
+  "IcmpInCsumErrors",
+  "Icmp6InCsumErrors",
+  "Udp6InCsumErrors",
+  "UdpLiteInCsumErrors",
+];

@@ -37,14 +37,22 @@ export function matchPacket(expected: Packet, actual: Packet, problems: Checksum
   const fields: FieldDiff[] = [];
   // An expectation that starts at the IP layer does not care about the link layer:
   // `[ {ipv4: ...}, {tcp: ...} ]` matches an Ethernet frame carrying them.
-  const skip = expected.length > 0 && layerName(expected[0]) !== "eth" && actual.length > 0 && layerName(actual[0]) === "eth" ? 1 : 0;
+  const skip =
+    expected.length > 0 && layerName(expected[0]) !== "eth" && actual.length > 0 && layerName(actual[0]) === "eth"
+      ? 1
+      : 0;
   for (let i = 0; i < expected.length; i++) {
     const want = expected[i];
     const got: Layer | undefined = actual[i + skip];
     const name = layerName(want);
     if (got === undefined || layerName(got) !== name) {
       // Layers after a mismatch mean something else: comparing them would only add noise.
-      fields.push({ path: `layers[${i + skip}]`, expected: name, actual: got ? layerName(got) : "(no more layers)", ok: false });
+      fields.push({
+        path: `layers[${i + skip}]`,
+        expected: name,
+        actual: got ? layerName(got) : "(no more layers)",
+        ok: false,
+      });
       break;
     }
     const wantFields = layerFields(want);
@@ -128,10 +136,20 @@ function payloadDiffs(path: string, want: Record<string, unknown>, got: Record<s
   const diffs: FieldDiff[] = [];
   if (typeof want.text === "string") {
     const text = bytes.toString("utf8");
-    diffs.push({ path: `${path}.text`, expected: want.text, actual: printable(bytes) ? text : bytes.toString("hex"), ok: Buffer.from(want.text, "utf8").equals(bytes) });
+    diffs.push({
+      path: `${path}.text`,
+      expected: want.text,
+      actual: printable(bytes) ? text : bytes.toString("hex"),
+      ok: Buffer.from(want.text, "utf8").equals(bytes),
+    });
   }
   if (typeof want.hex === "string") {
-    diffs.push({ path: `${path}.hex`, expected: want.hex, actual: bytes.toString("hex"), ok: hexBytes(want.hex).equals(bytes) });
+    diffs.push({
+      path: `${path}.hex`,
+      expected: want.hex,
+      actual: bytes.toString("hex"),
+      ok: hexBytes(want.hex).equals(bytes),
+    });
   }
   if (typeof want.size === "number") {
     diffs.push({ path: `${path}.size`, expected: want.size, actual: bytes.length, ok: want.size === bytes.length });
@@ -139,7 +157,12 @@ function payloadDiffs(path: string, want: Record<string, unknown>, got: Record<s
   if (typeof want.fill === "number") {
     const fill = want.fill;
     const stray = bytes.findIndex((b) => b !== fill);
-    diffs.push({ path: `${path}.fill`, expected: fill, actual: stray < 0 ? fill : `byte ${stray} is ${bytes[stray]}`, ok: stray < 0 });
+    diffs.push({
+      path: `${path}.fill`,
+      expected: fill,
+      actual: stray < 0 ? fill : `byte ${stray} is ${bytes[stray]}`,
+      ok: stray < 0,
+    });
   }
   return diffs;
 }

@@ -9,7 +9,8 @@ import { normalizeIp } from "../packet/addr.ts";
 import { countHolds, parseCount, showCount } from "./capture.ts";
 import type { ConntrackEntry } from "./kernel.ts";
 
-const same = (want: string | undefined, got: string | undefined) => want === undefined || (got !== undefined && normalizeIp(want) === normalizeIp(got));
+const same = (want: string | undefined, got: string | undefined) =>
+  want === undefined || (got !== undefined && normalizeIp(want) === normalizeIp(got));
 
 export function checkConntrack(c: z.infer<typeof ConntrackExpect>, entries: ConntrackEntry[]): string[] {
   const hits = entries.filter(
@@ -21,19 +22,32 @@ export function checkConntrack(c: z.infer<typeof ConntrackExpect>, entries: Conn
       same(c.reply?.src, e.reply.src) &&
       same(c.reply?.dst, e.reply.dst),
   );
-  const want = [c.family, c.proto, c.orig && `orig ${c.orig.src ?? "*"} -> ${c.orig.dst ?? "*"}`, c.reply && `reply ${c.reply.src ?? "*"} -> ${c.reply.dst ?? "*"}`]
+  const want = [
+    c.family,
+    c.proto,
+    c.orig && `orig ${c.orig.src ?? "*"} -> ${c.orig.dst ?? "*"}`,
+    c.reply && `reply ${c.reply.src ?? "*"} -> ${c.reply.dst ?? "*"}`,
+  ]
     .filter(Boolean)
     .join(", ");
   if (c.present && hits.length === 0) {
     const shown = entries.slice(0, 8).map((e) => `      ${e.line}`);
-    return [`conntrack in ${c.ns}: no entry with ${want}; the table holds ${entries.length}:\n${shown.join("\n") || "      (empty)"}`];
+    return [
+      `conntrack in ${c.ns}: no entry with ${want}; the table holds ${entries.length}:\n${shown.join("\n") || "      (empty)"}`,
+    ];
   }
-  if (!c.present && hits.length > 0) return [`conntrack in ${c.ns}: expected no entry with ${want}, found:\n      ${hits[0].line}`];
+  if (!c.present && hits.length > 0)
+    return [`conntrack in ${c.ns}: expected no entry with ${want}, found:\n      ${hits[0].line}`];
   return [];
 }
 
 /** Counters must have moved by exactly `equals` during the flow (0: the flow caused no such event). */
-export function checkCounters(k: z.infer<typeof CounterExpect>, ns: string, before: Record<string, number>, after: Record<string, number>): string[] {
+export function checkCounters(
+  k: z.infer<typeof CounterExpect>,
+  ns: string,
+  before: Record<string, number>,
+  after: Record<string, number>,
+): string[] {
   const out: string[] = [];
   for (const name of k.counters) {
     if (!(name in after)) {
@@ -41,7 +55,8 @@ export function checkCounters(k: z.infer<typeof CounterExpect>, ns: string, befo
       continue;
     }
     const delta = after[name] - (before[name] ?? 0);
-    if (delta !== k.equals) out.push(`kernel counter ${name} in ${ns} went up by ${delta} during the flow (expected ${k.equals})`);
+    if (delta !== k.equals)
+      out.push(`kernel counter ${name} in ${ns} went up by ${delta} during the flow (expected ${k.equals})`);
   }
   return out;
 }
@@ -51,7 +66,11 @@ export interface StatsReader {
   snapshot(devs: string[]): Promise<Record<string, Record<string, number>>>;
 }
 
-export function checkStats(s: z.infer<typeof StatsExpect>, before: Record<string, Record<string, number>>, after: Record<string, Record<string, number>>): string[] {
+export function checkStats(
+  s: z.infer<typeof StatsExpect>,
+  before: Record<string, Record<string, number>>,
+  after: Record<string, Record<string, number>>,
+): string[] {
   const out: string[] = [];
   for (const [name, want] of Object.entries(s.counters)) {
     const a = after[s.dev]?.[name];
@@ -61,7 +80,8 @@ export function checkStats(s: z.infer<typeof StatsExpect>, before: Record<string
     }
     const delta = a - (before[s.dev]?.[name] ?? 0);
     const c = parseCount(want);
-    if (!countHolds(c, delta)) out.push(`translator counter ${name} on ${s.dev} went up by ${delta} during the flow (wanted ${showCount(c)})`);
+    if (!countHolds(c, delta))
+      out.push(`translator counter ${name} on ${s.dev} went up by ${delta} during the flow (wanted ${showCount(c)})`);
   }
   return out;
 }

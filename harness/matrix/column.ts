@@ -82,7 +82,9 @@ export function markUnfinished(column: KernelColumn, labs: string[], why: string
 export function unsupportedReason(golden: Record<string, Cell>): string | undefined {
   const cells = Object.values(golden);
   if (cells.length === 0 || !cells.every((c) => c.verifier !== undefined && c.passed === 0)) return undefined;
-  const lines = (cells[0].verifier ?? "").split("\n").filter((l) => l.trim() && !/^(processed \d+ insns|libbpf:|verification time)/.test(l));
+  const lines = (cells[0].verifier ?? "")
+    .split("\n")
+    .filter((l) => l.trim() && !/^(processed \d+ insns|libbpf:|verification time)/.test(l));
   return `the verifier refused the translator: ${lines.at(-1)?.trim() ?? cells[0].error ?? "no reason given"}`;
 }
 

@@ -72,7 +72,10 @@ function headHtml(pc: PageColumn): string {
 export function matrixPage(input: PageInput): string {
   const cols = input.columns.map((pc) => pc.column);
   const rows = matrixRows(cols)
-    .map((r) => `<tr><th scope="row">${esc(r.name)}</th>${input.columns.map((pc) => cellHtml(pc, r.kind, r.cell(pc.column))).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr><th scope="row">${esc(r.name)}</th>${input.columns.map((pc) => cellHtml(pc, r.kind, r.cell(pc.column))).join("")}</tr>`,
+    )
     .join("\n");
   const wall = input.wallSeconds !== undefined ? `; wall time ${input.wallSeconds.toFixed(0)}s` : "";
   return `<!doctype html>

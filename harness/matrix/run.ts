@@ -34,7 +34,9 @@ export interface MatrixOptions {
 }
 
 /** Runs the columns, then writes and prints the matrix; the exit status (1 when anything failed). */
-export async function runMatrix(opts: MatrixOptions): Promise<{ columns: KernelColumn[]; table: string; wallSeconds: number }> {
+export async function runMatrix(
+  opts: MatrixOptions,
+): Promise<{ columns: KernelColumn[]; table: string; wallSeconds: number }> {
   const out = opts.out ?? MATRIX_DIR;
   const say = opts.say ?? ((l: string) => console.log(l));
   const started = Date.now();
@@ -60,7 +62,10 @@ export async function runMatrix(opts: MatrixOptions): Promise<{ columns: KernelC
       return -1;
     });
     const seconds = (Date.now() - t0) / 1000;
-    const why = code === -1 ? "the VM gave no result (see the lines above)" : `the natlab worker exited with ${code} before writing its results`;
+    const why =
+      code === -1
+        ? "the VM gave no result (see the lines above)"
+        : `the natlab worker exited with ${code} before writing its results`;
     if (!existsSync(join(dir, COLUMN_FILE))) {
       writeFileSync(join(dir, COLUMN_FILE), `${JSON.stringify(failedColumn(kernel, why, seconds), null, 2)}\n`);
     } else if (code !== 0) {
@@ -106,7 +111,10 @@ async function runColumn(kernel: string, dir: string, labs: string[], line: (l: 
   }
   const argv = ["matrix-worker", "--out", dir, ...labs];
   return new Promise((done) => {
-    const child = spawn(join(ROOT, "bin", "natlab"), argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(join(ROOT, "bin", "natlab"), argv, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let buffer = "";
     const onData = (d: Buffer) => {
       buffer += d.toString();
@@ -128,7 +136,8 @@ function rebaseColumn(from: string, to: string): void {
   const file = join(from, COLUMN_FILE);
   if (!existsSync(file)) return;
   const column = readColumn(file);
-  for (const cell of Object.values(column.labs)) if (cell.results) cell.results = relative(to, resolve(from, cell.results));
+  for (const cell of Object.values(column.labs))
+    if (cell.results) cell.results = relative(to, resolve(from, cell.results));
   writeFileSync(join(to, COLUMN_FILE), `${JSON.stringify(column, null, 2)}\n`);
   if (existsSync(join(from, COLUMN_TAP))) copyFileSync(join(from, COLUMN_TAP), join(to, COLUMN_TAP));
 }
@@ -149,13 +158,21 @@ async function pool<T>(items: T[], jobs: number, work: (item: T, index: number) 
  * From column directories to the outputs: JUnit per column (from its TAP),
  * the table (matrix.txt) and the page (index.html) in `out`.
  */
-export async function writeMatrix(dirs: string[], out: string, wallSeconds?: number): Promise<{ columns: KernelColumn[]; table: string }> {
+export async function writeMatrix(
+  dirs: string[],
+  out: string,
+  wallSeconds?: number,
+): Promise<{ columns: KernelColumn[]; table: string }> {
   mkdirSync(out, { recursive: true });
   const pages: PageColumn[] = [];
   for (const dir of dirs) {
     const column = readColumn(join(dir, COLUMN_FILE));
     const tap = join(dir, COLUMN_TAP);
-    if (existsSync(tap)) writeFileSync(join(dir, "junit.xml"), await junitFromTap(readFileSync(tap, "utf8"), `natlab matrix ${column.kernel}`));
+    if (existsSync(tap))
+      writeFileSync(
+        join(dir, "junit.xml"),
+        await junitFromTap(readFileSync(tap, "utf8"), `natlab matrix ${column.kernel}`),
+      );
     const files = new Set<string>();
     if (existsSync(join(dir, "junit.xml"))) files.add("junit.xml");
     for (const cell of Object.values(column.labs)) {
@@ -168,7 +185,10 @@ export async function writeMatrix(dirs: string[], out: string, wallSeconds?: num
   const columns = pages.map((p) => p.column);
   const table = formatMatrix(columns, wallSeconds);
   writeFileSync(join(out, "matrix.txt"), `${table}\n`);
-  writeFileSync(join(out, "index.html"), matrixPage({ columns: pages, wallSeconds, generatedAt: new Date().toISOString() }));
+  writeFileSync(
+    join(out, "index.html"),
+    matrixPage({ columns: pages, wallSeconds, generatedAt: new Date().toISOString() }),
+  );
   return { columns, table };
 }
 
@@ -176,6 +196,9 @@ export async function writeMatrix(dirs: string[], out: string, wallSeconds?: num
 export async function mergeMatrix(roots: string[], out: string): Promise<{ columns: KernelColumn[]; table: string }> {
   const { findColumnDirs } = await import("./column.ts");
   const dirs = roots.flatMap((r) => findColumnDirs(resolve(r)));
-  if (dirs.length === 0) throw new Error(`no ${COLUMN_FILE} under ${roots.join(", ")}: give the directories natlab matrix wrote (results/matrix/<kernel>)`);
+  if (dirs.length === 0)
+    throw new Error(
+      `no ${COLUMN_FILE} under ${roots.join(", ")}: give the directories natlab matrix wrote (results/matrix/<kernel>)`,
+    );
   return writeMatrix(dirs, resolve(out));
 }

@@ -49,11 +49,18 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
     const started = Date.now();
     try {
       for (const r of await checkCases(mine)) {
-        tap.add({ name: `golden ${file}: ${r.case.name}`, ok: r.ok, durationMs: 0, diagnostics: r.ok ? undefined : r.failure });
+        tap.add({
+          name: `golden ${file}: ${r.case.name}`,
+          ok: r.ok,
+          durationMs: 0,
+          diagnostics: r.ok ? undefined : r.failure,
+        });
         if (r.ok) cell.passed++;
         else {
           cell.failed++;
-          cell.failures.push(`${r.case.name}: ${r.failure.split("\n").slice(1, 4).join(" ").replace(/\s+/g, " ").trim()}`);
+          cell.failures.push(
+            `${r.case.name}: ${r.failure.split("\n").slice(1, 4).join(" ").replace(/\s+/g, " ").trim()}`,
+          );
         }
       }
     } catch (err) {
@@ -87,7 +94,9 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
       passed: r.outcomes.filter((o) => o.status === "pass").length,
       failed: r.outcomes.filter((o) => o.status === "fail").length + (r.error ? 1 : 0),
       skipped: r.outcomes.filter((o) => o.status === "skip").length,
-      failures: r.outcomes.filter((o) => o.status === "fail").map((o) => `${o.name}: ${(o.failures[0] ?? "").split("\n")[0]}`),
+      failures: r.outcomes
+        .filter((o) => o.status === "fail")
+        .map((o) => `${o.name}: ${(o.failures[0] ?? "").split("\n")[0]}`),
       seconds: (Date.now() - started) / 1000,
       variant: variantOf(r.resultsDir),
       results: relative(dir, r.resultsDir),
@@ -108,7 +117,9 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
     }
     labCells[r.lab] = cell;
     save();
-    console.log(`lab ${r.lab}: ${cell.passed} passed, ${cell.failed} failed, ${cell.skipped} skipped${cell.variant ? ` (${cell.variant})` : ""}`);
+    console.log(
+      `lab ${r.lab}: ${cell.passed} passed, ${cell.failed} failed, ${cell.skipped} skipped${cell.variant ? ` (${cell.variant})` : ""}`,
+    );
   }
   save();
   return 0;

@@ -11,7 +11,7 @@ import { encodeIcmp } from "./icmp.ts";
 import { encodeIpv4 } from "./ipv4.ts";
 import { encodeIpv6 } from "./ipv6.ts";
 import { encodeFrag, encodeIpv6Opts, encodeRouting, finalDestination } from "./ipv6ext.ts";
-import { type Layer, type LayerName, Packet, layerFields, layerName } from "./layers.ts";
+import { type Layer, type LayerName, layerFields, layerName, Packet } from "./layers.ts";
 import { payloadBytes } from "./payload.ts";
 import { encodeTcp, type Pseudo } from "./tcp.ts";
 import { encodeUdp } from "./udp.ts";
@@ -31,7 +31,8 @@ export function build(packet: Packet): Buffer {
   let ip: Pseudo | undefined;
   for (const layer of layers) {
     pseudo.push(ip);
-    if ("ipv4" in layer) ip = { src: parseIpv4(layer.ipv4.src ?? "0.0.0.0"), dst: parseIpv4(layer.ipv4.dst ?? "0.0.0.0") };
+    if ("ipv4" in layer)
+      ip = { src: parseIpv4(layer.ipv4.src ?? "0.0.0.0"), dst: parseIpv4(layer.ipv4.dst ?? "0.0.0.0") };
     else if ("ipv6" in layer) ip = { src: parseIpv6(layer.ipv6.src ?? "::"), dst: parseIpv6(layer.ipv6.dst ?? "::") };
     else if ("routing" in layer && ip?.src.length === 16) {
       const final = finalDestination(layer.routing);

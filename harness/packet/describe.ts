@@ -59,7 +59,9 @@ function describeFrom(layers: Layer[], start: number): string {
     const l = layers[i];
     if ("eth" in l) {
       if (layers.length === i + 1 || "payload" in layers[i + 1]) {
-        words.push(`Ether ${l.eth.src ?? "?"} > ${l.eth.dst ?? "?"} type 0x${(l.eth.type ?? 0).toString(16).padStart(4, "0")}`);
+        words.push(
+          `Ether ${l.eth.src ?? "?"} > ${l.eth.dst ?? "?"} type 0x${(l.eth.type ?? 0).toString(16).padStart(4, "0")}`,
+        );
       }
     } else if ("ipv4" in l) {
       const f = l.ipv4;
@@ -72,7 +74,8 @@ function describeFrom(layers: Layer[], start: number): string {
       if (f.hlim !== undefined && f.hlim <= 1) words.push(`hlim ${f.hlim}`);
     } else if ("hbh" in l) words.push("HBH");
     else if ("dstopts" in l) words.push("DSTOPTS");
-    else if ("routing" in l) words.push(`RH${l.routing.type ?? 0} segleft ${l.routing.segleft ?? (l.routing.addresses ?? []).length}`);
+    else if ("routing" in l)
+      words.push(`RH${l.routing.type ?? 0} segleft ${l.routing.segleft ?? (l.routing.addresses ?? []).length}`);
     else if ("frag" in l) words.push(`frag id ${l.frag.id ?? 0} off ${(l.frag.offset ?? 0) * 8}${l.frag.m ? "+" : ""}`);
     else if ("tcp" in l) {
       const f = l.tcp;

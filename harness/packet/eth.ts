@@ -22,7 +22,11 @@ export function etherTypeOf(next: LayerName | undefined): number {
 }
 
 export function decodeEth(b: Buffer, off: number): Required<Omit<EthFields, "pad">> {
-  return { dst: formatMac(b.subarray(off, off + 6)), src: formatMac(b.subarray(off + 6, off + 12)), type: b.readUInt16BE(off + 12) };
+  return {
+    dst: formatMac(b.subarray(off, off + 6)),
+    src: formatMac(b.subarray(off + 6, off + 12)),
+    type: b.readUInt16BE(off + 12),
+  };
 }
 
 export function layerOfEtherType(t: number): LayerName {

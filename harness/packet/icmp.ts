@@ -66,7 +66,8 @@ export function encodeIcmp(f: IcmpFields, family: Family, tail: Buffer, pseudo: 
   if (f.chksum !== "bad" && f.chksum !== undefined) {
     msg.writeUInt16BE(f.chksum, 2);
   } else {
-    const ph = family === 6 && pseudo ? pseudoHeader6(pseudo.src, pseudo.dst, IPPROTO.icmpv6, msg.length) : Buffer.alloc(0);
+    const ph =
+      family === 6 && pseudo ? pseudoHeader6(pseudo.src, pseudo.dst, IPPROTO.icmpv6, msg.length) : Buffer.alloc(0);
     const right = inetChecksum(ph, msg);
     msg.writeUInt16BE(f.chksum === "bad" ? badChecksum(right) : right, 2);
   }
@@ -82,7 +83,9 @@ function withExtension(quote: Buffer, f: IcmpFields, family: Family): Buffer {
   const unit = family === 4 ? 4 : 8;
   const field = (f.length ?? 0) * unit;
   if (quote.length > field) {
-    throw new Error(`icmp.ext: the quote is ${quote.length} bytes, more than length ${f.length ?? 0} × ${unit}: give quotelen`);
+    throw new Error(
+      `icmp.ext: the quote is ${quote.length} bytes, more than length ${f.length ?? 0} × ${unit}: give quotelen`,
+    );
   }
   return Buffer.concat([quote, Buffer.alloc(field - quote.length), encodeIcmpExt(f.ext as IcmpExtFields)]);
 }
@@ -90,7 +93,8 @@ function withExtension(quote: Buffer, f: IcmpFields, family: Family): Buffer {
 /** RFC 4884 section 7: version (4 bits), 12 reserved bits, checksum over the structure; objects with their lengths. */
 export function encodeIcmpExt(e: IcmpExtFields): Buffer {
   const objects = e.objects.map((o) => {
-    const data = o.data !== undefined ? hexToBytes(o.data) : Buffer.from(Array.from({ length: o.size ?? 0 }, (_, i) => i & 0xff));
+    const data =
+      o.data !== undefined ? hexToBytes(o.data) : Buffer.from(Array.from({ length: o.size ?? 0 }, (_, i) => i & 0xff));
     const h = Buffer.alloc(4);
     h.writeUInt16BE(o.len ?? 4 + data.length, 0);
     h[2] = o.class;

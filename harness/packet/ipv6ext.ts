@@ -34,7 +34,8 @@ export function encodeIpv6Opts(f: Ipv6OptsFields, next: LayerName | undefined, t
   const opts = optionBytes(f.options ?? []);
   const body = Buffer.concat([opts, padding((8 - ((2 + opts.length) % 8)) % 8)]);
   const total = 2 + body.length;
-  if (total > 2048) throw new Error(`an options header of ${total} bytes is longer than the 2048 its length field allows`);
+  if (total > 2048)
+    throw new Error(`an options header of ${total} bytes is longer than the 2048 its length field allows`);
   const h = Buffer.concat([Buffer.from([f.nh ?? protoOf(next, 6), f.len ?? total / 8 - 1]), body]);
   return Buffer.concat([h, tail]);
 }
@@ -85,7 +86,14 @@ export function encodeRouting(f: Ipv6RoutingFields, next: LayerName | undefined,
 export function decodeRouting(b: Buffer, off: number, end: number): Required<Ipv6RoutingFields> {
   const addresses: string[] = [];
   for (let a = off + 8; a + 16 <= end; a += 16) addresses.push(formatIpv6(b.subarray(a, a + 16)));
-  return { nh: b[off], len: b[off + 1], type: b[off + 2], segleft: b[off + 3], reserved: b.readUInt32BE(off + 4), addresses };
+  return {
+    nh: b[off],
+    len: b[off + 1],
+    type: b[off + 2],
+    segleft: b[off + 3],
+    reserved: b.readUInt32BE(off + 4),
+    addresses,
+  };
 }
 
 /**
@@ -112,5 +120,12 @@ export function encodeFrag(f: Ipv6FragFields, next: LayerName | undefined, tail:
 
 export function decodeFrag(b: Buffer, off: number): Required<Ipv6FragFields> {
   const w = b.readUInt16BE(off + 2);
-  return { nh: b[off], res: b[off + 1], offset: w >> 3, res2: (w >> 1) & 3, m: (w & 1) === 1, id: b.readUInt32BE(off + 4) };
+  return {
+    nh: b[off],
+    res: b[off + 1],
+    offset: w >> 3,
+    res2: (w >> 1) & 3,
+    m: (w & 1) === 1,
+    id: b.readUInt32BE(off + 4),
+  };
 }

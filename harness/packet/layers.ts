@@ -26,10 +26,10 @@ const u8 = z.number().int().min(0).max(0xff);
 const u16 = z.number().int().min(0).max(0xffff);
 const u32 = z.number().int().min(0).max(0xffffffff);
 /** A checksum: a number, or "bad" to ask the builder for a wrong one (the right one plus one). */
-export const Checksum = z.union([u16, z.literal("bad")]).describe('checksum value, or "bad" for a deliberately wrong one');
-const mac = z
-  .string()
-  .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "a MAC address like 02:00:00:00:00:0a");
+export const Checksum = z
+  .union([u16, z.literal("bad")])
+  .describe('checksum value, or "bad" for a deliberately wrong one');
+const mac = z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, "a MAC address like 02:00:00:00:00:0a");
 const ipv4 = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "an IPv4 address like 192.0.2.1");
 const ipv6 = z.string().regex(/^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/, "an IPv6 address like 2001:db8::1");
 const hex = z.string().regex(/^([0-9a-fA-F]{2}[ :]?)*$/, "hex bytes like 'de ad be ef'");
@@ -88,7 +88,11 @@ export const Ipv6Routing = z.strictObject({
   nh: u8.optional().describe("next header; derived from the next layer"),
   len: u8.optional().describe("length in 8-byte units, not counting the first 8; derived"),
   type: u8.optional().describe("routing type (0, 2, 3 or 4)"),
-  segleft: u8.optional().describe("segments left; a translator drops a packet whose routing header has segments left (RFC 7915 section 5.1)"),
+  segleft: u8
+    .optional()
+    .describe(
+      "segments left; a translator drops a packet whose routing header has segments left (RFC 7915 section 5.1)",
+    ),
   reserved: u32.optional().describe("the 32 bits after segments left"),
   addresses: z.array(ipv6).optional().describe("the addresses of a type 0 routing header"),
 });
@@ -109,7 +113,10 @@ export const Tcp = z.strictObject({
   ack: u32.optional().describe("acknowledgement number"),
   dataofs: z.number().int().min(0).max(15).optional().describe("header length in 32-bit words; derived"),
   reserved: z.number().int().min(0).max(15).optional().describe("the 4 reserved bits"),
-  flags: z.string().regex(/^[FSRPAUECN]*$/, "TCP flags as letters, e.g. S, SA, PA, FA").optional(),
+  flags: z
+    .string()
+    .regex(/^[FSRPAUECN]*$/, "TCP flags as letters, e.g. S, SA, PA, FA")
+    .optional(),
   window: u16.optional().describe("receive window"),
   chksum: Checksum.optional().describe("checksum; derived unless given"),
   urgptr: u16.optional().describe("urgent pointer"),
@@ -128,7 +135,13 @@ export const IcmpExtObject = z.strictObject({
   class: u8.describe("Class-Num (1 MPLS label stack, RFC 4950; 2 interface information, RFC 5837...)"),
   ctype: u8.describe("C-Type"),
   data: hex.optional().describe("the object's payload"),
-  size: z.number().int().min(0).max(65531).optional().describe("instead of data: this many bytes of the counting pattern"),
+  size: z
+    .number()
+    .int()
+    .min(0)
+    .max(65531)
+    .optional()
+    .describe("instead of data: this many bytes of the counting pattern"),
   len: u16.optional().describe("object length, its 4-byte header included; derived"),
 });
 
@@ -150,7 +163,9 @@ export const IcmpExt = z.strictObject({
  *   RFC 4884 errors:           length (of the original datagram, in 32/64-bit words)
  */
 export const Icmp = z.strictObject({
-  type: u8.optional().describe("message type (ICMP: 8 echo request, 3 unreachable...; ICMPv6: 128 echo request, 1 unreachable...)"),
+  type: u8
+    .optional()
+    .describe("message type (ICMP: 8 echo request, 3 unreachable...; ICMPv6: 128 echo request, 1 unreachable...)"),
   code: u8.optional().describe("message code"),
   chksum: Checksum.optional().describe("checksum; derived unless given"),
   id: u16.optional().describe("echo identifier"),
@@ -173,7 +188,13 @@ export const Icmp = z.strictObject({
 export const Payload = z.strictObject({
   text: z.string().optional().describe("UTF-8 text"),
   hex: hex.optional(),
-  size: z.number().int().min(0).max(65535).optional().describe("length in bytes, filled with `fill` (default a counting pattern)"),
+  size: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe("length in bytes, filled with `fill` (default a counting pattern)"),
   fill: u8.optional().describe("the byte `size` is filled with"),
 });
 

@@ -103,7 +103,8 @@ class Decoder {
       this.off = s.hlen;
       return layerOfEtherType(s.eth.type);
     }
-    if (linktype === LINKTYPE.RAW || linktype === LINKTYPE.IPV4 || linktype === LINKTYPE.IPV6) return this.ipByVersion();
+    if (linktype === LINKTYPE.RAW || linktype === LINKTYPE.IPV4 || linktype === LINKTYPE.IPV6)
+      return this.ipByVersion();
     this.problem(`unknown link type ${linktype}`);
     return "payload";
   }
@@ -132,7 +133,8 @@ class Decoder {
       case "ipv4": {
         if (avail < 20) return raw(`IPv4 header needs 20 bytes, ${avail} present`);
         const ihl = b[off] & 0xf;
-        if (b[off] >> 4 !== 4 || ihl < 5 || ihl * 4 > avail) return raw(`IPv4 version ${b[off] >> 4}, IHL ${ihl} do not fit ${avail} bytes`);
+        if (b[off] >> 4 !== 4 || ihl < 5 || ihl * 4 > avail)
+          return raw(`IPv4 version ${b[off] >> 4}, IHL ${ihl} do not fit ${avail} bytes`);
         const f = decodeIpv4(b, off, ihl);
         const complete = this.bound(off, f.len, ihl * 4, "IPv4 total length");
         this.fragment = f.mf || f.frag > 0;
@@ -142,7 +144,8 @@ class Decoder {
         return f.frag > 0 ? "payload" : layerOfProto(f.proto);
       }
       case "ipv6": {
-        if (avail < IPV6_HLEN || b[off] >> 4 !== 6) return raw(`IPv6 header needs 40 bytes and version 6, ${avail} bytes present`);
+        if (avail < IPV6_HLEN || b[off] >> 4 !== 6)
+          return raw(`IPv6 header needs 40 bytes and version 6, ${avail} bytes present`);
         const f = decodeIpv6(b, off);
         const complete = this.bound(off, IPV6_HLEN + f.plen, IPV6_HLEN, "IPv6 payload length");
         this.push("ipv6", f, off, off + IPV6_HLEN, this.end, complete);
@@ -155,7 +158,8 @@ class Decoder {
         const hlen = avail >= 2 ? (b[off + 1] + 1) * 8 : 8;
         if (avail < hlen) return raw(`${kind} header needs ${hlen} bytes, ${avail} present`);
         const f = kind === "routing" ? decodeRouting(b, off, off + hlen) : decodeIpv6Opts(b, off, off + hlen);
-        if (kind === "routing" && (hlen - 8) % 16 !== 0) this.problem(`routing header data of ${hlen - 8} bytes is not whole addresses`);
+        if (kind === "routing" && (hlen - 8) % 16 !== 0)
+          this.problem(`routing header data of ${hlen - 8} bytes is not whole addresses`);
         this.push(kind, f, off, off + hlen, this.end);
         this.off += hlen;
         return layerOfProto(f.nh);
@@ -183,8 +187,10 @@ class Decoder {
         if (avail < UDP_HLEN) return raw(`UDP header needs 8 bytes, ${avail} present`);
         const f = decodeUdp(b, off);
         if (f.len < UDP_HLEN) this.problem(`UDP length ${f.len} is below 8`);
-        else if (f.len > avail && !this.quoted && !this.fragment) this.problem(`UDP length ${f.len} but ${avail} bytes present`);
-        else if (f.len < avail) this.problem(`UDP length ${f.len} but the IP layer carries ${avail} bytes (the rest is kept in the payload)`);
+        else if (f.len > avail && !this.quoted && !this.fragment)
+          this.problem(`UDP length ${f.len} but ${avail} bytes present`);
+        else if (f.len < avail)
+          this.problem(`UDP length ${f.len} but the IP layer carries ${avail} bytes (the rest is kept in the payload)`);
         this.push("udp", f, off, off + UDP_HLEN, this.end);
         this.off += UDP_HLEN;
         return "payload";
@@ -206,7 +212,11 @@ class Decoder {
           this.end = this.off + ext.field;
           // a datagram shorter than the field: the rest is the field's zero padding, rebuilt from `length`
           const whole = this.quotedLength();
-          if (whole !== undefined && whole < ext.field && b.subarray(this.off + whole, this.end).every((x) => x === 0)) {
+          if (
+            whole !== undefined &&
+            whole < ext.field &&
+            b.subarray(this.off + whole, this.end).every((x) => x === 0)
+          ) {
             this.end = this.off + whole;
           }
         }

@@ -50,5 +50,7 @@ export function partialSeed(packet: Packet): { layer: "tcp" | "udp"; seed: numbe
 export function withoutPartialSeeds(packet: Packet, problems: ChecksumProblem[]): ChecksumProblem[] {
   const p = partialSeed(packet);
   if (!p) return problems;
-  return problems.filter((pr) => !(pr.layer === p.layer && (pr.actual === p.seed || (p.seed === 0xffff && pr.actual === 0))));
+  return problems.filter(
+    (pr) => !(pr.layer === p.layer && (pr.actual === p.seed || (p.seed === 0xffff && pr.actual === 0))),
+  );
 }

@@ -15,6 +15,7 @@ export function payloadBytes(f: PayloadFields): Buffer {
 /** hex and size always; text too when every byte is printable ASCII (or tab, CR, LF), so `payload: {text: hello}` expectations match. */
 export function decodePayload(b: Buffer): PayloadFields {
   const f: PayloadFields = { hex: bytesToHex(b), size: b.length };
-  if (b.length > 0 && b.every((c) => (c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13)) f.text = b.toString("latin1");
+  if (b.length > 0 && b.every((c) => (c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13))
+    f.text = b.toString("latin1");
   return f;
 }

@@ -46,7 +46,10 @@ export function readPcap(source: string | Buffer): Pcap {
   let nano: boolean;
   if (le === MAGIC_US || le === MAGIC_NS) [little, nano] = [true, le === MAGIC_NS];
   else if (be === MAGIC_US || be === MAGIC_NS) [little, nano] = [false, be === MAGIC_NS];
-  else if (be === 0x0a0d0d0a) throw new Error(`${where}: this is pcapng, not classic pcap; capture with tcpdump -w, or convert with editcap -F pcap`);
+  else if (be === 0x0a0d0d0a)
+    throw new Error(
+      `${where}: this is pcapng, not classic pcap; capture with tcpdump -w, or convert with editcap -F pcap`,
+    );
   else throw new Error(`${where}: not a pcap file (magic 0x${be.toString(16)})`);
   const u32 = (o: number) => (little ? b.readUInt32LE(o) : b.readUInt32BE(o));
   const linktype = u32(20) & 0xffff; // the upper bits hold FCS information
@@ -59,7 +62,10 @@ export function readPcap(source: string | Buffer): Pcap {
     const incl = u32(o + 8);
     const orig = u32(o + 12);
     if (o + 16 + incl > b.length) break;
-    const frame: PcapFrame = { ts: sec + frac / (nano ? 1e9 : 1e6), data: Buffer.from(b.subarray(o + 16, o + 16 + incl)) };
+    const frame: PcapFrame = {
+      ts: sec + frac / (nano ? 1e9 : 1e6),
+      data: Buffer.from(b.subarray(o + 16, o + 16 + incl)),
+    };
     if (orig !== incl) frame.origLen = orig;
     frames.push(frame);
     o += 16 + incl;
@@ -113,7 +119,10 @@ export interface SllInfo {
  * 6-byte MAC (else zeros), dst = 00:00:00:00:00:00 (SLL does not record it).
  * The rest is in `sll`. Returns undefined when the header is cut short.
  */
-export function decodeSll(b: Buffer, linktype: number): { eth: Required<Omit<EthFields, "pad">>; hlen: number; sll: SllInfo } | undefined {
+export function decodeSll(
+  b: Buffer,
+  linktype: number,
+): { eth: Required<Omit<EthFields, "pad">>; hlen: number; sll: SllInfo } | undefined {
   const zeros = "00:00:00:00:00:00";
   if (linktype === LINKTYPE.LINUX_SLL) {
     if (b.length < 16) return undefined;

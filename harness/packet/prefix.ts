@@ -39,9 +39,13 @@ export function parsePrefix(s: string): Prefix {
   if (!(PREFIX_LENGTHS as readonly number[]).includes(len))
     throw new Error(`prefix "${s}": length ${len} is not one of ${PREFIX_LENGTHS.join(", ")} (RFC 6052 2.2)`);
   const bytes = ipv6Bytes(m[1]);
-  if (len < 96 && bytes[8] !== 0) throw new Error(`prefix "${s}": bits 64-71 (the u-octet) must be zero (RFC 6052 2.2)`);
+  if (len < 96 && bytes[8] !== 0)
+    throw new Error(`prefix "${s}": bits 64-71 (the u-octet) must be zero (RFC 6052 2.2)`);
   for (let i = len / 8; i < 16; i++)
-    if (bytes[i] !== 0) throw new Error(`prefix "${s}": bits beyond /${len} must be zero (did you mean ${ipv6Text(bytes.map((b, j) => (j < len / 8 ? b : 0)))}/${len}?)`);
+    if (bytes[i] !== 0)
+      throw new Error(
+        `prefix "${s}": bits beyond /${len} must be zero (did you mean ${ipv6Text(bytes.map((b, j) => (j < len / 8 ? b : 0)))}/${len}?)`,
+      );
   return { bytes, len, text: `${ipv6Text(bytes)}/${len}` };
 }
 

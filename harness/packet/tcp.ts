@@ -48,7 +48,8 @@ export function encodeTcp(f: TcpFields, tail: Buffer, pseudo: Pseudo | undefined
   const rawOpts = f.options === undefined ? Buffer.alloc(0) : hexToBytes(f.options);
   // Options end on a 32-bit boundary; the padding is zero (End of Option List, RFC 9293 section 3.1).
   const opts = Buffer.concat([rawOpts, Buffer.alloc((4 - (rawOpts.length % 4)) % 4)]);
-  if (opts.length > 40) throw new Error(`TCP options take ${opts.length} bytes; at most 40 fit (data offset is 4 bits)`);
+  if (opts.length > 40)
+    throw new Error(`TCP options take ${opts.length} bytes; at most 40 fit (data offset is 4 bits)`);
   const h = Buffer.alloc(20 + opts.length);
   h.writeUInt16BE(f.sport ?? 40000, 0);
   h.writeUInt16BE(f.dport ?? 80, 2);
@@ -63,7 +64,10 @@ export function encodeTcp(f: TcpFields, tail: Buffer, pseudo: Pseudo | undefined
   if (f.chksum !== "bad" && f.chksum !== undefined) {
     seg.writeUInt16BE(f.chksum, 16);
   } else {
-    const right = inetChecksum(pseudo ? pseudoHeader(pseudo.src, pseudo.dst, IPPROTO.tcp, seg.length) : Buffer.alloc(0), seg);
+    const right = inetChecksum(
+      pseudo ? pseudoHeader(pseudo.src, pseudo.dst, IPPROTO.tcp, seg.length) : Buffer.alloc(0),
+      seg,
+    );
     seg.writeUInt16BE(f.chksum === "bad" ? badChecksum(right) : right, 16);
   }
   return seg;

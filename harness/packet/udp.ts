@@ -36,5 +36,10 @@ export function udpChecksum(dgram: Buffer, pseudo: Pseudo | undefined): number {
 }
 
 export function decodeUdp(b: Buffer, off: number): Required<UdpFields> {
-  return { sport: b.readUInt16BE(off), dport: b.readUInt16BE(off + 2), len: b.readUInt16BE(off + 4), chksum: b.readUInt16BE(off + 6) };
+  return {
+    sport: b.readUInt16BE(off),
+    dport: b.readUInt16BE(off + 2),
+    len: b.readUInt16BE(off + 4),
+    chksum: b.readUInt16BE(off + 6),
+  };
 }

@@ -47,7 +47,11 @@ export function checksumVerdicts(frame: Buffer, opts: VerifyOptions = {}): (Chec
 }
 
 /** The verdicts of a frame already decoded (saves a second decode when the caller needs the layers too). */
-export function checksumVerdictsOf(frame: Buffer, decoded: Decoded, opts: VerifyOptions = {}): (ChecksumProblem & { ok: boolean })[] {
+export function checksumVerdictsOf(
+  frame: Buffer,
+  decoded: Decoded,
+  opts: VerifyOptions = {},
+): (ChecksumProblem & { ok: boolean })[] {
   return verdictsOf(frame, decoded, opts);
 }
 
@@ -61,14 +65,25 @@ function onlyWrong(verdicts: (ChecksumProblem & { ok: boolean })[]): ChecksumPro
   return verdicts.filter((v) => !v.ok).map(({ ok: _, ...p }) => p);
 }
 
-function verdictsOf(frame: Buffer, { packet, spans }: Decoded, opts: VerifyOptions): (ChecksumProblem & { ok: boolean })[] {
+function verdictsOf(
+  frame: Buffer,
+  { packet, spans }: Decoded,
+  opts: VerifyOptions,
+): (ChecksumProblem & { ok: boolean })[] {
   const out: (ChecksumProblem & { ok: boolean })[] = [];
   let ip: (Pseudo & { complete: boolean; fragmented: boolean }) | undefined;
   spans.forEach((s, index) => {
     const f = Object.values(packet[index])[0] as Record<string, unknown>;
     const data = frame.subarray(s.start, s.end);
     const report = (expected: number, offset: number, ok = false) =>
-      out.push({ layer: (s.quoted ? "quoted " : "") + s.name, field: "chksum", expected, actual: data.readUInt16BE(offset), index, ok });
+      out.push({
+        layer: (s.quoted ? "quoted " : "") + s.name,
+        field: "chksum",
+        expected,
+        actual: data.readUInt16BE(offset),
+        index,
+        ok,
+      });
     /** Check a checksum at `offset` in this layer's bytes, with an optional pseudo-header in front. */
     const check = (ph: Buffer, bytes: Buffer, offset: number) => {
       const zeroed = Buffer.from(bytes);
@@ -88,7 +103,12 @@ function verdictsOf(frame: Buffer, { packet, spans }: Decoded, opts: VerifyOptio
         check(Buffer.alloc(0), frame.subarray(s.start, s.hdrEnd), 10);
         return;
       case "ipv6":
-        ip = { src: parseIpv6(f.src as string), dst: parseIpv6(f.dst as string), complete: s.complete === true, fragmented: false };
+        ip = {
+          src: parseIpv6(f.src as string),
+          dst: parseIpv6(f.dst as string),
+          complete: s.complete === true,
+          fragmented: false,
+        };
         return;
       case "routing": {
         const final = finalDestination(f as Ipv6RoutingFields);

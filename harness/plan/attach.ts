@@ -38,7 +38,13 @@ export function clsactSteps(lab: Lab, real: (ns: string) => string, root: string
  * act_bpf + act_csum): from the lab's `literal` block, else generated from
  * its bpf attachments.
  */
-export function literalSteps(lab: Lab, real: (ns: string) => string, root: string, step: (s: Draft) => void, notes: string[]): void {
+export function literalSteps(
+  lab: Lab,
+  real: (ns: string) => string,
+  root: string,
+  step: (s: Draft) => void,
+  notes: string[],
+): void {
   notes.push("literal variant: `action csum` runs after `action bpf` only if the program returns TC_ACT_PIPE");
   const tcSteps = lab.literal?.steps.filter(isLiteralTc);
   if (tcSteps && tcSteps.length > 0) {
@@ -61,17 +67,47 @@ export function literalSteps(lab: Lab, real: (ns: string) => string, root: strin
   for (const [ref, attaches] of byDev) {
     const [ns, dev] = ref.split(":");
     if (attaches.some((b) => b.hook === "egress")) {
-      step({ id: `prio:${ns}:${dev}`, ns: real(ns), argv: ["tc", "qdisc", "replace", "dev", dev, "root", "prio"], why: `a classful root qdisc on ${dev} to hang the egress filter on` });
+      step({
+        id: `prio:${ns}:${dev}`,
+        ns: real(ns),
+        argv: ["tc", "qdisc", "replace", "dev", dev, "root", "prio"],
+        why: `a classful root qdisc on ${dev} to hang the egress filter on`,
+      });
     }
     if (attaches.some((b) => b.hook === "ingress")) {
-      step({ id: `ingress:${ns}:${dev}`, ns: real(ns), argv: ["tc", "qdisc", "replace", "dev", dev, "ingress", "handle", "ffff:"], why: `the ingress qdisc on ${dev} for the ingress filter` });
+      step({
+        id: `ingress:${ns}:${dev}`,
+        ns: real(ns),
+        argv: ["tc", "qdisc", "replace", "dev", dev, "ingress", "handle", "ffff:"],
+        why: `the ingress qdisc on ${dev} for the ingress filter`,
+      });
     }
     for (const b of attaches) {
       const parent = b.hook === "ingress" ? ["parent", "ffff:"] : [];
       step({
         id: `matchall:${ns}:${dev}:${b.hook}`,
         ns: real(ns),
-        argv: ["tc", "filter", "add", "dev", dev, ...parent, "matchall", "action", "bpf", "obj", resolve(root, b.object), "sec", b.section, "action", "csum", "ip4h", "tcp", "udp", "icmp"],
+        argv: [
+          "tc",
+          "filter",
+          "add",
+          "dev",
+          dev,
+          ...parent,
+          "matchall",
+          "action",
+          "bpf",
+          "obj",
+          resolve(root, b.object),
+          "sec",
+          b.section,
+          "action",
+          "csum",
+          "ip4h",
+          "tcp",
+          "udp",
+          "icmp",
+        ],
         why: `${b.section} on every packet at ${dev} ${b.hook}, then act_csum recomputes the checksums the program left`,
       });
     }

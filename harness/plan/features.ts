@@ -79,7 +79,15 @@ export function detectFeatures(): Features {
   }
   // Nothing to read: assume only what every kernel that runs BPF at all has.
   const found = existsSync("/lib/modules") ? readdirSync("/lib/modules").join(", ") : "none";
-  return { ...withFlags(kernel, `nothing readable (no /proc/config.gz, ${boot} or ${dir}; /lib/modules has: ${found})`, () => false), clsact: true, clsBpf: true };
+  return {
+    ...withFlags(
+      kernel,
+      `nothing readable (no /proc/config.gz, ${boot} or ${dir}; /lib/modules has: ${found})`,
+      () => false,
+    ),
+    clsact: true,
+    clsBpf: true,
+  };
 }
 
 /** Modules the write-up's literal steps need that this kernel lacks. */
@@ -98,7 +106,9 @@ export function chooseVariant(f: Features, requested?: Variant): Variant {
   if (requested !== "literal") {
     if (!f.clsact || !f.clsBpf) {
       const missing = [!f.clsact && "sch_ingress", !f.clsBpf && "cls_bpf"].filter(Boolean).join(", ");
-      throw new UsageError(`kernel ${f.kernel} lacks ${missing} (read from ${f.source}): the translator cannot be attached with tc`);
+      throw new UsageError(
+        `kernel ${f.kernel} lacks ${missing} (read from ${f.source}): the translator cannot be attached with tc`,
+      );
     }
     return "clsact";
   }

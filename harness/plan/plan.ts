@@ -17,6 +17,7 @@ import { clsactSteps, isLiteralTc, literalSteps } from "./attach.ts";
 import { chooseVariant, type Features, type Variant } from "./features.ts";
 
 export { chooseVariant };
+
 import { stepKeys, unmatchedReason } from "./writeup.ts";
 
 export interface Step {
@@ -75,9 +76,13 @@ export function realNamespace(runId: string, ns: string): string {
  * a veth here, all of them leave within ~40 ms of link up (unset: 16 packets
  * of RS/DAD/MLD spread over 6 s), so captures started after setup miss them.
  */
-export const NOISE_SYSCTLS = ["accept_dad", "accept_ra", "router_solicitations", "mldv1_unsolicited_report_interval", "mldv2_unsolicited_report_interval"].flatMap((k) =>
-  ["all", "default"].map((scope) => `net.ipv6.conf.${scope}.${k}=0`),
-);
+export const NOISE_SYSCTLS = [
+  "accept_dad",
+  "accept_ra",
+  "router_solicitations",
+  "mldv1_unsolicited_report_interval",
+  "mldv2_unsolicited_report_interval",
+].flatMap((k) => ["all", "default"].map((scope) => `net.ipv6.conf.${scope}.${k}=0`));
 
 /** A sysctl about one device (net.ipv6.conf.eth0.forwarding) can only be set once the device exists. */
 function isDeviceSysctl(key: string): boolean {
@@ -99,19 +104,40 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
   const step = (s: Draft) => steps.push(s);
 
   for (const ns of Object.keys(lab.namespaces)) {
-    step({ id: `netns:${ns}`, argv: ["ip", "netns", "add", real(ns)], why: `a fresh network namespace for \`${ns}\``, undo: ["ip", "netns", "del", real(ns)] });
+    step({
+      id: `netns:${ns}`,
+      argv: ["ip", "netns", "add", real(ns)],
+      why: `a fresh network namespace for \`${ns}\``,
+      undo: ["ip", "netns", "del", real(ns)],
+    });
   }
   for (const ns of Object.keys(lab.namespaces)) {
-    step({ id: `lo:${ns}`, ns: real(ns), argv: ["ip", "link", "set", "lo", "up"], why: "loopback starts down in a new namespace; local sockets need it" });
+    step({
+      id: `lo:${ns}`,
+      ns: real(ns),
+      argv: ["ip", "link", "set", "lo", "up"],
+      why: "loopback starts down in a new namespace; local sockets need it",
+    });
   }
   for (const ns of Object.keys(lab.namespaces)) {
-    step({ id: `quiet:${ns}`, ns: real(ns), argv: ["sysctl", "-qw", ...NOISE_SYSCTLS], why: "no DAD, router solicitations or RAs, MLD reports only at link up: captures hold only the flows' packets" });
+    step({
+      id: `quiet:${ns}`,
+      ns: real(ns),
+      argv: ["sysctl", "-qw", ...NOISE_SYSCTLS],
+      why: "no DAD, router solicitations or RAs, MLD reports only at link up: captures hold only the flows' packets",
+    });
   }
   const sysctlSteps = (device: boolean) => {
     for (const [ns, n] of Object.entries(lab.namespaces)) {
       for (const [k, v] of Object.entries(n.sysctls)) {
         if (isDeviceSysctl(k) !== device) continue;
-        step({ id: `sysctl:${ns}:${k}`, ns: real(ns), argv: ["sysctl", "-qw", `${k}=${v}`], why: `the lab sets ${k} in \`${ns}\``, keys: [`sysctl:${ns}:${k}`] });
+        step({
+          id: `sysctl:${ns}:${k}`,
+          ns: real(ns),
+          argv: ["sysctl", "-qw", `${k}=${v}`],
+          why: `the lab sets ${k} in \`${ns}\``,
+          keys: [`sysctl:${ns}:${k}`],
+        });
       }
     }
   };
@@ -132,13 +158,31 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
     for (const e of [a, b]) {
       const ns = real(e.ns);
       if (e.arp === false) {
-        step({ id: `arp:${e.ns}:${e.dev}`, ns, argv: ["ip", "link", "set", "dev", e.dev, "arp", "off"], why: "no ARP: neighbours are static, as in the write-up", keys: [`arp:${e.ns}:${e.dev}`] });
+        step({
+          id: `arp:${e.ns}:${e.dev}`,
+          ns,
+          argv: ["ip", "link", "set", "dev", e.dev, "arp", "off"],
+          why: "no ARP: neighbours are static, as in the write-up",
+          keys: [`arp:${e.ns}:${e.dev}`],
+        });
       }
       const mtu = e.mtu ?? link.mtu;
       if (mtu !== undefined) {
-        step({ id: `mtu:${e.ns}:${e.dev}`, ns, argv: ["ip", "link", "set", "dev", e.dev, "mtu", String(mtu)], why: `MTU ${mtu} as the lab asks`, keys: [`mtu:${e.ns}:${e.dev}`] });
+        step({
+          id: `mtu:${e.ns}:${e.dev}`,
+          ns,
+          argv: ["ip", "link", "set", "dev", e.dev, "mtu", String(mtu)],
+          why: `MTU ${mtu} as the lab asks`,
+          keys: [`mtu:${e.ns}:${e.dev}`],
+        });
       }
-      step({ id: `up:${e.ns}:${e.dev}`, ns, argv: ["ip", "link", "set", "dev", e.dev, "up"], why: `bring ${e.dev} up`, keys: [`up:${e.ns}:${e.dev}`] });
+      step({
+        id: `up:${e.ns}:${e.dev}`,
+        ns,
+        argv: ["ip", "link", "set", "dev", e.dev, "up"],
+        why: `bring ${e.dev} up`,
+        keys: [`up:${e.ns}:${e.dev}`],
+      });
     }
   });
   for (const link of lab.links) {
@@ -157,14 +201,28 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
     for (const d of n.devices) {
       // Without the dummy driver a tun device nobody reads holds addresses just as well (they are local either way).
       const asTun = d.type === "tun" || !opts.features.dummy;
-      const argv = asTun ? ["ip", "tuntap", "add", "dev", d.name, "mode", "tun"] : ["ip", "link", "add", "name", d.name, "type", "dummy"];
+      const argv = asTun
+        ? ["ip", "tuntap", "add", "dev", d.name, "mode", "tun"]
+        : ["ip", "link", "add", "name", d.name, "type", "dummy"];
       const why =
         d.type === "tun"
           ? `tun device ${d.name} for a user-space program (e.g. tayga)`
           : `dummy device ${d.name} to hold addresses${asTun ? " (a tun nobody reads: this kernel has no dummy driver)" : ""}`;
       step({ id: `${d.type}:${ns}:${d.name}`, ns: real(ns), argv, why });
-      if (d.mtu !== undefined) step({ id: `mtu:${ns}:${d.name}`, ns: real(ns), argv: ["ip", "link", "set", "dev", d.name, "mtu", String(d.mtu)], why: `MTU ${d.mtu} as the lab asks` });
-      step({ id: `up:${ns}:${d.name}`, ns: real(ns), argv: ["ip", "link", "set", "dev", d.name, "up"], why: `bring ${d.name} up`, keys: [`up:${ns}:${d.name}`] });
+      if (d.mtu !== undefined)
+        step({
+          id: `mtu:${ns}:${d.name}`,
+          ns: real(ns),
+          argv: ["ip", "link", "set", "dev", d.name, "mtu", String(d.mtu)],
+          why: `MTU ${d.mtu} as the lab asks`,
+        });
+      step({
+        id: `up:${ns}:${d.name}`,
+        ns: real(ns),
+        argv: ["ip", "link", "set", "dev", d.name, "up"],
+        why: `bring ${d.name} up`,
+        keys: [`up:${ns}:${d.name}`],
+      });
     }
   }
   sysctlSteps(true);
@@ -179,8 +237,10 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
       keys: [`addr:${ns}:${dev}:${cidr.toLowerCase()}`],
     });
   };
-  for (const link of lab.links) for (const e of [link.a, link.b]) for (const c of e.addresses) addressStep(e.ns, e.dev, c);
-  for (const [ns, n] of Object.entries(lab.namespaces)) for (const d of n.devices) for (const c of d.addresses) addressStep(ns, d.name, c);
+  for (const link of lab.links)
+    for (const e of [link.a, link.b]) for (const c of e.addresses) addressStep(e.ns, e.dev, c);
+  for (const [ns, n] of Object.entries(lab.namespaces))
+    for (const d of n.devices) for (const c of d.addresses) addressStep(ns, d.name, c);
 
   for (const [ns, n] of Object.entries(lab.namespaces)) {
     for (const nb of n.neighbours) {
@@ -207,7 +267,13 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
         ...(r.src ? ["src", r.src] : []),
         ...(r.mtu !== undefined ? ["mtu", String(r.mtu)] : []),
       ];
-      step({ id: `route:${ns}:${i}`, ns: real(ns), argv, why: `route to ${r.to}${r.via ? ` via ${r.via}` : ""}${r.dev ? ` on ${r.dev}` : ""}`, keys: [`route:${ns}:${r.to}`] });
+      step({
+        id: `route:${ns}:${i}`,
+        ns: real(ns),
+        argv,
+        why: `route to ${r.to}${r.via ? ` via ${r.via}` : ""}${r.dev ? ` on ${r.dev}` : ""}`,
+        keys: [`route:${ns}:${r.to}`],
+      });
     });
   }
   for (const [ns, n] of Object.entries(lab.namespaces)) {
@@ -223,7 +289,14 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
       text = (opts.readFile ?? ((p: string) => readFileSync(p, "utf8")))(path);
       from = `from ${path}`;
     }
-    step({ id: `nft:${ns}`, ns: real(ns), argv: ["nft", "-f", "-"], stdin: text, why: `nftables ruleset for \`${ns}\`, ${from}`, keys: [`nft:${ns}`] });
+    step({
+      id: `nft:${ns}`,
+      ns: real(ns),
+      argv: ["nft", "-f", "-"],
+      stdin: text,
+      why: `nftables ruleset for \`${ns}\`, ${from}`,
+      keys: [`nft:${ns}`],
+    });
   }
 
   if (variant === "clsact") clsactSteps(lab, real, opts.root, step);
@@ -233,7 +306,18 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
     const [ns, dev] = b.dev.split(":");
     step({
       id: `prefix:${ns}:${dev}:${b.hook}`,
-      argv: [join(opts.root, "bin/natlab"), "bpf-config", "--ns", real(ns), "--dev", dev, "--hook", b.hook, "--prefix", b.prefix],
+      argv: [
+        join(opts.root, "bin/natlab"),
+        "bpf-config",
+        "--ns",
+        real(ns),
+        "--dev",
+        dev,
+        "--hook",
+        b.hook,
+        "--prefix",
+        b.prefix,
+      ],
       why: `the program at ${dev} ${b.hook} translates with prefix ${b.prefix} instead of ${DEFAULT_NAT64_PREFIX}`,
     });
   }
@@ -248,7 +332,17 @@ export function planLab(lab: Lab, opts: PlanOptions): Plan {
     ignoreFailure: true,
   }));
   const services = lab.services.map((s) => ({ name: s.name, ns: real(s.ns), cmd: s.cmd }));
-  return { lab: lab.name, runId: opts.runId, variant, namespaces, setup: uniqueIds(setup), teardown, notes, features: opts.features, services };
+  return {
+    lab: lab.name,
+    runId: opts.runId,
+    variant,
+    namespaces,
+    setup: uniqueIds(setup),
+    teardown,
+    notes,
+    features: opts.features,
+    services,
+  };
 }
 
 /** Marks which write-up steps each plan step stands in for; notes those with no counterpart. */

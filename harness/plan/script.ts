@@ -56,9 +56,15 @@ export function planToScript(plan: Plan, opts: ScriptOptions = {}): string {
   const comment = (text: string) => out.push(...text.split("\n").map((l) => `# ${l}`.trimEnd()));
   out.push("#!/bin/sh");
   comment(`natlab lab \`${plan.lab}\`${opts.labFile ? ` from ${opts.labFile}` : ""}, run ${plan.runId}`);
-  comment(`variant: ${plan.variant}${plan.variant === "clsact" ? " (clsact qdisc + cls_bpf direct action)" : " (the write-up's prio/matchall/act_bpf/act_csum)"}`);
+  comment(
+    `variant: ${plan.variant}${plan.variant === "clsact" ? " (clsact qdisc + cls_bpf direct action)" : " (the write-up's prio/matchall/act_bpf/act_csum)"}`,
+  );
   comment(`kernel ${describeFeatures(plan.features)}`);
-  comment(`namespaces: ${Object.entries(plan.namespaces).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  comment(
+    `namespaces: ${Object.entries(plan.namespaces)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}`,
+  );
   comment("Run as root: `sh THIS` builds the lab and leaves it up; `sh THIS down` removes it.");
   out.push("set -e", "");
   out.push("teardown() {");
@@ -66,7 +72,12 @@ export function planToScript(plan: Plan, opts: ScriptOptions = {}): string {
   out.push("}", "");
   out.push('if [ "$#" -gt 0 ] && [ "$1" = down ]; then teardown; exit 0; fi', "");
   comment("Any failure or interruption takes down what was built so far.");
-  out.push("trap 'status=$?; trap - EXIT; teardown; exit $status' EXIT", "trap 'exit 130' INT", "trap 'exit 143' TERM", "");
+  out.push(
+    "trap 'status=$?; trap - EXIT; teardown; exit $status' EXIT",
+    "trap 'exit 130' INT",
+    "trap 'exit 143' TERM",
+    "",
+  );
   for (const step of plan.setup) {
     comment(step.why);
     const replaced = step.replaces ?? [];

@@ -39,7 +39,8 @@ function tables(layout: ResultsLayout): FlowTables {
   return out;
 }
 
-const cell = (lines: string[] | undefined) => (lines?.length ? lines.map((l) => `\`${l}\``).join("<br>") : "(no entry)");
+const cell = (lines: string[] | undefined) =>
+  lines?.length ? lines.map((l) => `\`${l}\``).join("<br>") : "(no entry)";
 
 /** A run directory (results/<lab>/<run-id>) as a layout. */
 export function runLayout(dir: string): ResultsLayout {
@@ -51,7 +52,10 @@ export function runLayout(dir: string): ResultsLayout {
  * the runs `a` and `b` of the two designs; returns its path, or undefined when
  * the two runs have no flow in common.
  */
-export function writeConntrackComparison(a: { lab: string; dir: string }, b: { lab: string; dir: string }): string | undefined {
+export function writeConntrackComparison(
+  a: { lab: string; dir: string },
+  b: { lab: string; dir: string },
+): string | undefined {
   const ta = tables(runLayout(a.dir));
   const tb = tables(runLayout(b.dir));
   const flows = Object.keys(ta).filter((f) => f in tb);

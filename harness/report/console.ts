@@ -68,7 +68,10 @@ export function formatSummary(x: RunSummary, color: boolean, cwd = process.cwd()
     paint(color && x.skipped > 0, "yellow", `${x.skipped} skipped`),
   ];
   const where = relative(cwd, x.resultsDir) || ".";
-  const times = x.setupMs !== undefined && x.teardownMs !== undefined ? ` (setup ${seconds(x.setupMs)}, teardown ${seconds(x.teardownMs)})` : "";
+  const times =
+    x.setupMs !== undefined && x.teardownMs !== undefined
+      ? ` (setup ${seconds(x.setupMs)}, teardown ${seconds(x.teardownMs)})`
+      : "";
   return `${x.lab}: ${parts.join(", ")} in ${seconds(x.durationMs)}${times}; results in ${where.endsWith("/") ? where : `${where}/`}`;
 }
 

@@ -1,13 +1,23 @@
 /** harness/report: console progress, TAP, JUnit and the results directory. */
 export { colorEnabled, paint, stripColor } from "../text/color.ts";
-export { ConsoleReporter, type FlowLine, formatFlowLine, formatLabStart, formatSummary, type LabStart, type Out, type RunSummary, seconds } from "./console.ts";
+export {
+  ConsoleReporter,
+  type FlowLine,
+  formatFlowLine,
+  formatLabStart,
+  formatSummary,
+  type LabStart,
+  type Out,
+  type RunSummary,
+  seconds,
+} from "./console.ts";
 export { junitFromTap } from "./junit.ts";
 export {
   DEFAULT_KEEP,
   devFile,
-  finishRun,
   type FlowStatus,
   type FlowSummary,
+  finishRun,
   inResults,
   labResultsDir,
   latestRun,
@@ -17,8 +27,8 @@ export {
   type ResultsLayout,
   resultsDir,
   resultsLayout,
-  slug,
   type Summary,
+  slug,
   summarize,
   writeReports,
 } from "./results.ts";

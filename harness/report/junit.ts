@@ -41,7 +41,9 @@ export async function junitFromTap(tap: string, name: string, timesMs: number[] 
     reject: false,
   });
   if (run.exitCode !== 0 || !run.stdout.trimStart().startsWith("<?xml")) {
-    throw new Error(`tap-junit could not convert the TAP report of ${name} (exit ${run.exitCode}): ${run.stderr || run.stdout}`.trim());
+    throw new Error(
+      `tap-junit could not convert the TAP report of ${name} (exit ${run.exitCode}): ${run.stderr || run.stdout}`.trim(),
+    );
   }
   return addTimes(keepFailureLines(run.stdout.trim()), timesMs) + "\n";
 }

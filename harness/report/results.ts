@@ -68,7 +68,8 @@ export const DEFAULT_KEEP = 10;
 
 /** results/<lab>, for a lab name that can name a directory. */
 export function labResultsDir(root: string, lab: string): string {
-  if (!LAB_NAME.test(lab)) throw new Error(`lab name "${lab}" cannot name a results directory (lowercase letters, digits, '-')`);
+  if (!LAB_NAME.test(lab))
+    throw new Error(`lab name "${lab}" cannot name a results directory (lowercase letters, digits, '-')`);
   return resolve(root, "results", lab);
 }
 
@@ -114,7 +115,13 @@ export async function resultsDir(root: string, lab: string, runId: string, now =
     if (/^compare-.*\.md$/.test(f)) await rm(join(layout.labDir, f), { force: true });
   }
   await mkdir(join(layout.dir, "flows"), { recursive: true });
-  const record: RunRecord = { lab, runId, startedAt: now.toISOString(), pid: process.pid, pidStart: pidStart(process.pid) };
+  const record: RunRecord = {
+    lab,
+    runId,
+    startedAt: now.toISOString(),
+    pid: process.pid,
+    pidStart: pidStart(process.pid),
+  };
   await writeFile(layout.run, `${JSON.stringify(record, null, 2)}\n`);
   return layout;
 }
@@ -202,7 +209,8 @@ export function finishRun(layout: ResultsLayout, keep = DEFAULT_KEEP): string[] 
 /** `--keep N` / NATLAB_KEEP_RUNS: a whole number of runs to keep, at least 1. */
 export function parseKeep(value: string | undefined, from = "--keep"): number {
   if (value === undefined || value === "") return DEFAULT_KEEP;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new Error(`${from} is the number of runs to keep per lab (1 or more), not "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new Error(`${from} is the number of runs to keep per lab (1 or more), not "${value}"`);
   return Number(value);
 }
 

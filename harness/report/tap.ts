@@ -22,7 +22,10 @@ export interface TapResult {
 
 /** A description can hold anything but "#", which would start a directive, and a newline. */
 function description(name: string): string {
-  return name.replace(/\\/g, "\\\\").replace(/#/g, "\\#").replace(/\s*\n\s*/g, " ");
+  return name
+    .replace(/\\/g, "\\\\")
+    .replace(/#/g, "\\#")
+    .replace(/\s*\n\s*/g, " ");
 }
 
 function directive(kind: "SKIP" | "TODO", reason: string): string {
@@ -63,7 +66,8 @@ export class TapWriter {
       const ok = r.ok || r.skip !== undefined || (opts.todoAsSkip === true && r.todo !== undefined);
       let line = `${ok ? "ok" : "not ok"} ${i + 1} - ${description(r.name)}`;
       if (r.skip !== undefined) line += directive("SKIP", r.skip);
-      else if (r.todo !== undefined) line += opts.todoAsSkip ? directive("SKIP", `todo: ${r.todo}`) : directive("TODO", r.todo);
+      else if (r.todo !== undefined)
+        line += opts.todoAsSkip ? directive("SKIP", `todo: ${r.todo}`) : directive("TODO", r.todo);
       lines.push(line);
       if (!ok || r.diagnostics !== undefined) lines.push(...yamlBlock(r));
     });

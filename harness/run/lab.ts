@@ -13,20 +13,28 @@ import { join, resolve } from "node:path";
 import { interrupted } from "../exec/cleanup.ts";
 import { run } from "../exec/command.ts";
 import { HostExecutor, Interrupted, type OwnerInfo, StepFailed } from "../exec/host.ts";
+import { type FlowContext, type FlowOutcome, labOffloads, runFlow } from "../flow/flow.ts";
+import type { Background } from "../flow/process.ts";
+import { startService } from "../flow/services.ts";
 import { DEFAULT_NAT64_PREFIX, loadLab } from "../lab/load.ts";
 import type { Flow, Lab } from "../lab/schema.ts";
 import { defaultVariant, detectFeatures, type Features, type Variant } from "../plan/features.ts";
 import { chooseVariant, type Plan, planLab } from "../plan/plan.ts";
 import { planToScript } from "../plan/script.ts";
-import { type FlowContext, type FlowOutcome, labOffloads, runFlow } from "../flow/flow.ts";
-import type { Background } from "../flow/process.ts";
-import { startService } from "../flow/services.ts";
-import { finishRun, inResults, parseKeep, type ResultsLayout, resultsDir, summarize, writeReports } from "../report/results.ts";
-import { TapWriter } from "../report/tap.ts";
 import { writeIndex } from "../report/html/index-page.ts";
 import { writeHtmlReport } from "../report/html/page.ts";
-import { recordTrace, type TraceRecorder } from "./trace.ts";
+import {
+  finishRun,
+  inResults,
+  parseKeep,
+  type ResultsLayout,
+  resultsDir,
+  summarize,
+  writeReports,
+} from "../report/results.ts";
+import { TapWriter } from "../report/tap.ts";
 import { bpfStatsReader } from "./stats.ts";
+import { recordTrace, type TraceRecorder } from "./trace.ts";
 
 export interface LabRunOptions {
   root: string;
@@ -87,12 +95,24 @@ export interface PreparedLab {
 }
 
 /** Load, validate and plan; nothing is created. With runId given, the plan of a lab already built under that id. */
-export function prepareLab(labPath: string, opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">, runId = newRunId()): PreparedLab {
+export function prepareLab(
+  labPath: string,
+  opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">,
+  runId = newRunId(),
+): PreparedLab {
   const lab = applyOverrides(loadLab(labPath), opts);
   const features = detectFeatures();
   const variant = chooseVariant(features, opts.variant ?? defaultVariant(features, lab.literal !== undefined));
   const plan = planLab(lab, { runId, features, root: opts.root, variant, labPath });
-  return { lab, labPath: resolve(labPath), features, variant, runId, plan, nsOf: (labNs: string) => plan.namespaces[labNs] ?? labNs };
+  return {
+    lab,
+    labPath: resolve(labPath),
+    features,
+    variant,
+    runId,
+    plan,
+    nsOf: (labNs: string) => plan.namespaces[labNs] ?? labNs,
+  };
 }
 
 /** What an owner record keeps about a prepared lab: how to plan it again, and what `natlab ls` shows. */
@@ -101,7 +121,12 @@ export function ownerInfo(p: PreparedLab, opts: Pick<LabRunOptions, "object" | "
     labPath: p.labPath,
     variant: p.variant,
     overrides: { object: opts.object, prefix: opts.prefix },
-    translators: p.lab.bpf.map((b) => ({ dev: b.dev, hook: b.hook, object: b.object, prefix: b.prefix ?? DEFAULT_NAT64_PREFIX })),
+    translators: p.lab.bpf.map((b) => ({
+      dev: b.dev,
+      hook: b.hook,
+      object: b.object,
+      prefix: b.prefix ?? DEFAULT_NAT64_PREFIX,
+    })),
   };
 }
 
@@ -112,7 +137,12 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
   const results = await resultsDir(opts.root, lab.name, runId);
   writeFileSync(results.plan, planToScript(plan));
   const flows = selectFlows(lab, opts.filter);
-  opts.progress.labStart(lab, { kernel: features.kernel, variant, runId, flows: countFlowInstances(flows) * (opts.repeat ?? 1) });
+  opts.progress.labStart(lab, {
+    kernel: features.kernel,
+    variant,
+    runId,
+    flows: countFlowInstances(flows) * (opts.repeat ?? 1),
+  });
 
   const exec = new HostExecutor(plan, { kind: "run", ...ownerInfo(prepared, opts), results: results.dir });
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${runId}-`));
@@ -127,7 +157,15 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     await exec.setup((e) => opts.progress.setup(e.index + 1, e.total, e.step.why));
     times.setupMs = Date.now() - setupStart;
     for (const svc of lab.services) services.push(await startService(svc, nsOf(svc.ns), runDir, opts.root));
-    const ctx = { lab, root: opts.root, nsOf, results, runDir, stats: bpfStatsReader(lab, nsOf), offloads: labOffloads(lab, nsOf) };
+    const ctx = {
+      lab,
+      root: opts.root,
+      nsOf,
+      results,
+      runDir,
+      stats: bpfStatsReader(lab, nsOf),
+      offloads: labOffloads(lab, nsOf),
+    };
     outcomes = await runFlows(flows, ctx, trace, opts.progress, opts.repeat);
   } catch (err) {
     error = (err as Error).message;
@@ -144,7 +182,18 @@ export async function runLab(labPath: string, opts: LabRunOptions): Promise<LabR
     rmSync(runDir, { recursive: true, force: true });
     times.teardownMs = Date.now() - teardownStart;
   }
-  await writeRunResults({ results, outcomes, error, lab, plan, kernel: features.kernel, variant, runId, started, note: opts.progress.note });
+  await writeRunResults({
+    results,
+    outcomes,
+    error,
+    lab,
+    plan,
+    kernel: features.kernel,
+    variant,
+    runId,
+    started,
+    note: opts.progress.note,
+  });
   finishRun(results, opts.keep ?? parseKeep(process.env.NATLAB_KEEP_RUNS, "NATLAB_KEEP_RUNS"));
   writeIndex(opts.root);
   opts.progress.labEnd(lab.name, outcomes, Date.now() - started, results.dir, error, error ? undefined : times);
@@ -166,10 +215,18 @@ export function countFlowInstances(flows: Flow[]): number {
  * run` does after setup and `natlab flows` does against a lab that is up.
  * An interruption stops it between flows.
  */
-export async function runFlows(flows: Flow[], ctx: FlowContext, trace: TraceRecorder, progress: ProgressSink, repeat = 1): Promise<FlowOutcome[]> {
+export async function runFlows(
+  flows: Flow[],
+  ctx: FlowContext,
+  trace: TraceRecorder,
+  progress: ProgressSink,
+  repeat = 1,
+): Promise<FlowOutcome[]> {
   const outcomes: FlowOutcome[] = [];
   // `--repeat N`: each flow instance N times in a row (repetitions), as "FLOW [k/N]".
-  const instances = flows.flatMap((flow) => flow.offloads.flatMap((offloads) => Array.from({ length: repeat }, (_, i) => ({ flow, offloads, k: i + 1 }))));
+  const instances = flows.flatMap((flow) =>
+    flow.offloads.flatMap((offloads) => Array.from({ length: repeat }, (_, i) => ({ flow, offloads, k: i + 1 }))),
+  );
   for (const { flow: base, offloads, k } of instances) {
     if (interrupted()) return outcomes;
     const flow = repeat > 1 ? { ...base, name: `${base.name} [${k}/${repeat}]` } : base;
@@ -177,12 +234,15 @@ export async function runFlows(flows: Flow[], ctx: FlowContext, trace: TraceReco
     // A repeated flow starts from the lab's state, not from what its last repetition left cached (a learnt PMTU).
     if (k > 1) await flushRouteCaches(Object.keys(ctx.lab.namespaces).map(ctx.nsOf));
     const mark = trace.mark();
-    const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) => crashed(flow.name, offloads, flow.offloads.length, err));
+    const outcome = await runFlow(flow, offloads, ctx).catch((err: Error) =>
+      crashed(flow.name, offloads, flow.offloads.length, err),
+    );
     if (interrupted()) return outcomes;
     // A failed flow carries the translator's bpf_printk lines from its own time window.
     await new Promise((r) => setTimeout(r, outcome.status === "fail" ? 100 : 0));
     const lines = trace.since(mark).trim();
-    if (outcome.status === "fail" && lines) outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
+    if (outcome.status === "fail" && lines)
+      outcome.failures.push(`bpf_printk during the flow (trace_pipe):\n${indentText(lines)}`);
     outcomes.push(outcome);
     progress.flow(outcome);
   }
@@ -221,18 +281,38 @@ export async function writeRunResults(x: {
   }
   if (error) tap.add({ name: `lab ${x.lab.name} setup`, ok: false, durationMs: 0, diagnostics: error });
   const summary = summarize(
-    { lab: x.lab.name, kernel: x.kernel, variant: x.variant, runId: x.runId, startedAt: new Date(x.started).toISOString(), durationMs: Date.now() - x.started },
-    outcomes.map((o) => ({
-      name: o.name,
-      status: o.status,
-      durationMs: o.durationMs,
-      failure: o.failures.length ? o.failures.join("\n\n") : undefined,
-      skip: o.status === "skip" ? o.reason : undefined,
-      pcaps: o.pcaps.map((p) => inResults(results, p)),
-    })).concat(
-      // A lab that could not be built is one failure, here as in TAP and JUnit.
-      error ? [{ name: `lab ${x.lab.name} setup`, status: "fail" as const, durationMs: 0, failure: error, skip: undefined, pcaps: [] }] : [],
-    ),
+    {
+      lab: x.lab.name,
+      kernel: x.kernel,
+      variant: x.variant,
+      runId: x.runId,
+      startedAt: new Date(x.started).toISOString(),
+      durationMs: Date.now() - x.started,
+    },
+    outcomes
+      .map((o) => ({
+        name: o.name,
+        status: o.status,
+        durationMs: o.durationMs,
+        failure: o.failures.length ? o.failures.join("\n\n") : undefined,
+        skip: o.status === "skip" ? o.reason : undefined,
+        pcaps: o.pcaps.map((p) => inResults(results, p)),
+      }))
+      .concat(
+        // A lab that could not be built is one failure, here as in TAP and JUnit.
+        error
+          ? [
+              {
+                name: `lab ${x.lab.name} setup`,
+                status: "fail" as const,
+                durationMs: 0,
+                failure: error,
+                skip: undefined,
+                pcaps: [],
+              },
+            ]
+          : [],
+      ),
   );
   // The page for people first: summary.json, written last, marks the run finished.
   await writeHtmlReport({ lab: x.lab, plan: x.plan, summary, outcomes, layout: results, error }).catch((err: Error) =>

@@ -24,5 +24,7 @@ export function formatList(records: OwnerRecord[], now: number): string {
   });
   const head = ["LAB", "RUN", "STATE", "AGE", "NAMESPACES", "TRANSLATOR (object, prefix)"];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [head, ...rows].map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(width[i]))).join("  ")).join("\n");
+  return [head, ...rows]
+    .map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(width[i]))).join("  "))
+    .join("\n");
 }

@@ -61,7 +61,9 @@ export async function preflight(files: string[], opts: PreflightOptions): Promis
   const selected = labsMatching(files, labs, opts.filter);
   if (selected.length === 0) {
     const names = labs.flatMap((l) => l.flows.map((f) => `"${f.name}"`)).slice(0, 12);
-    throw new UsageError(`--filter "${opts.filter}" matches no flow (flows: ${names.join(", ")}${names.length === 12 ? ", ..." : ""})`);
+    throw new UsageError(
+      `--filter "${opts.filter}" matches no flow (flows: ${names.join(", ")}${names.length === 12 ? ", ..." : ""})`,
+    );
   }
   return selected;
 }

@@ -4,9 +4,10 @@
  * summed. Counter names are "6to4.translated", "4to6.drop_truncated"... as
  * `natlab stats` prints them.
  */
-import type { Lab } from "../lab/schema.ts";
+
 import { devicePrograms, programInfo } from "../bpf/config.ts";
 import { readStats } from "../bpf/stats.ts";
+import type { Lab } from "../lab/schema.ts";
 import { splitNsDev } from "../lab/topology.ts";
 import type { StatsReader } from "../match/state.ts";
 

@@ -30,7 +30,12 @@ function lineReader(): { next(): Promise<string | undefined>; close(): void } {
     for (const w of waiting.splice(0)) w(undefined);
   });
   return {
-    next: () => (queue.length ? Promise.resolve(queue.shift()) : ended ? Promise.resolve(undefined) : new Promise((r) => waiting.push(r))),
+    next: () =>
+      queue.length
+        ? Promise.resolve(queue.shift())
+        : ended
+          ? Promise.resolve(undefined)
+          : new Promise((r) => waiting.push(r)),
     close: () => rl.close(),
   };
 }
@@ -46,17 +51,32 @@ export function describeStep(step: Step, index: number, total: number): string {
   const lines = [`── step ${index + 1}/${total} ${"─".repeat(40)}`, `  why:       ${step.why}`];
   for (const r of step.replaces ?? []) lines.push(`  write-up:  step ${r.n}: ${r.text}`);
   lines.push(`  command:   ${shJoin(hostArgv(step.ns, step.argv))}`);
-  if (step.stdin !== undefined) lines.push(...step.stdin.trimEnd().split("\n").map((l) => `             | ${l}`));
+  if (step.stdin !== undefined)
+    lines.push(
+      ...step.stdin
+        .trimEnd()
+        .split("\n")
+        .map((l) => `             | ${l}`),
+    );
   return lines.join("\n");
 }
 
 /** What changed at a translator hook: tc's filter list with statistics, then the counters of each program there. */
-async function showTranslator(p: PreparedLab, t: { ns: string; dev: string; hook: "ingress" | "egress" }): Promise<string> {
+async function showTranslator(
+  p: PreparedLab,
+  t: { ns: string; dev: string; hook: "ingress" | "egress" },
+): Promise<string> {
   const ns = p.nsOf(t.ns);
   const where = p.variant === "literal" ? (t.hook === "ingress" ? ["parent", "ffff:"] : []) : [t.hook];
   const argv = ["tc", "-s", "filter", "show", "dev", t.dev, ...where];
   const tc = await run(argv, { ns, allowFail: true });
-  const out = [`  $ ${shJoin(hostArgv(ns, argv))}`, ...(tc.stdout || tc.stderr).trimEnd().split("\n").map((l) => `    ${l}`)];
+  const out = [
+    `  $ ${shJoin(hostArgv(ns, argv))}`,
+    ...(tc.stdout || tc.stderr)
+      .trimEnd()
+      .split("\n")
+      .map((l) => `    ${l}`),
+  ];
   for (const { id, hook } of await devicePrograms(ns, t.dev)) {
     const info = await programInfo(id);
     if (info.maps.nat64_stats === undefined) continue;
@@ -66,7 +86,11 @@ async function showTranslator(p: PreparedLab, t: { ns: string; dev: string; hook
   return out.join("\n");
 }
 
-export async function stepThrough(labArg: string, opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">, o: { yes: boolean }): Promise<number> {
+export async function stepThrough(
+  labArg: string,
+  opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">,
+  o: { yes: boolean },
+): Promise<number> {
   const say = (t: string) => process.stdout.write(`${t}\n`);
   const input = o.yes ? undefined : lineReader();
   let pausing = !o.yes;
@@ -76,14 +100,20 @@ export async function stepThrough(labArg: string, opts: Pick<LabRunOptions, "roo
       async before(step, i, total) {
         if (first) {
           first = false;
-          say(`natlab step: ${total} steps build this lab. Enter runs a step; a + Enter runs the rest; q + Enter stops and removes the lab.\n`);
+          say(
+            `natlab step: ${total} steps build this lab. Enter runs a step; a + Enter runs the rest; q + Enter stops and removes the lab.\n`,
+          );
         }
         say(describeStep(step, i, total));
         if (!pausing || !input) return true;
         process.stdout.write("  [Enter] run it  [a] run the rest  [q] stop and remove the lab > ");
         const answer = await input.next();
         if (answer === undefined || answer.trim() === "q") {
-          say(answer === undefined ? "\nend of input: stopping, removing what was built" : "stopping, removing what was built");
+          say(
+            answer === undefined
+              ? "\nend of input: stopping, removing what was built"
+              : "stopping, removing what was built",
+          );
           return false;
         }
         if (answer.trim() === "a") pausing = false;

@@ -15,11 +15,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { run } from "../exec/command.ts";
+import { STAT_ITEMS } from "../bpf/stats.ts";
 import { onCleanup } from "../exec/cleanup.ts";
+import { run } from "../exec/command.ts";
 import type { Owner } from "../exec/owner.ts";
 import { removeTraceInstance } from "../exec/sweep.ts";
-import { STAT_ITEMS } from "../bpf/stats.ts";
 
 /** "nat64 6to4: drop item 8" -> "nat64 6to4: drop item 8 (dropped.truncated)": the counter's name, as natlab stats shows it. */
 export function nameDrops(text: string): string {
@@ -80,7 +80,11 @@ export async function recordTrace(owner: Owner): Promise<TraceRecorder> {
     return {
       mark: () => 0,
       since: () => "",
-      stop: async (file) => writeFileSync(file, "# tracefs instances or the bpf_trace_printk event are not available: no bpf_printk output recorded\n"),
+      stop: async (file) =>
+        writeFileSync(
+          file,
+          "# tracefs instances or the bpf_trace_printk event are not available: no bpf_printk output recorded\n",
+        ),
     };
   }
   let text = "";

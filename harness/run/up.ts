@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { labPath } from "../lab/names.ts";
 import { HostExecutor, type StepEvent } from "../exec/host.ts";
 import { type OwnerRecord, ownerLive, readRecords, recordPath } from "../exec/owner.ts";
 import { claimRecord, type Removed, teardownOwned } from "../exec/sweep.ts";
 import type { Background } from "../flow/process.ts";
 import { startService } from "../flow/services.ts";
 import { loadLab } from "../lab/load.ts";
+import { labPath } from "../lab/names.ts";
 import type { Step } from "../plan/plan.ts";
 import { ROOT } from "../root.ts";
 import { type LabRunOptions, ownerInfo, type PreparedLab, prepareLab } from "./lab.ts";
@@ -39,8 +39,13 @@ export function findUpLab(arg: string, cmd: string): OwnerRecord {
   const found = upLabs().filter((r) => r.lab === name || r.runId === name);
   if (found.length === 1) return found[0];
   const up = upLabs().map((r) => r.lab);
-  if (found.length > 1) throw new UsageError(`natlab ${cmd}: ${found.length} labs named ${name} are up: name one by run id (${found.map((r) => r.runId).join(", ")})`);
-  throw new UsageError(`natlab ${cmd}: lab ${name} is not up (${up.length ? `up: ${up.join(", ")}` : "no lab is up"}); \`natlab up ${arg}\` builds it`);
+  if (found.length > 1)
+    throw new UsageError(
+      `natlab ${cmd}: ${found.length} labs named ${name} are up: name one by run id (${found.map((r) => r.runId).join(", ")})`,
+    );
+  throw new UsageError(
+    `natlab ${cmd}: lab ${name} is not up (${up.length ? `up: ${up.join(", ")}` : "no lab is up"}); \`natlab up ${arg}\` builds it`,
+  );
 }
 
 /** The real namespace of a lab namespace in an up lab, or a UsageError naming the lab's namespaces. */
@@ -72,15 +77,27 @@ export interface UpResult {
  * scratch directory), then the record marks it up. A failure or Ctrl-C in
  * between removes everything, as in a run.
  */
-export async function bringUp(labPath: string, opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">, hooks: UpHooks = {}): Promise<UpResult> {
+export async function bringUp(
+  labPath: string,
+  opts: Pick<LabRunOptions, "root" | "variant" | "object" | "prefix">,
+  hooks: UpHooks = {},
+): Promise<UpResult> {
   // What natlab run checks before it builds, checked here too: the translator build (rebuilt when missing or
   // older than its sources), --object and --prefix, each object's sections and the nftables files at file:line.
-  await preflight([labPath], { root: opts.root, object: opts.object, prefix: opts.prefix, note: hooks.note ?? (() => {}) });
+  await preflight([labPath], {
+    root: opts.root,
+    object: opts.object,
+    prefix: opts.prefix,
+    note: hooks.note ?? (() => {}),
+  });
   const t0 = Date.now();
   const prepared = prepareLab(labPath, opts);
   const { lab, plan, nsOf } = prepared;
   const already = upLabs().find((r) => r.lab === lab.name);
-  if (already) throw new UsageError(`natlab up: lab ${lab.name} is already up (run ${already.runId}): \`natlab down ${lab.name}\` first`);
+  if (already)
+    throw new UsageError(
+      `natlab up: lab ${lab.name} is already up (run ${already.runId}): \`natlab down ${lab.name}\` first`,
+    );
   const exec = new HostExecutor(plan, { kind: "up", ready: false, ...ownerInfo(prepared, opts) });
   const runDir = mkdtempSync(join(tmpdir(), `natlab-${prepared.runId}-`));
   exec.owner.addTemp(runDir);

@@ -17,8 +17,7 @@
  * matters under emulation (labs inside a qemu VM) where every flow starts it.
  */
 import { createSocket } from "node:dgram";
-import { isIPv6 } from "node:net";
-import { createConnection, createServer } from "node:net";
+import { createConnection, createServer, isIPv6 } from "node:net";
 import { CLIENT_SEED, firstDifference, pattern, SERVER_SEED } from "./pattern.mjs";
 
 /** @typedef {{ mode: string; to?: string; bind?: string; port: number; bytes: number; timeout: number }} Args */
@@ -33,12 +32,23 @@ function parseArgs(argv) {
   for (let i = 1; i < argv.length; i += 2) {
     const v = argv[i + 1];
     switch (argv[i]) {
-      case "--to": a.to = v; break;
-      case "--bind": a.bind = v; break;
-      case "--port": a.port = Number(v); break;
-      case "--bytes": a.bytes = Number(v); break;
-      case "--timeout": a.timeout = Number(v); break;
-      default: fail(`unknown option ${argv[i]}`);
+      case "--to":
+        a.to = v;
+        break;
+      case "--bind":
+        a.bind = v;
+        break;
+      case "--port":
+        a.port = Number(v);
+        break;
+      case "--bytes":
+        a.bytes = Number(v);
+        break;
+      case "--timeout":
+        a.timeout = Number(v);
+        break;
+      default:
+        fail(`unknown option ${argv[i]}`);
     }
   }
   return a;
@@ -101,7 +111,7 @@ function tcpClient(a) {
   const t0 = Date.now();
   const sock = createConnection({ host: a.to, port: a.port });
   /** @type {Buffer[]} */
-    const chunks = [];
+  const chunks = [];
   let got = 0;
   sock.on("connect", () => sock.write(pattern(CLIENT_SEED, a.bytes)));
   sock.on("data", (d) => {
@@ -142,7 +152,10 @@ function udpClient(a) {
   sock.on("message", (msg) => done({ ...verdict("udp client received", SERVER_SEED, msg, a.bytes), tries }));
   sock.on("error", (e) => fail(`udp client: ${e.message}`));
   // Retransmit: the first datagram may race the server's readiness on a fresh link.
-  const timer = setInterval(() => (tries < 3 ? send() : fail(`udp client: no answer from ${to}:${a.port} after ${tries} tries`)), 1000);
+  const timer = setInterval(
+    () => (tries < 3 ? send() : fail(`udp client: no answer from ${to}:${a.port} after ${tries} tries`)),
+    1000,
+  );
   timer.unref();
   send();
 }
@@ -152,9 +165,18 @@ setTimeout(() => fail(`${args.mode}: timed out after ${args.timeout}s`), args.ti
 // Keep the process alive until done(): the unref'd timers alone would not.
 setInterval(() => {}, 1 << 30);
 switch (args.mode) {
-  case "tcp-server": tcpServer(args); break;
-  case "tcp-client": tcpClient(args); break;
-  case "udp-server": udpServer(args); break;
-  case "udp-client": udpClient(args); break;
-  default: fail(`unknown mode '${args.mode}' (tcp-server, tcp-client, udp-server, udp-client)`);
+  case "tcp-server":
+    tcpServer(args);
+    break;
+  case "tcp-client":
+    tcpClient(args);
+    break;
+  case "udp-server":
+    udpServer(args);
+    break;
+  case "udp-client":
+    udpClient(args);
+    break;
+  default:
+    fail(`unknown mode '${args.mode}' (tcp-server, tcp-client, udp-server, udp-client)`);
 }

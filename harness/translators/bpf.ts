@@ -38,15 +38,31 @@ async function runTestRun(object: string, inputs: TranslatorInput[]): Promise<Tr
       const { prefix, section } = inputs[at[0]];
       const input = join(tmp, `in-${n}.pcap`);
       const output = join(tmp, `out-${n++}.pcap`);
-      writePcap(input, at.map((i) => inputs[i].frame));
+      writePcap(
+        input,
+        at.map((i) => inputs[i].frame),
+      );
       const report = await xlat({ input, output, prefix, section, object });
       const frames = readPcap(output).frames.map((f) => f.data);
       at.forEach((i, k) => {
         const r = report.find((x) => x.index === k);
         const out = r?.out == null ? [] : [frames[r.out]];
-        if (!r) outputs[i] = { verdict: "error", frames: [], back: [], reason: "the runner reported nothing for this frame" };
-        else if (r.verdict === "error") outputs[i] = { verdict: "error", frames: [], back: [], reason: `the kernel refused to run the frame: ${r.reason ?? "(no reason given)"}` };
-        else if (r.verdict === "other") outputs[i] = { verdict: "error", frames: out, back: [], reason: `the program returned ${r.retval}, not a TC_ACT_OK/SHOT verdict` };
+        if (!r)
+          outputs[i] = { verdict: "error", frames: [], back: [], reason: "the runner reported nothing for this frame" };
+        else if (r.verdict === "error")
+          outputs[i] = {
+            verdict: "error",
+            frames: [],
+            back: [],
+            reason: `the kernel refused to run the frame: ${r.reason ?? "(no reason given)"}`,
+          };
+        else if (r.verdict === "other")
+          outputs[i] = {
+            verdict: "error",
+            frames: out,
+            back: [],
+            reason: `the program returned ${r.retval}, not a TC_ACT_OK/SHOT verdict`,
+          };
         else outputs[i] = { verdict: r.verdict, frames: r.verdict === "shot" ? [] : out, back: [] };
       });
     }

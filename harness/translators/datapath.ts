@@ -25,7 +25,6 @@
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { embedIpv4 } from "../packet/prefix.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 import { run } from "../exec/command.ts";
 import { removeNamespace } from "../exec/netns.ts";
@@ -33,6 +32,7 @@ import { Owner, ownerScope, setCurrentOwner } from "../exec/owner.ts";
 import { type Capture, startCapture, untilQuiet } from "../flow/capture.ts";
 import { isNoise } from "../match/index.ts";
 import { build, parse, writePcap } from "../packet/index.ts";
+import { embedIpv4 } from "../packet/prefix.ts";
 import { newRunId } from "../run/lab.ts";
 import type { Section, TranslatorInput, TranslatorOutput } from "./types.ts";
 
@@ -99,7 +99,9 @@ export interface DatapathOptions {
 }
 
 /** Build the two namespaces and their veths, recorded under an owner of their own; returns the context and a teardown. */
-export async function buildDatapath(what = "translator"): Promise<{ ctx: DatapathContext; destroy: () => Promise<void> }> {
+export async function buildDatapath(
+  what = "translator",
+): Promise<{ ctx: DatapathContext; destroy: () => Promise<void> }> {
   const runId = newRunId();
   const ctx: DatapathContext = {
     runId,
@@ -109,7 +111,13 @@ export async function buildDatapath(what = "translator"): Promise<{ ctx: Datapat
   };
   // The record exists before the first namespace, and lists both: a SIGKILL at any moment
   // leaves them to the sweep of the next natlab command (harness/exec/sweep.ts).
-  const owner = new Owner({ runId, lab: `${what} (datapath)`, kind: "run", namespaces: [ctx.xlat, ctx.peer], temp: [ctx.tmp] });
+  const owner = new Owner({
+    runId,
+    lab: `${what} (datapath)`,
+    kind: "run",
+    namespaces: [ctx.xlat, ctx.peer],
+    temp: [ctx.tmp],
+  });
   ctx.owner = owner;
   setCurrentOwner(owner);
   const destroy = async () => {
@@ -127,8 +135,15 @@ export async function buildDatapath(what = "translator"): Promise<{ ctx: Datapat
   // Quiet IPv6 in the translator namespace before any device exists: no DAD, no router
   // solicitations, no unsolicited MLD reports (they would sit between the markers).
   for (const conf of ["all", "default"]) {
-    for (const [k, v] of [["accept_dad", 0], ["dad_transmits", 0], ["router_solicitations", 0], ["accept_ra", 0],
-      ["mldv1_unsolicited_report_interval", 0], ["mldv2_unsolicited_report_interval", 0], ["forwarding", 1]] as const) {
+    for (const [k, v] of [
+      ["accept_dad", 0],
+      ["dad_transmits", 0],
+      ["router_solicitations", 0],
+      ["accept_ra", 0],
+      ["mldv1_unsolicited_report_interval", 0],
+      ["mldv2_unsolicited_report_interval", 0],
+      ["forwarding", 1],
+    ] as const) {
       await x(["sysctl", "-qw", `net.ipv6.conf.${conf}.${k}=${v}`]);
     }
     await x(["sysctl", "-qw", `net.ipv4.conf.${conf}.rp_filter=0`]);
@@ -137,7 +152,25 @@ export async function buildDatapath(what = "translator"): Promise<{ ctx: Datapat
   await x(["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
   for (const side of ["6", "4"] as const) {
     const [t, s] = [`t${side}`, `s${side}`] as const;
-    await run(["ip", "link", "add", t, "netns", ctx.xlat, "address", MAC[t], "type", "veth", "peer", "name", s, "netns", ctx.peer, "address", MAC[s]]);
+    await run([
+      "ip",
+      "link",
+      "add",
+      t,
+      "netns",
+      ctx.xlat,
+      "address",
+      MAC[t],
+      "type",
+      "veth",
+      "peer",
+      "name",
+      s,
+      "netns",
+      ctx.peer,
+      "address",
+      MAC[s],
+    ]);
     await p(["ip", "link", "set", s, "up"]);
     await x(["ip", "link", "set", t, "up"]);
   }
@@ -168,12 +201,20 @@ function groups(inputs: TranslatorInput[]): { prefix: string; section: Section; 
  * numbered across the run, and a group is sent in chunks, so a lost
  * marker costs a chunk's resend and never a wait on a huge file.
  */
-export function runDatapath(driver: DatapathDriver, inputs: TranslatorInput[], opts: DatapathOptions = {}): Promise<TranslatorOutput[]> {
+export function runDatapath(
+  driver: DatapathDriver,
+  inputs: TranslatorInput[],
+  opts: DatapathOptions = {},
+): Promise<TranslatorOutput[]> {
   // An owner of its own per run: compare runs several translators at once in one process.
   return ownerScope(() => runDatapathOwned(driver, inputs, opts));
 }
 
-async function runDatapathOwned(driver: DatapathDriver, inputs: TranslatorInput[], opts: DatapathOptions): Promise<TranslatorOutput[]> {
+async function runDatapathOwned(
+  driver: DatapathDriver,
+  inputs: TranslatorInput[],
+  opts: DatapathOptions,
+): Promise<TranslatorOutput[]> {
   const outputs: TranslatorOutput[] = inputs.map(() => ({ verdict: "error", frames: [], back: [], reason: "not run" }));
   const { ctx, destroy } = await buildDatapath(opts.what);
   // Set here, not only inside buildDatapath: an async function's context does not flow back to its caller.
@@ -214,12 +255,22 @@ async function runDatapathOwned(driver: DatapathDriver, inputs: TranslatorInput[
         // A lost marker leaves its neighbours ambiguous: send those again, slower, twice at most.
         for (let attempt = 0; attempt < 3 && todo.length; attempt++) {
           const pps = Math.max(50, Math.round((opts.pps ?? DEFAULT_PPS) / 2 ** attempt));
-          const got = await sendChunk(ctx, taps, g.section, g.prefix, todo.map((i) => inputs[i].frame), { ...opts, pps });
+          const got = await sendChunk(
+            ctx,
+            taps,
+            g.section,
+            g.prefix,
+            todo.map((i) => inputs[i].frame),
+            { ...opts, pps },
+          );
           todo.forEach((i, k) => {
             outputs[i] = classify(inputs[i].frame, got[k]);
           });
           todo = todo.filter((i) => outputs[i].verdict === "error" && outputs[i].reason?.startsWith(MARKER_LOST));
-          if (todo.length) opts.onProgress?.(`${todo.length} frames again: a marker was lost (a loaded machine drops captured frames)`);
+          if (todo.length)
+            opts.onProgress?.(
+              `${todo.length} frames again: a marker was lost (a loaded machine drops captured frames)`,
+            );
         }
         done += Math.min(chunk, g.at.length - from);
         if (g.at.length > chunk) opts.onProgress?.(`${done} of ${inputs.length} frames`);
@@ -232,7 +283,9 @@ async function runDatapathOwned(driver: DatapathDriver, inputs: TranslatorInput[
     await destroy();
   }
   const s = (x: number) => `${x.toFixed(1)} s`;
-  opts.onProgress?.(`time: setup ${s(timing.setup)}, captures ${s(timing.captures)}, configure ${s(timing.configure)}, frames ${s(timing.frames)}`);
+  opts.onProgress?.(
+    `time: setup ${s(timing.setup)}, captures ${s(timing.captures)}, configure ${s(timing.configure)}, frames ${s(timing.frames)}`,
+  );
   return outputs;
 }
 
@@ -282,7 +335,10 @@ interface Seen {
 }
 
 /** Where a frame of each section goes in, and where its translation comes out (the peer's side). */
-const DEVICES: Record<Section, { in: "s6" | "s4"; fwd: "s6" | "s4" }> = { "6to4": { in: "s6", fwd: "s4" }, "4to6": { in: "s4", fwd: "s6" } };
+const DEVICES: Record<Section, { in: "s6" | "s4"; fwd: "s6" | "s4" }> = {
+  "6to4": { in: "s6", fwd: "s4" },
+  "4to6": { in: "s4", fwd: "s6" },
+};
 
 /**
  * The two captures of a run, on the peer's s4 and s6 (what the translator
@@ -342,7 +398,8 @@ class Taps {
     const end = this.readers[fwd].markers.get(last) ?? Infinity;
     const seen: Seen[] = [];
     for (const dev of ["s4", "s6"] as const) {
-      for (const f of this.readers[dev].takeUntil(end)) if (f.ts > this.consumedTs) seen.push({ ...f, forward: dev === fwd });
+      for (const f of this.readers[dev].takeUntil(end))
+        if (f.ts > this.consumedTs) seen.push({ ...f, forward: dev === fwd });
     }
     seen.sort((a, b) => a.ts - b.ts);
     this.consumedTs = end === Infinity ? Math.max(this.consumedTs, ...seen.map((f) => f.ts)) : end;
@@ -433,20 +490,34 @@ function mayBeNoise(f: Buffer): boolean {
   if (f.length < 14) return true;
   const type = f.readUInt16BE(12);
   if (type === ETH_P_IP) return f.length < 14 + 20 || f[14 + 9] === 2;
-  if (type === ETH_P_IPV6) return f.length < 14 + 40 || [IPPROTO_HOPOPTS, IPPROTO_ICMPV6, IPPROTO_DSTOPTS].includes(f[14 + 6]);
+  if (type === ETH_P_IPV6)
+    return f.length < 14 + 40 || [IPPROTO_HOPOPTS, IPPROTO_ICMPV6, IPPROTO_DSTOPTS].includes(f[14 + 6]);
   return true;
 }
 
 /** One chunk: inputs with markers between them, split by marker. */
-async function sendChunk(ctx: DatapathContext, taps: Taps, section: Section, prefix: string, frames: Buffer[], opts: DatapathOptions): Promise<TranslatorOutput[]> {
+async function sendChunk(
+  ctx: DatapathContext,
+  taps: Taps,
+  section: Section,
+  prefix: string,
+  frames: Buffer[],
+  opts: DatapathOptions,
+): Promise<TranslatorOutput[]> {
   const { in: inDev, fwd } = DEVICES[section];
   const base = taps.take(frames.length);
   const sendFile = join(ctx.tmp, `send-${base}.pcap`);
   const seq = frames.flatMap((f, i) => [addressed(f, section), marker(section, prefix, base + i)]);
-  writePcap(sendFile, seq.map((data, i) => ({ ts: i / 1000, data })));
+  writePcap(
+    sendFile,
+    seq.map((data, i) => ({ ts: i / 1000, data })),
+  );
   const pps = opts.pps ?? DEFAULT_PPS;
   const replay = (file: string, n: number) =>
-    run(["taskset", "-c", "0", "tcpreplay", "-q", `--pps=${pps}`, "-i", inDev, file], { ns: ctx.peer, timeoutSec: 60 + n / pps });
+    run(["taskset", "-c", "0", "tcpreplay", "-q", `--pps=${pps}`, "-i", inDev, file], {
+      ns: ctx.peer,
+      timeoutSec: 60 + n / pps,
+    });
   if (!opts.lockstep) {
     await replay(sendFile, seq.length);
     await taps.waitForMarker(fwd, base + frames.length - 1, opts.settleSec ?? 10);
@@ -454,7 +525,10 @@ async function sendChunk(ctx: DatapathContext, taps: Taps, section: Section, pre
     // One frame and its marker at a time: nothing sent overtakes what is still being translated.
     for (let i = 0; i < frames.length; i++) {
       const one = join(ctx.tmp, `send-${base}-${i}.pcap`);
-      writePcap(one, [seq[2 * i], seq[2 * i + 1]].map((data, k) => ({ ts: k / 1000, data })));
+      writePcap(
+        one,
+        [seq[2 * i], seq[2 * i + 1]].map((data, k) => ({ ts: k / 1000, data })),
+      );
       await replay(one, 2);
       rmSync(one, { force: true });
       // A marker that never comes: the rest would wait as long each; they are sent again or reported.

@@ -18,10 +18,10 @@
  * 64:ff9b::/96; no case uses that prefix.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { parsePrefix } from "../packet/prefix.ts";
 import { onCleanup } from "../exec/cleanup.ts";
 import { inNamespace, run, toolEnv } from "../exec/command.ts";
 import { trackProcess } from "../exec/owner.ts";
+import { parsePrefix } from "../packet/prefix.ts";
 import { type DatapathContext, type DatapathDriver, GATEWAY, runDatapath, writeRunFile } from "./datapath.ts";
 import { routerNotApplicable } from "./tc.ts";
 import type { Translator, TranslatorInput, TranslatorOutput, TranslatorSpec } from "./types.ts";
@@ -39,7 +39,8 @@ export function taygaTranslator(spec: TranslatorSpec): Translator {
     title: "TAYGA 0.9.2 (Debian) in a namespace, TUN device nat64, policy routes into it",
     rules: { ttlDecrement: { "6to4": 3, "4to6": 3 }, compareEthernet: false, passMeaning: "not-translated" },
     notApplicable: (inp) => routerNotApplicable(inp, 3),
-    run: async (inputs, onProgress) => unalias(await runDatapath(taygaDriver(), inputs.map(alias), { onProgress, lockstep: true, what: "tayga" })),
+    run: async (inputs, onProgress) =>
+      unalias(await runDatapath(taygaDriver(), inputs.map(alias), { onProgress, lockstep: true, what: "tayga" })),
   };
 }
 
@@ -64,7 +65,11 @@ function unalias(outputs: TranslatorOutput[]): TranslatorOutput[] {
   let out = outputs;
   for (const [from, to] of Object.entries(TAYGA_PREFIX_ALIAS)) {
     const [a, b] = [prefixBytes(to), prefixBytes(from)];
-    out = out.map((o) => ({ ...o, frames: o.frames.map((f) => replaceAll(f, a, b)), back: o.back.map((f) => replaceAll(f, a, b)) }));
+    out = out.map((o) => ({
+      ...o,
+      frames: o.frames.map((f) => replaceAll(f, a, b)),
+      back: o.back.map((f) => replaceAll(f, a, b)),
+    }));
   }
   return out;
 }
@@ -87,7 +92,10 @@ function taygaDriver(): DatapathDriver {
       const x = (argv: string[]) => run(argv, { ns: ctx.xlat });
       await x(["ip", "tuntap", "add", "dev", TUN, "mode", "tun"]);
       await x(["ip", "link", "set", TUN, "up"]);
-      for (const [fam, dev] of [["-6", "t6"], ["-4", "t4"]]) {
+      for (const [fam, dev] of [
+        ["-6", "t6"],
+        ["-4", "t4"],
+      ]) {
         await x(["ip", fam, "rule", "add", "iif", dev, "table", TABLE_INTO_TUN, "pref", "100"]);
         await x(["ip", fam, "route", "add", "default", "dev", TUN, "table", TABLE_INTO_TUN]);
       }
@@ -103,8 +111,12 @@ function taygaDriver(): DatapathDriver {
       daemon = child;
       // In the owner record of the run: a SIGKILLed natlab leaves it to the next command's sweep.
       forget = trackProcess(child.pid, `tayga in ${ctx.xlat}`);
-      child.stdout?.on("data", (d: Buffer) => { log += d.toString(); });
-      child.stderr?.on("data", (d: Buffer) => { log += d.toString(); });
+      child.stdout?.on("data", (d: Buffer) => {
+        log += d.toString();
+      });
+      child.stderr?.on("data", (d: Buffer) => {
+        log += d.toString();
+      });
       unregister = onCleanup(`tayga in ${ctx.xlat}`, stop);
       await waitForCarrier(ctx, child, () => log, prefix);
     },
@@ -113,10 +125,16 @@ function taygaDriver(): DatapathDriver {
 }
 
 /** TAYGA is reading the TUN device once it has carrier; it exiting first is an error with its own words. */
-async function waitForCarrier(ctx: DatapathContext, child: ChildProcess, log: () => string, prefix: string): Promise<void> {
+async function waitForCarrier(
+  ctx: DatapathContext,
+  child: ChildProcess,
+  log: () => string,
+  prefix: string,
+): Promise<void> {
   const until = performance.now() + 10_000;
   while (performance.now() < until) {
-    if (child.exitCode !== null) throw new Error(`tayga exited (${child.exitCode}) with prefix ${prefix}: ${log().trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`tayga exited (${child.exitCode}) with prefix ${prefix}: ${log().trim()}`);
     const r = await run(["ip", "-o", "link", "show", TUN], { ns: ctx.xlat, allowFail: true });
     if (/[<,]LOWER_UP[,>]/.test(r.stdout)) return;
     await new Promise((r) => setTimeout(r, 50));

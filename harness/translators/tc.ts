@@ -60,19 +60,29 @@ export function routerNotApplicable(inp: { section: Section; frame: Buffer }, ho
   const f = inp.frame;
   const type = f.readUInt16BE(12);
   if (type === 0x86dd && f.length >= 14 + 40) {
-    if (f[14 + 7] <= hops) return `hop limit ${f[14 + 7]}: a router's forwarding expires it (ICMPv6 Time Exceeded) before it is translated`;
+    if (f[14 + 7] <= hops)
+      return `hop limit ${f[14 + 7]}: a router's forwarding expires it (ICMPv6 Time Exceeded) before it is translated`;
     if (f[14 + 24] === 0xff) return "IPv6 multicast destination: a router forwards it only with multicast routing";
   }
   if (type === 0x0800 && f.length >= 14 + 20) {
-    if (f[14 + 8] <= hops) return `TTL ${f[14 + 8]}: a router's forwarding expires it (ICMP Time Exceeded) before it is translated`;
-    if ((f[14 + 16] & 0xf0) === 0xe0) return "IPv4 multicast destination: a router forwards it only with multicast routing";
+    if (f[14 + 8] <= hops)
+      return `TTL ${f[14 + 8]}: a router's forwarding expires it (ICMP Time Exceeded) before it is translated`;
+    if ((f[14 + 16] & 0xf0) === 0xe0)
+      return "IPv4 multicast destination: a router forwards it only with multicast routing";
   }
-  if ((f[0] & 1) === 1 && type !== 0x86dd && type !== 0x0800) return "a broadcast frame that is not IP: nothing a router forwards";
-  if ((f[0] & 1) === 1) return "an Ethernet group destination: a router forwards only frames addressed to it (labs/multicast.yaml runs this end to end)";
+  if ((f[0] & 1) === 1 && type !== 0x86dd && type !== 0x0800)
+    return "a broadcast frame that is not IP: nothing a router forwards";
+  if ((f[0] & 1) === 1)
+    return "an Ethernet group destination: a router forwards only frames addressed to it (labs/multicast.yaml runs this end to end)";
   return undefined;
 }
 
-function tcDriver(object: string, sections: Record<Section, string>, configure: string | undefined, pin: boolean): DatapathDriver {
+function tcDriver(
+  object: string,
+  sections: Record<Section, string>,
+  configure: string | undefined,
+  pin: boolean,
+): DatapathDriver {
   const bpffs = (ctx: DatapathContext) => join(ctx.tmp, "bpffs");
   // A fresh bpffs holds the kernel's own iterator files: the pins go in a directory of their own.
   const pins = (ctx: DatapathContext) => join(bpffs(ctx), "maps");
@@ -94,7 +104,8 @@ function tcDriver(object: string, sections: Record<Section, string>, configure: 
         await run(["mount", "-t", "bpf", "bpf", bpffs(ctx)]);
         for (const s of ["4to6", "6to4"] as const) {
           const [id] = await attachedPrograms(ctx.xlat, "t4", HOOK[s]);
-          if (id === undefined) throw new Error(`tc attached no program from ${object} section ${sections[s]} on t4 ${HOOK[s]}`);
+          if (id === undefined)
+            throw new Error(`tc attached no program from ${object} section ${sections[s]} on t4 ${HOOK[s]}`);
           const info = await programInfo(id);
           mkdirSync(join(pins(ctx), s), { recursive: true });
           for (const [name, mapId] of Object.entries(info.maps)) {
@@ -109,12 +120,20 @@ function tcDriver(object: string, sections: Record<Section, string>, configure: 
         return;
       }
       if (!configure) return;
-      const r = await run(["sh", "-c", configure], { allowFail: true, timeoutSec: 60, env: mapEnv(pins(ctx), prefix, ctx.xlat) });
+      const r = await run(["sh", "-c", configure], {
+        allowFail: true,
+        timeoutSec: 60,
+        env: mapEnv(pins(ctx), prefix, ctx.xlat),
+      });
       if (r.exitCode === CONFIGURE_NOT_APPLICABLE) {
-        throw new NotApplicableError(`--configure: ${(r.stderr || r.stdout).trim() || `exit ${CONFIGURE_NOT_APPLICABLE}: cannot take prefix ${prefix}`}`);
+        throw new NotApplicableError(
+          `--configure: ${(r.stderr || r.stdout).trim() || `exit ${CONFIGURE_NOT_APPLICABLE}: cannot take prefix ${prefix}`}`,
+        );
       }
       if (r.exitCode !== 0) {
-        throw new Error(`--configure \`${configure}\` exited with ${r.exitCode} for prefix ${prefix}:\n  ${(r.stderr || r.stdout).trim()}`);
+        throw new Error(
+          `--configure \`${configure}\` exited with ${r.exitCode} for prefix ${prefix}:\n  ${(r.stderr || r.stdout).trim()}`,
+        );
       }
     },
     async teardown(ctx) {

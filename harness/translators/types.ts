@@ -30,7 +30,10 @@ export interface TranslatorSpec {
 export const BUILTIN_TRANSLATORS = ["bpf", "bpf-tc", "tayga", "jool"] as const;
 
 /** Read one translator name as given on the command line; throws a message that lists the accepted forms. */
-export function parseTranslator(text: string, opts: { object?: string; sections?: Partial<Record<Section, string>>; configure?: string } = {}): TranslatorSpec {
+export function parseTranslator(
+  text: string,
+  opts: { object?: string; sections?: Partial<Record<Section, string>>; configure?: string } = {},
+): TranslatorSpec {
   const name = text.trim();
   if (name === "bpf" || name === "bpf-tc") return { name, kind: name, object: opts.object };
   if (name === "tayga" || name === "jool") return { name, kind: name };
@@ -43,7 +46,9 @@ export function parseTranslator(text: string, opts: { object?: string; sections?
       configure: opts.configure,
     };
   }
-  throw new Error(`unknown translator "${text}": use bpf, bpf-tc, tayga, jool, or bpf:PATH (a tc program's object file)`);
+  throw new Error(
+    `unknown translator "${text}": use bpf, bpf-tc, tayga, jool, or bpf:PATH (a tc program's object file)`,
+  );
 }
 
 /** A comma-separated list of translators (compare's --translators); names must be unique. */

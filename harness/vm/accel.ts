@@ -77,7 +77,9 @@ export async function probeKvm(kernel: Pick<PreparedKernel, "vmlinuz">): Promise
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", (e) => finish(false, e.message));
-    child.on("close", (code) => finish(false, `qemu exited (${code}) before the kernel banner: ${out.trim().slice(-200)}`));
+    child.on("close", (code) =>
+      finish(false, `qemu exited (${code}) before the kernel banner: ${out.trim().slice(-200)}`),
+    );
   });
   const record: ProbeRecord = { hostKernel: release(), ...ok, at: new Date().toISOString() };
   mkdirSync(dirname(PROBE_FILE), { recursive: true });

@@ -39,7 +39,9 @@ export function aptOptions(dir = APT_DIR): string[] {
 export function debianMirrors(): { main: string; security: string } {
   const main = process.env.NATLAB_DEBIAN_MIRROR ?? systemMirror(/\/debian\/?$/) ?? "http://deb.debian.org/debian";
   const security =
-    process.env.NATLAB_DEBIAN_SECURITY_MIRROR ?? systemMirror(/\/debian-security\/?$/) ?? "http://deb.debian.org/debian-security";
+    process.env.NATLAB_DEBIAN_SECURITY_MIRROR ??
+    systemMirror(/\/debian-security\/?$/) ??
+    "http://deb.debian.org/debian-security";
   return { main: main.replace(/\/$/, ""), security: security.replace(/\/$/, "") };
 }
 
@@ -136,7 +138,12 @@ function aptRun(tool: string, args: string[], cwd: string, dir: string): string 
     return execFileSync(tool, argv, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    const why = (err.stderr || err.message).trim().split("\n").filter((l) => !l.startsWith("W: ")).slice(-3).join(" ");
+    const why = (err.stderr || err.message)
+      .trim()
+      .split("\n")
+      .filter((l) => !l.startsWith("W: "))
+      .slice(-3)
+      .join(" ");
     throw new Error(`${tool} ${args.join(" ")} (natlab's apt in ${dir}) failed: ${why}`);
   }
 }

@@ -186,7 +186,8 @@ function removeAbandonedBuilds(name: string): void {
   for (const entry of readdirSync(KERNEL_CACHE)) {
     if (!entry.startsWith(prefix)) continue;
     const pid = Number(entry.slice(prefix.length));
-    if (Number.isInteger(pid) && !processAlive(pid)) rmSync(join(KERNEL_CACHE, entry), { recursive: true, force: true });
+    if (Number.isInteger(pid) && !processAlive(pid))
+      rmSync(join(KERNEL_CACHE, entry), { recursive: true, force: true });
   }
 }
 
@@ -235,7 +236,8 @@ function refreshInitramfs(k: PreparedKernel, say: (m: string) => void): void {
 function resolvePackage(name: string, say: (m: string) => void): string {
   const alias = KERNEL_ALIASES[name];
   const find = () => (alias ? newest(alias.pattern) : hasCandidate(name) ? name : undefined);
-  if (process.getuid?.() !== 0) throw new Error(`kernel ${name} is not cached and fetching it needs root: run natlab as root`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`kernel ${name} is not cached and fetching it needs root: run natlab as root`);
   ensureAptLists({ say });
   let pkg = find();
   if (!pkg) {

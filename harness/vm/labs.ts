@@ -9,17 +9,21 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../root.ts";
 import { type Features, featuresFromConfig } from "../plan/features.ts";
+import { ROOT } from "../root.ts";
+import { shQuote } from "../text/shell.ts";
 import { type PreparedKernel, prepareKernel } from "./kernels.ts";
 import { runInVm } from "./qemu.ts";
-import { shQuote } from "../text/shell.ts";
 
 const READY = "natlab-vm: ready";
 
 /** The kernel's features, read from its package's build configuration. */
 export function kernelFeatures(kernel: PreparedKernel): Features {
-  return featuresFromConfig(readFileSync(kernel.config, "utf8"), kernel.version, `config-${kernel.version} from ${kernel.package}`);
+  return featuresFromConfig(
+    readFileSync(kernel.config, "utf8"),
+    kernel.version,
+    `config-${kernel.version} from ${kernel.package}`,
+  );
 }
 
 export interface VmCommandOptions {
@@ -46,7 +50,9 @@ export async function natlabInVm(opts: VmCommandOptions): Promise<VmNatlabResult
   const first = await natlabInVmOnce(opts);
   const crash = crashOf(first);
   if (!crash) return first;
-  opts.onProgress?.(`natlab itself crashed inside the VM (${crash}; an emulator failure, not a lab result): booting once more`);
+  opts.onProgress?.(
+    `natlab itself crashed inside the VM (${crash}; an emulator failure, not a lab result): booting once more`,
+  );
   return natlabInVmOnce(opts);
 }
 

@@ -12,13 +12,14 @@
  * devtmpfs, devpts, bpffs, tracefs and debugfs are mounted; the hostname is natlab-vm; there is no network device (labs make their own veths); the
  * script runs under bash with stdin from /dev/null, its output on the serial console.
  */
-import { StringDecoder } from "node:string_decoder";
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chooseAccel, type Accel, QEMU } from "./accel.ts";
+import { StringDecoder } from "node:string_decoder";
 import { ROOT } from "../root.ts";
+import { type Accel, chooseAccel, QEMU } from "./accel.ts";
 import { type PreparedKernel, prepareKernel } from "./kernels.ts";
 
 /** The project's root directory: the default working directory inside the VM. */
@@ -105,13 +106,19 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
       cpus: opts.cpus,
       cpuModel: opts.cpuModel ?? process.env.NATLAB_VM_CPU,
     });
-    const run = await runQemu(args, opts.timeoutSec, opts.onOutput, () => rmSync(ctlDir, { recursive: true, force: true }));
+    const run = await runQemu(args, opts.timeoutSec, opts.onOutput, () =>
+      rmSync(ctlDir, { recursive: true, force: true }),
+    );
     const codeFile = join(ctlDir, "exit-code");
     if (!existsSync(codeFile)) {
       const why = run.timedOut
         ? `timed out after ${opts.timeoutSec} s`
         : `ended without running the command to its end (qemu exit status ${run.status})`;
-      throw new VmError(`VM on kernel ${kernel.name} ${why}; console ends with:\n${tail(run.console, 15)}`, run.console, run.seconds);
+      throw new VmError(
+        `VM on kernel ${kernel.name} ${why}; console ends with:\n${tail(run.console, 15)}`,
+        run.console,
+        run.seconds,
+      );
     }
     return {
       exitCode: Number(readFileSync(codeFile, "utf8").trim()),
@@ -143,7 +150,9 @@ export function qemuArgs(i: QemuArgsInput): string[] {
   const share = (dir: string, tag: string, extra = "") =>
     `local,path=${path(dir)},mount_tag=${tag},security_model=none,multidevs=remap${extra}`;
   return [
-    ...(i.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", "tcg", ...(i.cpuModel ? ["-cpu", i.cpuModel] : [])]),
+    ...(i.accel === "kvm"
+      ? ["-accel", "kvm", "-cpu", "host"]
+      : ["-accel", "tcg", ...(i.cpuModel ? ["-cpu", i.cpuModel] : [])]),
     "-smp",
     String(i.cpus ?? 2),
     "-m",

@@ -19,15 +19,32 @@ test.before(async () => {
 
 test("the same build against itself: every case the same", async (t) => {
   t.timeout(120_000);
-  const c = await runCompare({ root: ROOT, oldObject: NAT64_OBJECT, newObject: NAT64_OBJECT, ...sampling, onProgress: (l) => t.log(l) });
+  const c = await runCompare({
+    root: ROOT,
+    oldObject: NAT64_OBJECT,
+    newObject: NAT64_OBJECT,
+    ...sampling,
+    onProgress: (l) => t.log(l),
+  });
   t.is(c.rows.length, 10);
-  for (const r of c.rows) t.is(r.verdict, "same", `${r.direction} ${r.case}: ${(100 * r.relative.lo).toFixed(1)}..${(100 * r.relative.hi).toFixed(1)}%`);
+  for (const r of c.rows)
+    t.is(
+      r.verdict,
+      "same",
+      `${r.direction} ${r.case}: ${(100 * r.relative.lo).toFixed(1)}..${(100 * r.relative.hi).toFixed(1)}%`,
+    );
 });
 
 test("a build with more work per packet: every case slower", async (t) => {
   t.timeout(120_000);
   const slow = join(ROOT, "bpf/nat64-slow.o");
   t.true(existsSync(slow), "make -C bpf builds nat64-slow.o");
-  const c = await runCompare({ root: ROOT, oldObject: NAT64_OBJECT, newObject: slow, ...sampling, onProgress: (l) => t.log(l) });
+  const c = await runCompare({
+    root: ROOT,
+    oldObject: NAT64_OBJECT,
+    newObject: slow,
+    ...sampling,
+    onProgress: (l) => t.log(l),
+  });
   for (const r of c.rows) t.is(r.verdict, "slower", `${r.direction} ${r.case}`);
 });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import test from "ava";
 import { runBench } from "../../harness/bench/bench.ts";
 import { BenchShape } from "../../harness/bench/shape.ts";
-import { ROOT, natlabNamespaces } from "./helpers.ts";
+import { natlabNamespaces, ROOT } from "./helpers.ts";
 
 test("natlab bench --quick writes bench.json, bench.md and the chart, and leaves no namespace behind", async (t) => {
   t.timeout(120_000);

@@ -19,11 +19,17 @@ test("a chain of 50 namespaces builds, passes a ping end to end across 48 router
     const line = /^chain50: 1 passed, 0 failed, 0 skipped in (\S+) \(setup (\S+), teardown (\S+)\);/m.exec(r.out);
     t.truthy(line, r.out);
     t.regex(r.out, /setup (\d+)\/\1 steps/, "every setup step ran");
-    t.log(`chain of 50: whole lab ${line?.[1]}, setup ${line?.[2]}, teardown ${line?.[3]}; ${/setup \d+\/\d+ steps/.exec(r.out)?.[0]}`);
+    t.log(
+      `chain of 50: whole lab ${line?.[1]}, setup ${line?.[2]}, teardown ${line?.[3]}; ${/setup \d+\/\d+ steps/.exec(r.out)?.[0]}`,
+    );
     const dir = runDirs(r.out).chain50;
     const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
     t.is(summary.counts.pass, 1);
-    t.deepEqual(natlabNamespaces().filter((ns) => ns.startsWith(`natlab-${summary.runId}-`)), [], "no namespace of the run is left");
+    t.deepEqual(
+      natlabNamespaces().filter((ns) => ns.startsWith(`natlab-${summary.runId}-`)),
+      [],
+      "no namespace of the run is left",
+    );
   } finally {
     rmSync(dirname(file), { recursive: true, force: true });
   }

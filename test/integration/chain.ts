@@ -24,7 +24,10 @@ export function chainLab(n: number, name = `chain${n}`): object {
   }
   const links = [];
   for (let i = 0; i < n - 1; i++) {
-    links.push({ a: { ns: `n${i}`, dev: "e1", addresses: [`${hop(i)}1/64`] }, b: { ns: `n${i + 1}`, dev: "e0", addresses: [`${hop(i)}2/64`] } });
+    links.push({
+      a: { ns: `n${i}`, dev: "e1", addresses: [`${hop(i)}1/64`] },
+      b: { ns: `n${i + 1}`, dev: "e0", addresses: [`${hop(i)}2/64`] },
+    });
   }
   return {
     name,

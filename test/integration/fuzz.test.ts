@@ -83,11 +83,22 @@ serial("knock-out: the build without L4 checksum fixes fails the fuzzer (prefix 
   t.true(broken.reduce((n, [, c]) => n + c, 0) > 50);
 });
 
-serial("knock-out: the build that translates checksums no receiver accepts fails the fuzzer (checksum repaired)", async (t) => {
-  const s = await fuzz({ count: 3000, seed: 7, batch: 1000, translator: bpfTranslator(NAT64_NOCHECK_OBJECT), tshark: false });
-  const repaired = [...s.violations.byKind.entries()].filter(([k]) => /^checksum repaired: (udp|icmp|quoted icmp)$/.test(k));
-  t.true(repaired.length > 0, `classes found: ${[...s.violations.byKind.keys()].join(", ")}`);
-});
+serial(
+  "knock-out: the build that translates checksums no receiver accepts fails the fuzzer (checksum repaired)",
+  async (t) => {
+    const s = await fuzz({
+      count: 3000,
+      seed: 7,
+      batch: 1000,
+      translator: bpfTranslator(NAT64_NOCHECK_OBJECT),
+      tshark: false,
+    });
+    const repaired = [...s.violations.byKind.entries()].filter(([k]) =>
+      /^checksum repaired: (udp|icmp|quoted icmp)$/.test(k),
+    );
+    t.true(repaired.length > 0, `classes found: ${[...s.violations.byKind.keys()].join(", ")}`);
+  },
+);
 
 serial("a translator that touches frames it does not take is caught (the Translate type, plugged)", async (t) => {
   const real = bpfTranslator();

@@ -36,7 +36,10 @@ test("the committed pcaps are what the YAML generates", (t) => {
       }
     }
     t.deepEqual(differ, [], `out of date under ${relative(process.cwd(), FIXTURES_DIR)}: run \`natlab golden build\``);
-    t.true(readFileSync(join(tmp, "index.json")).equals(readFileSync(join(FIXTURES_DIR, "index.json"))), "index.json is up to date");
+    t.true(
+      readFileSync(join(tmp, "index.json")).equals(readFileSync(join(FIXTURES_DIR, "index.json"))),
+      "index.json is up to date",
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -53,6 +56,10 @@ for (const file of files) {
     const results = await checkCases(mine);
     const failed = results.filter((r) => !r.ok);
     if (failed.length) t.log(formatResults(results));
-    t.is(failed.length, 0, `${failed.length} of ${mine.length} cases in fixtures/pcaps/cases/${file}.yaml differ (diffs above)`);
+    t.is(
+      failed.length,
+      0,
+      `${failed.length} of ${mine.length} cases in fixtures/pcaps/cases/${file}.yaml differ (diffs above)`,
+    );
   });
 }

@@ -2,10 +2,9 @@
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ROOT } from "../../harness/root.ts";
-
 import { natlabNamespaces as natlabNamespacesNow } from "../../harness/exec/netns.ts";
 import { type OwnerRecord, readRecords } from "../../harness/exec/owner.ts";
+import { ROOT } from "../../harness/root.ts";
 
 export { natlabNamespaces } from "../../harness/exec/netns.ts";
 
@@ -20,10 +19,17 @@ export interface CliResult {
 /** Runs `natlab ARGS...` and collects stdout+stderr (no colour). */
 export function natlab(
   args: string[],
-  opts: { onOutput?: (text: string, child: ReturnType<typeof spawn>) => void; onSpawn?: (child: ReturnType<typeof spawn>) => void } = {},
+  opts: {
+    onOutput?: (text: string, child: ReturnType<typeof spawn>) => void;
+    onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(NATLAB, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(NATLAB, args, {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     opts.onSpawn?.(child);
     let out = "";
     const take = (d: Buffer) => {
@@ -42,7 +48,8 @@ export function natlab(
  */
 export function runDirs(out: string): Record<string, string> {
   const dirs: Record<string, string> = {};
-  for (const m of out.matchAll(/^(?:\[[^\]]+\] )?([a-z][a-z0-9-]*): .*; results in (\S+?)\/?$/gm)) dirs[m[1]] = resolve(ROOT, m[2]);
+  for (const m of out.matchAll(/^(?:\[[^\]]+\] )?([a-z][a-z0-9-]*): .*; results in (\S+?)\/?$/gm))
+    dirs[m[1]] = resolve(ROOT, m[2]);
   return dirs;
 }
 

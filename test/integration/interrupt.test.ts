@@ -3,8 +3,9 @@
  *   - Ctrl-C during setup stops setup and says "interrupted", not that a step failed;
  *   - `natlab clean` during a live run removes nothing of it.
  */
-import test from "ava";
+
 import { existsSync } from "node:fs";
+import test from "ava";
 import { recordPath } from "../../harness/exec/owner.ts";
 import { writeChainLab } from "./chain.ts";
 import { namespacesOfRun, natlab, runIdOf } from "./helpers.ts";
@@ -22,7 +23,8 @@ test("Ctrl-C during setup stops setup, says interrupted and leaves nothing", asy
         runId = await runIdOf(child.pid);
         if (!runId) return;
         // Once the first namespaces exist, setup is under way.
-        while (runId && namespacesOfRun(runId).length < 3 && child.exitCode === null) await new Promise((res) => setTimeout(res, 10));
+        while (runId && namespacesOfRun(runId).length < 3 && child.exitCode === null)
+          await new Promise((res) => setTimeout(res, 10));
         during = namespacesOfRun(runId).length;
         sent = true;
         child.kill("SIGINT");
@@ -49,7 +51,8 @@ test("natlab clean during a live run removes nothing of it", async (t) => {
       void (async () => {
         runId = await runIdOf(child.pid);
         if (!runId) return;
-        while (namespacesOfRun(runId).length < 2 && child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+        while (namespacesOfRun(runId).length < 2 && child.exitCode === null)
+          await new Promise((res) => setTimeout(res, 20));
         const before = namespacesOfRun(runId);
         clean = await natlab(["clean"]);
         after = namespacesOfRun(runId);
@@ -60,7 +63,10 @@ test("natlab clean during a live run removes nothing of it", async (t) => {
   });
   t.truthy(clean, r.out);
   t.is(clean?.code, 0, clean?.out);
-  t.regex(clean?.out ?? "", new RegExp(`kept 2 namespace\\(s\\): run ${runId} \\(lab slow, natlab run pid \\d+\\) is still running`));
+  t.regex(
+    clean?.out ?? "",
+    new RegExp(`kept 2 namespace\\(s\\): run ${runId} \\(lab slow, natlab run pid \\d+\\) is still running`),
+  );
   t.is(after.length, 2);
   t.is(r.code, 130, r.out);
   if (runId) t.deepEqual(namespacesOfRun(runId), []);

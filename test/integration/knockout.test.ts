@@ -104,29 +104,38 @@ test.before(async () => {
 
 for (const k of KNOCKOUTS) {
   const mine = cases.filter(k.mine);
-  (root ? test : test.skip)(`-D${k.flag}: all ${mine.length} of its golden cases fail with a field-level diff`, async (t) => {
-    t.true(mine.length > 0, `no golden case selected for ${k.flag}`);
-    const results = await checkCases(cases, { object: k.object });
-    const failed = results.filter((r) => !r.ok);
-    const others = failed.filter((r) => !k.mine(r.case));
-    t.log(`${k.object.replace(/.*\//, "bpf/")}: ${failed.length}/${results.length} cases fail`);
-    t.log(`  of its own behaviour (${failed.length - others.length}/${mine.length}):\n    ${failed.filter((r) => k.mine(r.case)).map(name).join("\n    ")}`);
-    if (others.length) t.log(`  others that depend on it too (${others.length}):\n    ${others.map(name).join("\n    ")}`);
-    for (const r of results.filter((x) => k.mine(x.case))) {
-      if (r.ok) {
-        t.fail(`${name(r)} passes without ${k.flag}: its case does not test the behaviour`);
-        continue;
-      }
-      if (k.dropped?.(r.case)) {
-        t.regex(r.failure, /expected a drop \(TC_ACT_SHOT\), got verdict ok/, `${name(r)}: translated, not dropped`);
-        continue;
-      }
-      t.regex(r.failure, /expected beside actual/, `${name(r)}: the failure shows a diff`);
-      const fields = diffFields(r.failure);
-      t.true(
-        fields.some((f) => k.field.test(f)),
-        `${name(r)}: the diff names the knocked-out field (${k.field}); it names ${fields.join(", ") || "nothing"}:\n${r.failure}`,
+  (root ? test : test.skip)(
+    `-D${k.flag}: all ${mine.length} of its golden cases fail with a field-level diff`,
+    async (t) => {
+      t.true(mine.length > 0, `no golden case selected for ${k.flag}`);
+      const results = await checkCases(cases, { object: k.object });
+      const failed = results.filter((r) => !r.ok);
+      const others = failed.filter((r) => !k.mine(r.case));
+      t.log(`${k.object.replace(/.*\//, "bpf/")}: ${failed.length}/${results.length} cases fail`);
+      t.log(
+        `  of its own behaviour (${failed.length - others.length}/${mine.length}):\n    ${failed
+          .filter((r) => k.mine(r.case))
+          .map(name)
+          .join("\n    ")}`,
       );
-    }
-  });
+      if (others.length)
+        t.log(`  others that depend on it too (${others.length}):\n    ${others.map(name).join("\n    ")}`);
+      for (const r of results.filter((x) => k.mine(x.case))) {
+        if (r.ok) {
+          t.fail(`${name(r)} passes without ${k.flag}: its case does not test the behaviour`);
+          continue;
+        }
+        if (k.dropped?.(r.case)) {
+          t.regex(r.failure, /expected a drop \(TC_ACT_SHOT\), got verdict ok/, `${name(r)}: translated, not dropped`);
+          continue;
+        }
+        t.regex(r.failure, /expected beside actual/, `${name(r)}: the failure shows a diff`);
+        const fields = diffFields(r.failure);
+        t.true(
+          fields.some((f) => k.field.test(f)),
+          `${name(r)}: the diff names the knocked-out field (${k.field}); it names ${fields.join(", ") || "nothing"}:\n${r.failure}`,
+        );
+      }
+    },
+  );
 }

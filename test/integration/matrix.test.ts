@@ -16,7 +16,8 @@ import type { KernelColumn } from "../../harness/matrix/column.ts";
 import { natlab } from "./helpers.ts";
 
 async function vmUnavailable(): Promise<string | undefined> {
-  if (!existsSync("/usr/bin/qemu-system-x86_64")) return "qemu-system-x86_64 is not installed (apt-get install -y qemu-system-x86)";
+  if (!existsSync("/usr/bin/qemu-system-x86_64"))
+    return "qemu-system-x86_64 is not installed (apt-get install -y qemu-system-x86)";
   try {
     const { prepareKernel } = await import("../../harness/vm/kernels.ts");
     await prepareKernel("debian-6.1");
@@ -38,14 +39,20 @@ const title = "natlab matrix on Debian 6.1: every golden case file, and the arti
     const started = Date.now();
     const r = await natlab(["matrix", "--kernels", "debian-6.1", "--out", out, "article"]);
     t.log(`natlab matrix took ${((Date.now() - started) / 1000).toFixed(0)}s`);
-    t.log(r.out.split("\n").filter((l) => !l.startsWith("[debian-6.1]   ✓")).join("\n"));
+    t.log(
+      r.out
+        .split("\n")
+        .filter((l) => !l.startsWith("[debian-6.1]   ✓"))
+        .join("\n"),
+    );
     t.is(r.code, 0, "everything passes on 6.1");
     const column: KernelColumn = JSON.parse(readFileSync(join(out, "debian-6.1", "column.json"), "utf8"));
     t.regex(column.version, /^6\.1\./, "the column came back from the VM");
     t.is(column.variant, "literal");
     const golden = Object.entries(column.golden);
     t.true(golden.length >= 10, "every golden case file ran");
-    for (const [file, cell] of golden) t.true(cell.passed > 0 && cell.failed === 0 && !cell.verifier, `golden ${file}: ${JSON.stringify(cell)}`);
+    for (const [file, cell] of golden)
+      t.true(cell.passed > 0 && cell.failed === 0 && !cell.verifier, `golden ${file}: ${JSON.stringify(cell)}`);
     const article = column.labs.article;
     t.like(article, { failed: 0, variant: "literal" });
     t.true(article.passed >= 9);

@@ -16,7 +16,10 @@ test("nat66-nat64 without its NAT66 rule fails, naming the broken expectations",
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(ROOT, "labs/nat66-nat64.yaml"), join(dir, "nat66-nat64.yaml"));
   const nft = readFileSync(join(ROOT, "labs/nat66.nft"), "utf8");
-  const withoutRule = nft.replace(/^.*snat to.*$/m, "    # (the NAT66 rule is removed by test/integration/nat66.test.ts)");
+  const withoutRule = nft.replace(
+    /^.*snat to.*$/m,
+    "    # (the NAT66 rule is removed by test/integration/nat66.test.ts)",
+  );
   t.not(withoutRule, nft, "the test found the NAT66 rule to remove");
   writeFileSync(join(dir, "nat66.nft"), withoutRule);
 

@@ -38,7 +38,11 @@ test("without the checksum fix, the neutral article lab still fails ICMP (and on
   t.log(r.out);
   t.not(r.code, 0);
   t.truthy(flowBlock(r.out, "crafted icmpv6 echo"), "ICMP fails with any prefix");
-  t.regex(r.out, /✓ crafted tcp syn/, "TCP passes with the neutral prefix: that is why the default prefix hides a missing fix");
+  t.regex(
+    r.out,
+    /✓ crafted tcp syn/,
+    "TCP passes with the neutral prefix: that is why the default prefix hides a missing fix",
+  );
   t.regex(r.out, /✓ crafted udp/);
 });
 

@@ -157,7 +157,10 @@ function compare(frame: Buffer, linktype: number, theirs: Record<string, string[
       let theyOk = t === "1" || (t === "3" && layer === "udp");
       // tshark calls 0xffff bad where it computes 0x0000; both are zero in one's complement (docs/environment.md).
       if (!theyOk && v.ok && v.actual === 0xffff && v.expected === 0) theyOk = true;
-      if (theyOk !== v.ok) out.push(`${field} of layer ${idx}: ours ${v.ok ? "good" : "bad"} (0x${v.actual.toString(16)}, expected 0x${v.expected.toString(16)}), tshark status ${t}`);
+      if (theyOk !== v.ok)
+        out.push(
+          `${field} of layer ${idx}: ours ${v.ok ? "good" : "bad"} (0x${v.actual.toString(16)}, expected 0x${v.expected.toString(16)}), tshark status ${t}`,
+        );
     });
   }
   return out;
@@ -195,18 +198,62 @@ function zeroing(ip: Packet[number], l4: "tcp" | "udp"): string {
 }
 
 const CASES: Packet[] = [
-  [{ eth: {} }, { ipv4: { src: A4, dst: B4, df: true, id: 77 } }, { tcp: { sport: 40000, dport: 80, options: "020405b40402080a0000000100000000" } }],
-  [{ eth: {} }, { ipv6: { src: A6, dst: B6, fl: 0xabcde } }, { tcp: { sport: 40000, dport: 80, flags: "PA", seq: 1000, ack: 2000 } }, { payload: { text: "hello" } }],
+  [
+    { eth: {} },
+    { ipv4: { src: A4, dst: B4, df: true, id: 77 } },
+    { tcp: { sport: 40000, dport: 80, options: "020405b40402080a0000000100000000" } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: A6, dst: B6, fl: 0xabcde } },
+    { tcp: { sport: 40000, dport: 80, flags: "PA", seq: 1000, ack: 2000 } },
+    { payload: { text: "hello" } },
+  ],
   [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { tcp: { flags: "SA", chksum: "bad" } }],
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { tcp: { sport: 7, dport: 9, chksum: 0xffff } }, { payload: { hex: zeroing({ ipv6: { src: C6, dst: D6 } }, "tcp") } }],
-  [{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { udp: { sport: 5000, dport: 5001, chksum: "bad" } }, { payload: { size: 33 } }],
-  [{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { udp: { sport: 5000, dport: 5001, chksum: 0 } }, { payload: { size: 3 } }],
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { udp: { sport: 5000, dport: 5001, chksum: 0 } }, { payload: { size: 3 } }],
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { udp: { sport: 7, dport: 9 } }, { payload: { hex: zeroing({ ipv6: { src: C6, dst: D6 } }, "udp") } }],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { tcp: { sport: 7, dport: 9, chksum: 0xffff } },
+    { payload: { hex: zeroing({ ipv6: { src: C6, dst: D6 } }, "tcp") } },
+  ],
+  [
+    { eth: {} },
+    { ipv4: { src: A4, dst: B4 } },
+    { udp: { sport: 5000, dport: 5001, chksum: "bad" } },
+    { payload: { size: 33 } },
+  ],
+  [
+    { eth: {} },
+    { ipv4: { src: A4, dst: B4 } },
+    { udp: { sport: 5000, dport: 5001, chksum: 0 } },
+    { payload: { size: 3 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { udp: { sport: 5000, dport: 5001, chksum: 0 } },
+    { payload: { size: 3 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { udp: { sport: 7, dport: 9 } },
+    { payload: { hex: zeroing({ ipv6: { src: C6, dst: D6 } }, "udp") } },
+  ],
   [{ eth: {} }, { ipv4: { src: A4, dst: B4, chksum: "bad" } }, { icmp: { id: 1, seq: 2 } }, { payload: { size: 56 } }],
-  [{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { icmp: { type: 0, id: 1, seq: 2, chksum: "bad" } }, { payload: { size: 56 } }],
+  [
+    { eth: {} },
+    { ipv4: { src: A4, dst: B4 } },
+    { icmp: { type: 0, id: 1, seq: 2, chksum: "bad" } },
+    { payload: { size: 56 } },
+  ],
   [{ eth: {} }, { ipv6: { src: A6, dst: B6 } }, { icmpv6: { id: 1, seq: 2 } }, { payload: { size: 56 } }],
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { icmpv6: { type: 129, id: 1, seq: 2, chksum: "bad" } }, { payload: { size: 56 } }],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { icmpv6: { type: 129, id: 1, seq: 2, chksum: "bad" } },
+    { payload: { size: 56 } },
+  ],
   [
     { eth: {} },
     { ipv4: { src: R4, dst: A4 } },
@@ -215,12 +262,49 @@ const CASES: Packet[] = [
     { tcp: { sport: 40000, dport: 80, flags: "PA" } },
     { payload: { size: 20 } },
   ],
-  [{ eth: {} }, { ipv4: { src: R4, dst: A4 } }, { icmp: { type: 11, quotelen: 28 } }, { ipv4: { src: A4, dst: B4, ttl: 1 } }, { udp: { sport: 33434, dport: 33435 } }, { payload: { size: 32 } }],
-  [{ eth: {} }, { ipv4: { src: R4, dst: A4 } }, { icmp: { type: 3, code: 1 } }, { ipv4: { src: A4, dst: B4, chksum: "bad" } }, { udp: { sport: 1, dport: 2 } }],
-  [{ eth: {} }, { ipv6: { src: "2001:db8::fe", dst: C6 } }, { icmpv6: { type: 2, mtu: 1280, quotelen: 1232 } }, { ipv6: { src: C6, dst: D6 } }, { udp: { sport: 5000, dport: 5001 } }, { payload: { size: 1400 } }],
-  [{ eth: {} }, { ipv6: { src: D6, dst: C6 } }, { icmpv6: { type: 1, code: 4 } }, { ipv6: { src: C6, dst: D6 } }, { tcp: { sport: 40000, dport: 81 } }],
-  [{ eth: {} }, { ipv6: { src: D6, dst: C6 } }, { icmpv6: { type: 4, code: 0, ptr: 6 } }, { ipv6: { src: C6, dst: D6, nh: 200 } }, { payload: { size: 8 } }],
-  [{ eth: {} }, { ipv4: { src: A4, dst: B4, options: [{ type: 1 }, { type: 7, data: "0400000000000000" }] } }, { udp: { sport: 5000, dport: 5001 } }, { payload: { size: 5 } }],
+  [
+    { eth: {} },
+    { ipv4: { src: R4, dst: A4 } },
+    { icmp: { type: 11, quotelen: 28 } },
+    { ipv4: { src: A4, dst: B4, ttl: 1 } },
+    { udp: { sport: 33434, dport: 33435 } },
+    { payload: { size: 32 } },
+  ],
+  [
+    { eth: {} },
+    { ipv4: { src: R4, dst: A4 } },
+    { icmp: { type: 3, code: 1 } },
+    { ipv4: { src: A4, dst: B4, chksum: "bad" } },
+    { udp: { sport: 1, dport: 2 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: "2001:db8::fe", dst: C6 } },
+    { icmpv6: { type: 2, mtu: 1280, quotelen: 1232 } },
+    { ipv6: { src: C6, dst: D6 } },
+    { udp: { sport: 5000, dport: 5001 } },
+    { payload: { size: 1400 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: D6, dst: C6 } },
+    { icmpv6: { type: 1, code: 4 } },
+    { ipv6: { src: C6, dst: D6 } },
+    { tcp: { sport: 40000, dport: 81 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: D6, dst: C6 } },
+    { icmpv6: { type: 4, code: 0, ptr: 6 } },
+    { ipv6: { src: C6, dst: D6, nh: 200 } },
+    { payload: { size: 8 } },
+  ],
+  [
+    { eth: {} },
+    { ipv4: { src: A4, dst: B4, options: [{ type: 1 }, { type: 7, data: "0400000000000000" }] } },
+    { udp: { sport: 5000, dport: 5001 } },
+    { payload: { size: 5 } },
+  ],
   [
     { eth: {} },
     { ipv6: { src: C6, dst: D6 } },
@@ -231,13 +315,47 @@ const CASES: Packet[] = [
     { payload: { size: 10 } },
   ],
   // Segment routing header: the final destination is Segment List[0] (RFC 8754); type 2: the last address.
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { routing: { type: 4, segleft: 1, reserved: 0x01000000, addresses: ["2001:db8::77", D6] } }, { tcp: { sport: 1, dport: 2 } }],
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { routing: { type: 2, segleft: 1, addresses: ["2001:db8::55"] } }, { icmpv6: { id: 3, seq: 4 } }],
-  [{ eth: {} }, { ipv4: { src: R4, dst: A4 } }, { icmp: { type: 3, code: 13 } }, { ipv4: { src: A4, dst: B4 } }, { icmp: { id: 9, seq: 1 } }, { payload: { size: 8 } }],
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { ipv4: { src: A4, dst: B4 } }, { udp: { sport: 5000, dport: 5001 } }, { payload: { size: 4 } }],
-  [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { frag: { id: 99, m: true } }, { udp: { sport: 5000, dport: 5001, len: 3000 } }, { payload: { size: 1000 } }],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { routing: { type: 4, segleft: 1, reserved: 0x01000000, addresses: ["2001:db8::77", D6] } },
+    { tcp: { sport: 1, dport: 2 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { routing: { type: 2, segleft: 1, addresses: ["2001:db8::55"] } },
+    { icmpv6: { id: 3, seq: 4 } },
+  ],
+  [
+    { eth: {} },
+    { ipv4: { src: R4, dst: A4 } },
+    { icmp: { type: 3, code: 13 } },
+    { ipv4: { src: A4, dst: B4 } },
+    { icmp: { id: 9, seq: 1 } },
+    { payload: { size: 8 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { ipv4: { src: A4, dst: B4 } },
+    { udp: { sport: 5000, dport: 5001 } },
+    { payload: { size: 4 } },
+  ],
+  [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6 } },
+    { frag: { id: 99, m: true } },
+    { udp: { sport: 5000, dport: 5001, len: 3000 } },
+    { payload: { size: 1000 } },
+  ],
   [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { frag: { id: 99, offset: 126, nh: 17 } }, { payload: { size: 1000 } }],
-  [{ eth: {} }, { ipv4: { src: A4, dst: B4, mf: true, id: 5 } }, { udp: { sport: 5000, dport: 5001, len: 3000 } }, { payload: { size: 1000 } }],
+  [
+    { eth: {} },
+    { ipv4: { src: A4, dst: B4, mf: true, id: 5 } },
+    { udp: { sport: 5000, dport: 5001, len: 3000 } },
+    { payload: { size: 1000 } },
+  ],
   [{ eth: {} }, { ipv4: { src: A4, dst: B4, frag: 126, id: 5, proto: 17 } }, { payload: { size: 1000 } }],
 ];
 
@@ -272,14 +390,20 @@ const inNs = (ns: string, ...argv: string[]) => ["ip", "netns", "exec", ns, ...a
 /** Start a long-running program in a namespace. */
 const spawnIn = (ns: string, ...argv: string[]) => spawn("ip", ["netns", "exec", ns, ...argv], { stdio: "ignore" });
 /** Run a program in a namespace that may fail (its failure is the point, e.g. a closed port). */
-const tryIn = (ns: string, ...argv: string[]) => spawnSync("ip", ["netns", "exec", ns, ...argv], { input: "", timeout: 10000 });
+const tryIn = (ns: string, ...argv: string[]) =>
+  spawnSync("ip", ["netns", "exec", ns, ...argv], { input: "", timeout: 10000 });
 
 /** Start tcpdump and wait until it listens (it says so on stderr). */
 async function startCapture(ns: string, dev: string, file: string): Promise<() => Promise<void>> {
-  const p = spawn("ip", ["netns", "exec", ns, "tcpdump", "-i", dev, "-n", "-U", "--immediate-mode", "-w", file], { stdio: ["ignore", "ignore", "pipe"] });
+  const p = spawn("ip", ["netns", "exec", ns, "tcpdump", "-i", dev, "-n", "-U", "--immediate-mode", "-w", file], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   await new Promise<void>((resolve, reject) => {
     let err = "";
-    const timer = setTimeout(() => reject(new Error(`tcpdump on ${ns}:${dev} did not start within 10 s: ${err}`)), 10000);
+    const timer = setTimeout(
+      () => reject(new Error(`tcpdump on ${ns}:${dev} did not start within 10 s: ${err}`)),
+      10000,
+    );
     p.stderr.on("data", (d: Buffer) => {
       err += d.toString();
       if (err.includes("listening on")) {
@@ -347,7 +471,10 @@ test("(b) real traffic between two namespaces: our decode agrees with tshark", a
   t.teardown(() => {
     for (const l of listeners) l.kill();
   });
-  await waitFor(() => ["8080", "8086"].every((p) => run(inNs(nb, "ss", "-Hltn")).includes(`:${p} `)), "socat listening in the peer namespace");
+  await waitFor(
+    () => ["8080", "8086"].every((p) => run(inNs(nb, "ss", "-Hltn")).includes(`:${p} `)),
+    "socat listening in the peer namespace",
+  );
   const stopEth = await startCapture(na, "h2a", eth);
   t.teardown(stopEth);
   const stopAny = await startCapture(na, "any", any);
@@ -368,9 +495,24 @@ test("(b) real traffic between two namespaces: our decode agrees with tshark", a
 
   const ethFrames = readPcap(eth);
   t.is(ethFrames.linktype, 1);
-  const kinds = new Set(ethFrames.frames.map((f) => describe(decode(f.data).packet).replace(/[0-9a-f:.]+ > [0-9a-f:.]+/g, "A > B").split(" ").slice(0, 5).join(" ")));
+  const kinds = new Set(
+    ethFrames.frames.map((f) =>
+      describe(decode(f.data).packet)
+        .replace(/[0-9a-f:.]+ > [0-9a-f:.]+/g, "A > B")
+        .split(" ")
+        .slice(0, 5)
+        .join(" "),
+    ),
+  );
   t.log(`${ethFrames.frames.length} frames on h2a, kinds: ${[...kinds].join("; ")}`);
-  for (const want of ["ICMP echo request", "ICMPv6 echo request", "ICMP unreachable", "ICMPv6 unreachable", "TCP", "frag"]) {
+  for (const want of [
+    "ICMP echo request",
+    "ICMPv6 echo request",
+    "ICMP unreachable",
+    "ICMPv6 unreachable",
+    "TCP",
+    "frag",
+  ]) {
     t.true(
       ethFrames.frames.some((f) => describe(decode(f.data).packet).includes(want)),
       `the capture has a ${want} packet`,
@@ -381,9 +523,17 @@ test("(b) real traffic between two namespaces: our decode agrees with tshark", a
   for (const f of ethFrames.frames) {
     const d = decode(f.data);
     // Every frame checks out: no wrong checksum in real traffic with tx offload off.
-    t.deepEqual(checksumVerdicts(f.data).filter((v) => !v.ok), [], describe(d.packet));
+    t.deepEqual(
+      checksumVerdicts(f.data).filter((v) => !v.ok),
+      [],
+      describe(d.packet),
+    );
     // And builds back to the same bytes from the parsed fields.
-    t.is(Buffer.concat([build(d.packet), d.trailer]).toString("hex"), f.data.toString("hex"), `rebuilt ${describe(d.packet)}`);
+    t.is(
+      Buffer.concat([build(d.packet), d.trailer]).toString("hex"),
+      f.data.toString("hex"),
+      `rebuilt ${describe(d.packet)}`,
+    );
   }
   if (process.env.NATLAB_SAVE_CODEC_FIXTURES) {
     copyFileSync(eth, "fixtures/codec/veth.pcap");
@@ -392,6 +542,8 @@ test("(b) real traffic between two namespaces: our decode agrees with tshark", a
   const anyFrames = readPcap(any);
   t.true([113, 276].includes(anyFrames.linktype), `tcpdump -i any wrote link type ${anyFrames.linktype}`);
   const m = compareCapture(t, any);
-  t.log(`compared ${n} Ethernet frames and ${m} ${anyFrames.linktype === 276 ? "LINUX_SLL2" : "LINUX_SLL"} frames with tshark`);
+  t.log(
+    `compared ${n} Ethernet frames and ${m} ${anyFrames.linktype === 276 ? "LINUX_SLL2" : "LINUX_SLL"} frames with tshark`,
+  );
   t.log(`${counted.values - before.values} field values, ${counted.verdicts - before.verdicts} checksum verdicts`);
 });

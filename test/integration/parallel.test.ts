@@ -31,7 +31,8 @@ test("all labs with -j 3, twice at the same time: every lab passes in both, each
   ] as const) {
     t.is(r.code, 0, `the ${which} run passes`);
     t.regex(r.out, /^all labs: \d+ passed, 0 failed/m, `the ${which} run's total`);
-    for (const lab of names) t.regex(r.out, new RegExp(`^${lab}: \\d+ passed, 0 failed`, "m"), `${lab} passes in the ${which} run`);
+    for (const lab of names)
+      t.regex(r.out, new RegExp(`^${lab}: \\d+ passed, 0 failed`, "m"), `${lab} passes in the ${which} run`);
     t.regex(r.out, /^natlab: started .* running .*, .*\)$/m, `the ${which} run had labs side by side`);
   }
   const [da, db] = [runDirs(a.out), runDirs(b.out)];
@@ -65,7 +66,9 @@ test("natlab run -j 2: each lab reads bpf_printk lines through a tracefs instanc
   const readers = new Map<string, { pid: number; start: string }>(); // run id -> its reader
   let both = false; // both labs were seen at once
   let marker = "";
-  const run = natlab(["run", "-j", "2", "test/fixtures/labs/killed.yaml", "labs/article.yaml"], { onSpawn: (c) => (child = c) });
+  const run = natlab(["run", "-j", "2", "test/fixtures/labs/killed.yaml", "labs/article.yaml"], {
+    onSpawn: (c) => (child = c),
+  });
   void run.finally(() => (ended = true));
   while (!ended) {
     const labs = [...ownerRecords().values()].filter((r) => r.pid === child?.pid && r.kind === "run");
@@ -92,7 +95,18 @@ test("natlab run -j 2: each lab reads bpf_printk lines through a tracefs instanc
   const dirs = runDirs(r.out);
   const trace = readFileSync(join(dirs.article, "trace.txt"), "utf8");
   t.true(trace.includes(marker), trace.slice(0, 2000));
-  t.false(/reader .* failed/.test(readFileSync(join(dirs.killed, "trace.txt"), "utf8")), "the short lab's reader did not fail");
-  t.deepEqual([...readers.values()].filter((p) => isAlive(p.pid, p.start)), [], "every reader was stopped");
-  t.deepEqual([...readers.keys()].filter((id) => existsSync(traceInstance(id))), [], "every instance was removed");
+  t.false(
+    /reader .* failed/.test(readFileSync(join(dirs.killed, "trace.txt"), "utf8")),
+    "the short lab's reader did not fail",
+  );
+  t.deepEqual(
+    [...readers.values()].filter((p) => isAlive(p.pid, p.start)),
+    [],
+    "every reader was stopped",
+  );
+  t.deepEqual(
+    [...readers.keys()].filter((id) => existsSync(traceInstance(id))),
+    [],
+    "every instance was removed",
+  );
 });

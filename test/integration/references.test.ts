@@ -20,10 +20,10 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { NAT64_NOQUOTE_OBJECT } from "../../harness/bpf/build.ts";
-import { filterCases, loadCases } from "../../harness/golden/cases.ts";
-import { compareTranslators, type CompareResult } from "../../harness/golden/compare.ts";
 import { run } from "../../harness/exec/command.ts";
 import { isAlive, OWNER_DIR, type OwnerRecord } from "../../harness/exec/owner.ts";
+import { filterCases, loadCases } from "../../harness/golden/cases.ts";
+import { type CompareResult, compareTranslators } from "../../harness/golden/compare.ts";
 import { parseTranslator, parseTranslatorList } from "../../harness/translators/types.ts";
 import { QEMU } from "../../harness/vm/accel.ts";
 import { cachedKernel } from "../../harness/vm/kernels.ts";
@@ -48,17 +48,27 @@ hostTest("bpf, bpf-tc and tayga: natlab's two agree with every case, every TAYGA
   t.true(tc.agree > cases.length * 0.9, `bpf-tc ran most cases (${tc.agree} agree)`);
   t.true(tayga.agree > 50 && tayga.decided > 0, `TAYGA ran (${tayga.agree} agree, ${tayga.decided} decided)`);
   for (const row of r.rows) {
-    for (const cell of Object.values(row.cells)) if (cell.status === "n/a") t.true(cell.summary.length > 10, `${row.id}: n/a gives a reason`);
+    for (const cell of Object.values(row.cells))
+      if (cell.status === "n/a") t.true(cell.summary.length > 10, `${row.id}: n/a gives a reason`);
   }
 });
 
 hostTest("compare goes red when one translator is broken (no quoted-packet translation, passed as bpf)", async (t) => {
   const some = filterCases(cases, "icmp-errors/time exceeded");
-  const r = await compareTranslators([parseTranslator("bpf", { object: NAT64_NOQUOTE_OBJECT }), parseTranslator("bpf-tc")], some);
+  const r = await compareTranslators(
+    [parseTranslator("bpf", { object: NAT64_NOQUOTE_OBJECT }), parseTranslator("bpf-tc")],
+    some,
+  );
   t.true(r.blocking.length > 0, "the broken build's disagreements block");
-  t.true(r.blocking.every((b) => b.translator === "bpf"), blocking(r));
+  t.true(
+    r.blocking.every((b) => b.translator === "bpf"),
+    blocking(r),
+  );
   const cell = r.rows.find((row) => row.cells.bpf.status === "differ")?.cells.bpf;
-  t.truthy(cell?.diffs.some((d) => /\[3\]/.test(d.path)), `the difference names a quoted field: ${cell?.summary}`);
+  t.truthy(
+    cell?.diffs.some((d) => /\[3\]/.test(d.path)),
+    `the difference names a quoted field: ${cell?.summary}`,
+  );
   t.is(r.translators[1].undecided, 0, "the intact tc build still agrees");
 });
 
@@ -77,7 +87,12 @@ hostTest("bpf:PATH: a foreign translator set up by --configure; a prefix it cann
   // 4to6 agrees; 6to4 differs only in DF, which this translator always sets.
   for (const c of by96) {
     if (c.id.includes("4to6")) t.is(c.cell.status, "agree", `${c.id}: ${c.cell.summary}`);
-    else t.deepEqual(c.cell.diffs.map((d) => d.path), ["ipv4.df"], `${c.id}: ${c.cell.summary}`);
+    else
+      t.deepEqual(
+        c.cell.diffs.map((d) => d.path),
+        ["ipv4.df"],
+        `${c.id}: ${c.cell.summary}`,
+      );
   }
   for (const c of others) {
     t.is(c.cell.status, "n/a", `${c.id}: ${c.cell.summary}`);
@@ -92,50 +107,84 @@ function recordsOf(pid: number | undefined): OwnerRecord[] {
   return [...ownerRecords().values()].filter((r) => r.pid === pid);
 }
 
-hostTest("a SIGKILLed compare leaves nothing: translator namespaces and TAYGA are swept by the next command", async (t) => {
-  const child: ChildProcess = spawn(NATLAB, ["golden", "compare", "--translators", "bpf-tc,tayga"], { cwd: ROOT, stdio: "ignore" });
-  const exited = new Promise((r) => child.on("exit", r));
-  // Until TAYGA runs: its record lists the daemon, and its namespaces exist. Bounded: a loaded machine is slow.
-  const deadline = Date.now() + 180_000;
-  let recs: OwnerRecord[] = [];
-  const taygaUp = () => recs.some((r) => r.processes.some((p) => p.what.startsWith("tayga")) && r.namespaces.every((ns) => natlabNamespaces().includes(ns)));
-  while (Date.now() < deadline && child.exitCode === null && !taygaUp()) {
+hostTest(
+  "a SIGKILLed compare leaves nothing: translator namespaces and TAYGA are swept by the next command",
+  async (t) => {
+    const child: ChildProcess = spawn(NATLAB, ["golden", "compare", "--translators", "bpf-tc,tayga"], {
+      cwd: ROOT,
+      stdio: "ignore",
+    });
+    const exited = new Promise((r) => child.on("exit", r));
+    // Until TAYGA runs: its record lists the daemon, and its namespaces exist. Bounded: a loaded machine is slow.
+    const deadline = Date.now() + 180_000;
+    let recs: OwnerRecord[] = [];
+    const taygaUp = () =>
+      recs.some(
+        (r) =>
+          r.processes.some((p) => p.what.startsWith("tayga")) &&
+          r.namespaces.every((ns) => natlabNamespaces().includes(ns)),
+      );
+    while (Date.now() < deadline && child.exitCode === null && !taygaUp()) {
+      recs = recordsOf(child.pid);
+      await sleep(20);
+    }
+    t.true(taygaUp(), "TAYGA's daemon is in an owner record while it runs");
+    await sleep(Math.floor(Math.random() * 500));
     recs = recordsOf(child.pid);
-    await sleep(20);
-  }
-  t.true(taygaUp(), "TAYGA's daemon is in an owner record while it runs");
-  await sleep(Math.floor(Math.random() * 500));
-  recs = recordsOf(child.pid);
-  child.kill("SIGKILL");
-  await exited;
-  const namespaces = recs.flatMap((r) => r.namespaces);
-  const processes = recs.flatMap((r) => r.processes);
-  t.true(namespaces.filter((ns) => natlabNamespaces().includes(ns)).length >= 2, "the kill left namespaces behind (else this proves nothing)");
-  t.true(processes.some((p) => isAlive(p.pid, p.startTime)), "the kill left TAYGA running (else this proves nothing)");
-  const next = await natlab(["ls"]);
-  t.is(next.code, 0, next.out);
-  for (const r of recs) {
-    // A natlab started beside the test may have claimed the record first: wait, bounded, for its sweep.
-    const until = Date.now() + 60_000;
-    while (readdirSync(OWNER_DIR).some((f) => f.startsWith(`${r.runId}.json`)) && Date.now() < until) await sleep(50);
-    t.deepEqual(r.namespaces.filter((ns) => natlabNamespaces().includes(ns)), [], `${r.lab}: no namespace left`);
-    t.deepEqual(r.processes.filter((p) => isAlive(p.pid, p.startTime)).map((p) => p.what), [], `${r.lab}: no process left`);
-    t.deepEqual(r.temp.filter((p) => existsSync(p)), [], `${r.lab}: no temporary file left`);
-  }
-});
+    child.kill("SIGKILL");
+    await exited;
+    const namespaces = recs.flatMap((r) => r.namespaces);
+    const processes = recs.flatMap((r) => r.processes);
+    t.true(
+      namespaces.filter((ns) => natlabNamespaces().includes(ns)).length >= 2,
+      "the kill left namespaces behind (else this proves nothing)",
+    );
+    t.true(
+      processes.some((p) => isAlive(p.pid, p.startTime)),
+      "the kill left TAYGA running (else this proves nothing)",
+    );
+    const next = await natlab(["ls"]);
+    t.is(next.code, 0, next.out);
+    for (const r of recs) {
+      // A natlab started beside the test may have claimed the record first: wait, bounded, for its sweep.
+      const until = Date.now() + 60_000;
+      while (readdirSync(OWNER_DIR).some((f) => f.startsWith(`${r.runId}.json`)) && Date.now() < until) await sleep(50);
+      t.deepEqual(
+        r.namespaces.filter((ns) => natlabNamespaces().includes(ns)),
+        [],
+        `${r.lab}: no namespace left`,
+      );
+      t.deepEqual(
+        r.processes.filter((p) => isAlive(p.pid, p.startTime)).map((p) => p.what),
+        [],
+        `${r.lab}: no process left`,
+      );
+      t.deepEqual(
+        r.temp.filter((p) => existsSync(p)),
+        [],
+        `${r.lab}: no temporary file left`,
+      );
+    }
+  },
+);
 
 /** Why Jool cannot run here, or undefined. */
 function joolUnavailable(): string | undefined {
   if (!existsSync(QEMU)) return `${QEMU} missing (apt-get install -y qemu-system-x86)`;
-  if (!existsSync("/usr/bin/jool_siit")) return "jool_siit missing (apt-get install -y --no-install-recommends jool-tools)";
-  if (!cachedKernel("debian-6.1")) return "the debian-6.1 kernel is not prepared (natlab run --kernel debian-6.1 prepares it)";
+  if (!existsSync("/usr/bin/jool_siit"))
+    return "jool_siit missing (apt-get install -y --no-install-recommends jool-tools)";
+  if (!cachedKernel("debian-6.1"))
+    return "the debian-6.1 kernel is not prepared (natlab run --kernel debian-6.1 prepares it)";
   return undefined;
 }
 
 const joolWhy = root ? joolUnavailable() : "needs root";
 if (joolWhy) test.serial.skip(`jool in the VM skipped: ${joolWhy}`, () => {});
-(joolWhy ? test.serial.skip : test.serial)("jool in the debian-6.1 VM: every difference with Jool is decided", async (t) => {
-  const r = await compareTranslators(parseTranslatorList("jool"), cases);
-  t.is(r.blocking.length, 0, blocking(r));
-  t.true(r.translators[0].agree > cases.length / 2, `Jool ran the cases (${r.translators[0].agree} agree)`);
-});
+(joolWhy ? test.serial.skip : test.serial)(
+  "jool in the debian-6.1 VM: every difference with Jool is decided",
+  async (t) => {
+    const r = await compareTranslators(parseTranslatorList("jool"), cases);
+    t.is(r.blocking.length, 0, blocking(r));
+    t.true(r.translators[0].agree > cases.length / 2, `Jool ran the cases (${r.translators[0].agree} agree)`);
+  },
+);

@@ -16,13 +16,22 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { natlab, ROOT, runDirs } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 let browser: Browser | undefined;
 const profile = mkdtempSync(join(tmpdir(), "natlab-chromium-"));
 
 test.before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/setup.sh installs it)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/setup.sh installs it)`);
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir: profile, args: FLAGS });
 });
 
@@ -61,7 +70,9 @@ async function open(file: string): Promise<Loaded> {
 
 /** Every link: a fragment names an element of the page, a relative path a file that exists. */
 async function brokenLinks(page: Page): Promise<string[]> {
-  const links = await page.$$eval("a[href]", (as) => as.map((a) => ({ raw: a.getAttribute("href") ?? "", abs: (a as HTMLAnchorElement).href })));
+  const links = await page.$$eval("a[href]", (as) =>
+    as.map((a) => ({ raw: a.getAttribute("href") ?? "", abs: (a as HTMLAnchorElement).href })),
+  );
   const ids = new Set(await page.$$eval("[id]", (es) => es.map((e) => e.id)));
   const broken: string[] = [];
   for (const { raw, abs } of links) {
@@ -96,11 +107,13 @@ async function checkPage(t: ExecutionContext, dir: string, shot: string): Promis
   t.true(layers.includes("ipv4") || layers.includes("ipv6"), `the frame's layers are listed: ${layers.join(", ")}`);
   // Each field name on one line, however long its value (a payload's hex wraps, its name must not).
   const broken = await page.$$eval("section.flow .frame-detail td:first-child:not(.layer)", (tds) =>
-    tds.filter((td) => {
-      const range = document.createRange();
-      range.selectNodeContents(td);
-      return range.getClientRects().length > 1;
-    }).map((td) => td.textContent),
+    tds
+      .filter((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return range.getClientRects().length > 1;
+      })
+      .map((td) => td.textContent),
   );
   t.deepEqual(broken, [], "no field name is broken across lines");
   t.deepEqual(errors, [], "no script error after the click");
@@ -116,7 +129,10 @@ test.serial("the article lab's report: topology, a ladder per flow, frames that 
   const page = await checkPage(t, dir, join(ROOT, "results", "report-article.png"));
   t.is(await page.$$eval(".failed-expect", (e) => e.length), 0, "a passing run shows no failed expectation");
   t.true((await page.$$eval("svg.ladder .xlat", (e) => e.length)) > 0, "the translation is drawn across lanes (6→4)");
-  t.true((await page.$$eval("svg.ladder g.frame.met", (e) => e.length)) > 0, "frames that met an expectation are marked");
+  t.true(
+    (await page.$$eval("svg.ladder g.frame.met", (e) => e.length)) > 0,
+    "frames that met an expectation are marked",
+  );
   // The README's picture (docs/report-article.png is a copy): the page with only the crafted UDP flow, a frame opened.
   await page.evaluate(() => {
     for (const s of document.querySelectorAll("section.flow")) {
@@ -131,7 +147,10 @@ test.serial("the article lab's report: topology, a ladder per flow, frames that 
   const { page: ip, errors } = await open(index);
   t.deepEqual(errors, []);
   t.deepEqual(await brokenLinks(ip), [], "no broken link in results/index.html");
-  t.true((await ip.$$eval("table.index a", (as) => as.map((a) => a.textContent))).includes("article"), "the index lists the article lab");
+  t.true(
+    (await ip.$$eval("table.index a", (as) => as.map((a) => a.textContent))).includes("article"),
+    "the index lists the article lab",
+  );
 });
 
 test.serial("a failing run's report shows the failed expectation in red, expected beside actual", async (t) => {
@@ -140,15 +159,28 @@ test.serial("a failing run's report shows the failed expectation in red, expecte
   const dir = runDirs(r.out)["report-failing"];
   const page = await checkPage(t, dir, join(ROOT, "results", "report-failing.png"));
   const failed = await page.$$eval(".failed-expect", (es) =>
-    es.map((e) => ({ text: e.textContent ?? "", color: getComputedStyle(e).color, border: getComputedStyle(e).borderTopColor })),
+    es.map((e) => ({
+      text: e.textContent ?? "",
+      color: getComputedStyle(e).color,
+      border: getComputedStyle(e).borderTopColor,
+    })),
   );
   t.is(failed.length, 1, "one failed expectation");
   t.is(failed[0].color, "rgb(185, 28, 28)", "drawn in red");
   t.is(failed[0].border, "rgb(185, 28, 28)");
-  const row = await page.$$eval(".failed-expect table.diff tr.ko td", (tds) => tds.map((td) => ({ text: td.textContent, color: getComputedStyle(td).color })));
-  t.deepEqual(row.slice(0, 3).map((c) => c.text), ["ipv4.ttl", "60", "61"], "expected TTL 60 beside the actual 61");
+  const row = await page.$$eval(".failed-expect table.diff tr.ko td", (tds) =>
+    tds.map((td) => ({ text: td.textContent, color: getComputedStyle(td).color })),
+  );
+  t.deepEqual(
+    row.slice(0, 3).map((c) => c.text),
+    ["ipv4.ttl", "60", "61"],
+    "expected TTL 60 beside the actual 61",
+  );
   t.is(row[0].color, "rgb(185, 28, 28)");
-  t.true((await page.$$eval("svg.ladder g.frame.bad", (e) => e.length)) > 0, "the closest frame is marked on the ladder");
+  t.true(
+    (await page.$$eval("svg.ladder g.frame.bad", (e) => e.length)) > 0,
+    "the closest frame is marked on the ladder",
+  );
   t.is(await page.$$eval("section.flow.fail", (e) => e.length), 1);
   t.is(resolve(dirname(dir)), join(ROOT, "results", "report-failing"));
 });

@@ -13,9 +13,10 @@
  * Knock-out: NATLAB_TEST_KNOCKOUT=sweep makes natlab skip its sweep (read
  * only by harness/exec/sweep.ts, for this test); the test must then fail.
  */
-import test from "ava";
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import test from "ava";
 import { namespacePids } from "../../harness/exec/netns.ts";
 import { isAlive, OWNER_DIR, type OwnerRecord, processStartTime } from "../../harness/exec/owner.ts";
 import { mapLimit } from "../../harness/run/pool.ts";
@@ -69,11 +70,17 @@ async function killAt(phase: Phase): Promise<Killed | undefined> {
     await sleep(random(100));
   } else if (phase === "flows") {
     // The flow (ping -c 3) takes two seconds once its captures run.
-    await until(child, has((w) => w.startsWith("tcpdump")));
+    await until(
+      child,
+      has((w) => w.startsWith("tcpdump")),
+    );
     await sleep(random(1000));
   } else {
     // Teardown begins once the flows are over and the trace_pipe reader is stopped.
-    await until(child, has((w) => w.startsWith("tcpdump")));
+    await until(
+      child,
+      has((w) => w.startsWith("tcpdump")),
+    );
     await until(child, () => !has((w) => w === "trace_pipe reader")());
     await sleep(random(40));
   }
@@ -87,7 +94,9 @@ async function killAt(phase: Phase): Promise<Killed | undefined> {
   const record = rec();
   const processes = [
     ...(record?.processes ?? []).map((p) => ({ pid: p.pid, start: p.startTime })),
-    ...(await Promise.all(namespaces.map(namespacePids))).flat().map((pid) => ({ pid, start: processStartTime(pid) ?? "" })),
+    ...(await Promise.all(namespaces.map(namespacePids)))
+      .flat()
+      .map((pid) => ({ pid, start: processStartTime(pid) ?? "" })),
   ].filter((p) => p.start !== "");
   const instances = (record?.tracefs ?? []).filter((d) => existsSync(d));
   return { phase, runId, record, namespaces, processes, instances };
@@ -116,18 +125,50 @@ test("after SIGKILL at 20 random moments, the next natlab command leaves nothing
   for (const k of killed) {
     const what = `${k.phase} kill of run ${k.runId}`;
     t.deepEqual(namespacesOfRun(k.runId), [], `${what}: no namespace left`);
-    t.deepEqual(k.processes.filter((p) => isAlive(p.pid, p.start)), [], `${what}: no process left`);
-    t.deepEqual((k.record?.pins ?? []).filter((p) => existsSync(p)), [], `${what}: no pin left`);
-    t.deepEqual((k.record?.temp ?? []).filter((p) => existsSync(p)), [], `${what}: no temporary file left`);
-    t.deepEqual((k.record?.tracefs ?? []).filter((p) => existsSync(p)), [], `${what}: no tracefs instance left`);
-    t.deepEqual(readdirSync(OWNER_DIR).filter((f) => f.startsWith(k.runId)), [], `${what}: no owner record left`);
+    t.deepEqual(
+      k.processes.filter((p) => isAlive(p.pid, p.start)),
+      [],
+      `${what}: no process left`,
+    );
+    t.deepEqual(
+      (k.record?.pins ?? []).filter((p) => existsSync(p)),
+      [],
+      `${what}: no pin left`,
+    );
+    t.deepEqual(
+      (k.record?.temp ?? []).filter((p) => existsSync(p)),
+      [],
+      `${what}: no temporary file left`,
+    );
+    t.deepEqual(
+      (k.record?.tracefs ?? []).filter((p) => existsSync(p)),
+      [],
+      `${what}: no tracefs instance left`,
+    );
+    t.deepEqual(
+      readdirSync(OWNER_DIR).filter((f) => f.startsWith(k.runId)),
+      [],
+      `${what}: no owner record left`,
+    );
   }
   t.is(killed.length, 20);
   for (const p of PHASES) t.is(killed.filter((k) => k.phase === p).length, 5);
   // (Which natlab swept a run is not asserted: a natlab started by someone else beside the test may sweep first.)
   // The kills did leave things for the sweep to take (else this test proves nothing).
   t.true(killed.filter((k) => k.namespaces.length > 0).length >= 10, "most kills left namespaces behind");
-  t.true(killed.some((k) => k.processes.length > 0), "some kills left processes behind");
-  t.true(killed.some((k) => k.instances.length > 0), "some kills left a tracefs instance behind");
-  t.log(killed.map((k) => `${k.phase}: ${k.namespaces.length} ns, ${k.processes.length} processes, ${k.instances.length} tracefs`).join("; "));
+  t.true(
+    killed.some((k) => k.processes.length > 0),
+    "some kills left processes behind",
+  );
+  t.true(
+    killed.some((k) => k.instances.length > 0),
+    "some kills left a tracefs instance behind",
+  );
+  t.log(
+    killed
+      .map(
+        (k) => `${k.phase}: ${k.namespaces.length} ns, ${k.processes.length} processes, ${k.instances.length} tracefs`,
+      )
+      .join("; "),
+  );
 });

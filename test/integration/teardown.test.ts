@@ -4,7 +4,7 @@
  * with SIGINT (Ctrl-C) or SIGTERM.
  */
 import test from "ava";
-import { natlab, natlabNamespaces as allNatlabNamespaces, rootVeths } from "./helpers.ts";
+import { natlabNamespaces as allNatlabNamespaces, natlab, rootVeths } from "./helpers.ts";
 
 /** This test's own namespaces: natlab-<run id>-<lab namespace> for the fixture labs' namespaces (other labs may run beside us). */
 const natlabNamespaces = () => allNatlabNamespaces().filter((n) => /^natlab-[0-9a-f]{6}-(left|right)$/.test(n));

@@ -31,7 +31,24 @@ export class Terminal {
     const conf = join(dir, "tmux.conf");
     writeFileSync(conf, "set -g remain-on-exit on\nset -g history-limit 20000\n");
     const term = new Terminal(dir, join(dir, "socket"));
-    term.tmux("-f", conf, "new-session", "-d", "-s", SESSION, "-x", String(COLS), "-y", String(ROWS), "-c", ROOT, "-e", "NO_COLOR=1", "--", ...argv);
+    term.tmux(
+      "-f",
+      conf,
+      "new-session",
+      "-d",
+      "-s",
+      SESSION,
+      "-x",
+      String(COLS),
+      "-y",
+      String(ROWS),
+      "-c",
+      ROOT,
+      "-e",
+      "NO_COLOR=1",
+      "--",
+      ...argv,
+    );
     return term;
   }
 
@@ -65,7 +82,10 @@ export class Terminal {
     for (;;) {
       const screen = this.screen();
       if (ready(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; the terminal shows:\n${screen.trimEnd()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs / 1000}s waiting for ${what}; the terminal shows:\n${screen.trimEnd()}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

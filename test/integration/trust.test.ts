@@ -66,7 +66,10 @@ test("--object: a missing file, and an object without the lab's sections at the 
   const foreign = "test/fixtures/foreign/siit96.o";
   const other = await natlab(["run", "labs/article.yaml", "--object", foreign]);
   t.is(other.code, 1, other.out);
-  t.regex(other.out, /^labs\/article\.yaml:\d+:\d+: bpf\[0\]\.section: --object \S+siit96\.o has no program section `4to6` \(it has: xlat64, xlat46\)/m);
+  t.regex(
+    other.out,
+    /^labs\/article\.yaml:\d+:\d+: bpf\[0\]\.section: --object \S+siit96\.o has no program section `4to6` \(it has: xlat64, xlat46\)/m,
+  );
   t.true(nothingBuilt(missing.out + other.out, "article", before), other.out);
 });
 

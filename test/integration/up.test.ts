@@ -5,9 +5,10 @@
  * what `natlab up` refuses or explains: a stale build (rebuilt), a wrong
  * --object (refused before any step), a failing step (no stack trace).
  */
-import test from "ava";
+
 import { existsSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
+import test from "ava";
 import { run } from "../../harness/exec/command.ts";
 import { recordPath } from "../../harness/exec/owner.ts";
 import { namespacesOfRun, natlab, ownerRecords, ROOT } from "./helpers.ts";
@@ -45,7 +46,11 @@ test.serial("up, exec, flows, ls, stats and down on the article lab, and nothing
     // Another run of the same lab builds its own namespaces and leaves this one alone.
     const run = await natlab(["run", "labs/article.yaml", "--filter", "crafted udp"]);
     t.is(run.code, 0, run.out);
-    t.deepEqual(namespacesOfRun(runId), [`natlab-${runId}-host`], "the up lab is still there after a run of the same lab");
+    t.deepEqual(
+      namespacesOfRun(runId),
+      [`natlab-${runId}-host`],
+      "the up lab is still there after a run of the same lab",
+    );
 
     const wrongNs = await natlab(["exec", "article", "nowhere", "--", "true"]);
     t.is(wrongNs.code, 2);
@@ -62,32 +67,47 @@ test.serial("up, exec, flows, ls, stats and down on the article lab, and nothing
   t.regex(again.out, /lab article is not up/);
 });
 
-test.serial("natlab up checks what natlab run checks before it builds: a stale translator rebuilt, a wrong object refused", async (t) => {
-  // As on a fresh clone or after an edit: the translator's source newer than its object (content unchanged).
-  const source = join(ROOT, "bpf/nat64.c");
-  const object = join(ROOT, "bpf/nat64.o");
-  const later = new Date(Date.now() + 2000);
-  utimesSync(source, later, later);
-  // An object without the lab's sections (the foreign fixture translator's are xlat64 and xlat46).
-  await run(["make", "-s", "-C", join(ROOT, "test/fixtures/foreign")]);
-  const r = await natlab(["up", "labs/article.yaml", "--object", "test/fixtures/foreign/siit96.o"]);
-  t.is(r.code, 1, r.out);
-  t.regex(r.out, /rebuilding \(make -C bpf\)/, "the stale build is rebuilt first");
-  t.true(statSync(object).mtimeMs >= later.getTime() - 1000, "nat64.o was rebuilt");
-  t.regex(r.out, /^labs\/article\.yaml:\d+:\d+: bpf\[0\]\.section: --object \S+siit96\.o has no program section `4to6`/m);
-  t.notRegex(r.out, /is up|setup step|Error:/, "refused before any step, without a stack trace");
-  const mine = [...ownerRecords().values()].filter((x) => x.labPath === join(ROOT, "labs/article.yaml") && x.kind === "up");
-  t.deepEqual(mine.map((x) => x.runId), [], "no lab of this tree was left up");
-});
+test.serial(
+  "natlab up checks what natlab run checks before it builds: a stale translator rebuilt, a wrong object refused",
+  async (t) => {
+    // As on a fresh clone or after an edit: the translator's source newer than its object (content unchanged).
+    const source = join(ROOT, "bpf/nat64.c");
+    const object = join(ROOT, "bpf/nat64.o");
+    const later = new Date(Date.now() + 2000);
+    utimesSync(source, later, later);
+    // An object without the lab's sections (the foreign fixture translator's are xlat64 and xlat46).
+    await run(["make", "-s", "-C", join(ROOT, "test/fixtures/foreign")]);
+    const r = await natlab(["up", "labs/article.yaml", "--object", "test/fixtures/foreign/siit96.o"]);
+    t.is(r.code, 1, r.out);
+    t.regex(r.out, /rebuilding \(make -C bpf\)/, "the stale build is rebuilt first");
+    t.true(statSync(object).mtimeMs >= later.getTime() - 1000, "nat64.o was rebuilt");
+    t.regex(
+      r.out,
+      /^labs\/article\.yaml:\d+:\d+: bpf\[0\]\.section: --object \S+siit96\.o has no program section `4to6`/m,
+    );
+    t.notRegex(r.out, /is up|setup step|Error:/, "refused before any step, without a stack trace");
+    const mine = [...ownerRecords().values()].filter(
+      (x) => x.labPath === join(ROOT, "labs/article.yaml") && x.kind === "up",
+    );
+    t.deepEqual(
+      mine.map((x) => x.runId),
+      [],
+      "no lab of this tree was left up",
+    );
+  },
+);
 
-test.serial("natlab up with a step that fails: the step, its command and output, no stack trace, nothing left", async (t) => {
-  const r = await natlab(["up", "test/fixtures/labs/bad-setup.yaml"]);
-  t.is(r.code, 1, r.out);
-  t.regex(r.out, /^natlab: setup step \d+\/\d+ failed: nftables ruleset for `left`/m);
-  t.regex(r.out, /nft -f -` exited with 1:\n.*syntax error/);
-  t.notRegex(r.out, /^\s+at /m, "no stack trace: the failure is explained, not a bug");
-  const runId = /natlab-([0-9a-f]{6})-left/.exec(r.out)?.[1];
-  if (!runId) return t.fail(r.out);
-  t.deepEqual(namespacesOfRun(runId), [], "the namespaces built before the failure are removed");
-  t.false(existsSync(recordPath(runId)), "no owner record is left");
-});
+test.serial(
+  "natlab up with a step that fails: the step, its command and output, no stack trace, nothing left",
+  async (t) => {
+    const r = await natlab(["up", "test/fixtures/labs/bad-setup.yaml"]);
+    t.is(r.code, 1, r.out);
+    t.regex(r.out, /^natlab: setup step \d+\/\d+ failed: nftables ruleset for `left`/m);
+    t.regex(r.out, /nft -f -` exited with 1:\n.*syntax error/);
+    t.notRegex(r.out, /^\s+at /m, "no stack trace: the failure is explained, not a bug");
+    const runId = /natlab-([0-9a-f]{6})-left/.exec(r.out)?.[1];
+    if (!runId) return t.fail(r.out);
+    t.deepEqual(namespacesOfRun(runId), [], "the namespaces built before the failure are removed");
+    t.false(existsSync(recordPath(runId)), "no owner record is left");
+  },
+);

@@ -46,7 +46,10 @@ const busybox = "/bin/busybox";
   const dir = mkdtempSync(join(tmpdir(), "natlab-h4-cpio-"));
   try {
     writeFileSync(join(dir, "a.cpio"), archive);
-    const listing = execFileSync(busybox, ["cpio", "-tv", "-F", join(dir, "a.cpio")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const listing = execFileSync(busybox, ["cpio", "-tv", "-F", join(dir, "a.cpio")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     t.regex(listing, /^drwxr-xr-x .* dev$/m);
     t.regex(listing, /^crw------- .* dev\/console$/m);
     t.regex(listing, /^-rwxr-xr-x .* 10 .* init$/m);
@@ -76,19 +79,25 @@ test("qemu's command line: TCG, three 9p shares, commas in paths doubled", (t) =
 
 test("config for init.sh survives quotes and spaces", (t) => {
   const text = shellAssignments({ NATLAB_SHARE: "/tmp/it's here", NATLAB_CWD: "/work/main" });
-  const echoed = execFileSync("sh", ["-c", `${text}printf '%s|%s' "$NATLAB_SHARE" "$NATLAB_CWD"`], { encoding: "utf8" });
+  const echoed = execFileSync("sh", ["-c", `${text}printf '%s|%s' "$NATLAB_SHARE" "$NATLAB_CWD"`], {
+    encoding: "utf8",
+  });
   t.is(echoed, "/tmp/it's here|/work/main");
 });
 
 test("kernel names: host, debian-5.10/6.1/6.12, package names; anything else is refused with the forms", (t) => {
   t.deepEqual(parseKernelName("host"), { kind: "host" });
-  for (const name of ["debian-5.10", "debian-6.1", "debian-6.12"]) t.deepEqual(parseKernelName(name), { kind: "vm", name });
+  for (const name of ["debian-5.10", "debian-6.1", "debian-6.12"])
+    t.deepEqual(parseKernelName(name), { kind: "vm", name });
   t.deepEqual(parseKernelName("linux-image-6.1.0-56-amd64"), { kind: "vm", name: "linux-image-6.1.0-56-amd64" });
-  t.throws(() => parseKernelName("6.1"), { message: /use host, debian-5.10, debian-6.1, debian-6.12, or a Debian kernel package name/ });
+  t.throws(() => parseKernelName("6.1"), {
+    message: /use host, debian-5.10, debian-6.1, debian-6.12, or a Debian kernel package name/,
+  });
 });
 
 test("the command's output is the console after init's ready line, without the power-off line", (t) => {
-  const console = "boot noise\nnatlab-vm: ready, kernel 6.1.0-56-amd64, running the command\nhello\nworld\n[    8.651183] reboot: Power down\n";
+  const console =
+    "boot noise\nnatlab-vm: ready, kernel 6.1.0-56-amd64, running the command\nhello\nworld\n[    8.651183] reboot: Power down\n";
   t.is(commandOutput(console), "hello\nworld\n");
   t.is(commandOutput("the VM never got ready\n"), "");
 });

@@ -20,9 +20,9 @@ import { join } from "node:path";
 import test from "ava";
 import { buildBpf, NAT64_NOCSUM_OBJECT, NAT64_OBJECT } from "../../harness/bpf/build.ts";
 import { findTranslator, writePrefix } from "../../harness/bpf/config.ts";
-import { embedIpv4 } from "../../harness/packet/prefix.ts";
 import { readStats } from "../../harness/bpf/stats.ts";
 import { run } from "../../harness/exec/command.ts";
+import { embedIpv4 } from "../../harness/packet/prefix.ts";
 
 const isRoot = process.getuid?.() === 0;
 const serial = isRoot ? test.serial : test.serial.skip;
@@ -70,7 +70,9 @@ async function lab(object: string) {
 
 function startCapture(pcap: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const p = spawn("ip", ["netns", "exec", C, "tcpdump", "-i", "yc", "-U", "--immediate-mode", "-w", pcap], { stdio: ["ignore", "ignore", "pipe"] });
+    const p = spawn("ip", ["netns", "exec", C, "tcpdump", "-i", "yc", "-U", "--immediate-mode", "-w", pcap], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let err = "";
     p.stderr.on("data", (d: Buffer) => {
       err += d.toString();
@@ -100,7 +102,22 @@ async function traffic(object: string): Promise<{ tcp: string[]; udp: string[]; 
   await teardown();
   const t = spawnSync(
     "tshark",
-    ["-r", pcap, "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-Y", "ip.src == 192.168.2.1", "-T", "fields", "-e", "tcp.checksum.status", "-e", "udp.checksum.status"],
+    [
+      "-r",
+      pcap,
+      "-o",
+      "tcp.check_checksum:TRUE",
+      "-o",
+      "udp.check_checksum:TRUE",
+      "-Y",
+      "ip.src == 192.168.2.1",
+      "-T",
+      "fields",
+      "-e",
+      "tcp.checksum.status",
+      "-e",
+      "udp.checksum.status",
+    ],
     { encoding: "utf8" },
   );
   const rows = t.stdout.split("\n").filter((l) => l.trim() !== "");
@@ -129,5 +146,8 @@ serial("... and wrong without the L4 checksum fixes (nat64-nocsum.o)", async (t)
   await buildBpf("nat64-nocsum.o");
   const r = await traffic(NAT64_NOCSUM_OBJECT);
   t.true(r.tcp.length >= 1, "the SYN reached C");
-  t.true(r.tcp.every((s) => s === "0"), `tshark: TCP checksums bad (${r.tcp.join(",")})`);
+  t.true(
+    r.tcp.every((s) => s === "0"),
+    `tshark: TCP checksums bad (${r.tcp.join(",")})`,
+  );
 });

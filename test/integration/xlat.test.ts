@@ -13,10 +13,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { buildBpf, NAT64_NOCSUM_OBJECT } from "../../harness/bpf/build.ts";
-import { embedIpv4 } from "../../harness/packet/prefix.ts";
 import { readStatsFile, type Stats } from "../../harness/bpf/stats.ts";
 import { type XlatResult, xlat } from "../../harness/bpf/xlat.ts";
-import { build, checksumProblems, describe, type Packet, parse, readPcap, writePcap } from "../../harness/packet/index.ts";
+import {
+  build,
+  checksumProblems,
+  describe,
+  type Packet,
+  parse,
+  readPcap,
+  writePcap,
+} from "../../harness/packet/index.ts";
+import { embedIpv4 } from "../../harness/packet/prefix.ts";
 
 const isRoot = process.getuid?.() === 0;
 const rootTest = isRoot ? test : test.skip;
@@ -46,12 +54,18 @@ interface Run {
 
 let seq = 0;
 /** Run packets through the translator in one runner call. */
-async function run(packets: (Packet | Buffer)[], opts: { prefix?: string; object?: string; section?: "6to4" | "4to6" } = {}): Promise<Run> {
+async function run(
+  packets: (Packet | Buffer)[],
+  opts: { prefix?: string; object?: string; section?: "6to4" | "4to6" } = {},
+): Promise<Run> {
   const n = seq++;
   const input = join(dir, `in-${n}.pcap`);
   const output = join(dir, `out-${n}.pcap`);
   const stats = join(dir, `stats-${n}.json`);
-  writePcap(input, packets.map((p) => (Buffer.isBuffer(p) ? p : build(p))));
+  writePcap(
+    input,
+    packets.map((p) => (Buffer.isBuffer(p) ? p : build(p))),
+  );
   const results = await xlat({ input, output, stats, prefix: opts.prefix, object: opts.object, section: opts.section });
   const frames = readPcap(output).frames;
   const marks = tsharkStatuses(output);
@@ -63,20 +77,45 @@ async function run(packets: (Packet | Buffer)[], opts: { prefix?: string; object
   };
 }
 
-const TSHARK_FIELDS = ["ip.checksum.status", "tcp.checksum.status", "udp.checksum.status", "icmp.checksum.status", "icmpv6.checksum.status"];
+const TSHARK_FIELDS = [
+  "ip.checksum.status",
+  "tcp.checksum.status",
+  "udp.checksum.status",
+  "icmp.checksum.status",
+  "icmpv6.checksum.status",
+];
 function tsharkStatuses(pcap: string): Record<string, string[]>[] {
-  const args = ["-r", pcap, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-T", "fields"];
+  const args = [
+    "-r",
+    pcap,
+    "-o",
+    "ip.check_checksum:TRUE",
+    "-o",
+    "tcp.check_checksum:TRUE",
+    "-o",
+    "udp.check_checksum:TRUE",
+    "-T",
+    "fields",
+  ];
   for (const f of TSHARK_FIELDS) args.push("-e", f);
   const r = spawnSync("tshark", args, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`tshark -r ${pcap} failed: ${r.stderr}`);
   return r.stdout
     .split("\n")
     .filter((l) => l !== "")
-    .map((l) => Object.fromEntries(l.split("\t").map((v, i) => [TSHARK_FIELDS[i].split(".")[0], v === "" ? [] : v.split(",")])));
+    .map((l) =>
+      Object.fromEntries(l.split("\t").map((v, i) => [TSHARK_FIELDS[i].split(".")[0], v === "" ? [] : v.split(",")])),
+    );
 }
 
 /** Every checksum tshark could check is good, and the outermost L4 one was checked. */
-function assertChecksumsGood(t: ExecutionContext, r: Run, i: number, l4: "tcp" | "udp" | "icmp" | "icmpv6", what: string) {
+function assertChecksumsGood(
+  t: ExecutionContext,
+  r: Run,
+  i: number,
+  l4: "tcp" | "udp" | "icmp" | "icmpv6",
+  what: string,
+) {
   const marks = r.tshark[i];
   if (!marks) return t.fail(`${what}: no output frame (verdict ${r.results[i].verdict})`);
   const bad = Object.entries(marks).filter(([, v]) => v.includes("0"));
@@ -98,27 +137,85 @@ function basics(prefix: string): { name: string; packet: Packet; l4: "tcp" | "ud
   const v6 = { src: a, dst: b };
   const v4 = { src: V4B, dst: V4A };
   return [
-    { name: "6to4 TCP SYN", packet: [{ eth: {} }, { ipv6: v6 }, { tcp: { sport: 40000, dport: 80, flags: "S", options: "020405b4" } }], l4: "tcp" },
-    { name: "6to4 TCP data", packet: [{ eth: {} }, { ipv6: v6 }, { tcp: { sport: 40000, dport: 80, flags: "PA" } }, { payload: { size: 1000 } }], l4: "tcp" },
-    { name: "6to4 UDP", packet: [{ eth: {} }, { ipv6: v6 }, { udp: { sport: 40000, dport: 53 } }, { payload: { size: 33 } }], l4: "udp" },
-    { name: "6to4 ICMPv6 echo", packet: [{ eth: {} }, { ipv6: v6 }, { icmpv6: { type: 128, id: 7, seq: 1 } }, { payload: { size: 56 } }], l4: "icmp" },
-    { name: "4to6 TCP SYN-ACK", packet: [{ eth: {} }, { ipv4: v4 }, { tcp: { sport: 80, dport: 40000, flags: "SA" } }], l4: "tcp" },
-    { name: "4to6 UDP", packet: [{ eth: {} }, { ipv4: v4 }, { udp: { sport: 53, dport: 40000 } }, { payload: { size: 77 } }], l4: "udp" },
-    { name: "4to6 UDP checksum 0", packet: [{ eth: {} }, { ipv4: v4 }, { udp: { sport: 53, dport: 40000, chksum: 0 } }, { payload: { size: 1333 } }], l4: "udp" },
-    { name: "4to6 ICMP echo reply", packet: [{ eth: {} }, { ipv4: v4 }, { icmp: { type: 0, id: 7, seq: 1 } }, { payload: { size: 56 } }], l4: "icmpv6" },
+    {
+      name: "6to4 TCP SYN",
+      packet: [{ eth: {} }, { ipv6: v6 }, { tcp: { sport: 40000, dport: 80, flags: "S", options: "020405b4" } }],
+      l4: "tcp",
+    },
+    {
+      name: "6to4 TCP data",
+      packet: [
+        { eth: {} },
+        { ipv6: v6 },
+        { tcp: { sport: 40000, dport: 80, flags: "PA" } },
+        { payload: { size: 1000 } },
+      ],
+      l4: "tcp",
+    },
+    {
+      name: "6to4 UDP",
+      packet: [{ eth: {} }, { ipv6: v6 }, { udp: { sport: 40000, dport: 53 } }, { payload: { size: 33 } }],
+      l4: "udp",
+    },
+    {
+      name: "6to4 ICMPv6 echo",
+      packet: [{ eth: {} }, { ipv6: v6 }, { icmpv6: { type: 128, id: 7, seq: 1 } }, { payload: { size: 56 } }],
+      l4: "icmp",
+    },
+    {
+      name: "4to6 TCP SYN-ACK",
+      packet: [{ eth: {} }, { ipv4: v4 }, { tcp: { sport: 80, dport: 40000, flags: "SA" } }],
+      l4: "tcp",
+    },
+    {
+      name: "4to6 UDP",
+      packet: [{ eth: {} }, { ipv4: v4 }, { udp: { sport: 53, dport: 40000 } }, { payload: { size: 77 } }],
+      l4: "udp",
+    },
+    {
+      name: "4to6 UDP checksum 0",
+      packet: [{ eth: {} }, { ipv4: v4 }, { udp: { sport: 53, dport: 40000, chksum: 0 } }, { payload: { size: 1333 } }],
+      l4: "udp",
+    },
+    {
+      name: "4to6 ICMP echo reply",
+      packet: [{ eth: {} }, { ipv4: v4 }, { icmp: { type: 0, id: 7, seq: 1 } }, { payload: { size: 56 } }],
+      l4: "icmpv6",
+    },
     {
       name: "4to6 ICMP port unreachable quoting UDP",
-      packet: [{ eth: {} }, { ipv4: v4 }, { icmp: { type: 3, code: 3 } }, { ipv4: { src: V4A, dst: V4B } }, { udp: { sport: 40000, dport: 53 } }, { payload: { size: 20 } }],
+      packet: [
+        { eth: {} },
+        { ipv4: v4 },
+        { icmp: { type: 3, code: 3 } },
+        { ipv4: { src: V4A, dst: V4B } },
+        { udp: { sport: 40000, dport: 53 } },
+        { payload: { size: 20 } },
+      ],
       l4: "icmpv6",
     },
     {
       name: "6to4 ICMPv6 time exceeded quoting TCP",
-      packet: [{ eth: {} }, { ipv6: v6 }, { icmpv6: { type: 3, code: 0 } }, { ipv6: { src: b, dst: a, hlim: 1 } }, { tcp: { sport: 80, dport: 40000, flags: "A" } }, { payload: { size: 40 } }],
+      packet: [
+        { eth: {} },
+        { ipv6: v6 },
+        { icmpv6: { type: 3, code: 0 } },
+        { ipv6: { src: b, dst: a, hlim: 1 } },
+        { tcp: { sport: 80, dport: 40000, flags: "A" } },
+        { payload: { size: 40 } },
+      ],
       l4: "icmp",
     },
     {
       name: "4to6 ICMP time exceeded quoting an echo request",
-      packet: [{ eth: {} }, { ipv4: v4 }, { icmp: { type: 11, code: 0 } }, { ipv4: { src: V4A, dst: V4B, ttl: 1 } }, { icmp: { type: 8, id: 9, seq: 3 } }, { payload: { size: 24 } }],
+      packet: [
+        { eth: {} },
+        { ipv4: v4 },
+        { icmp: { type: 11, code: 0 } },
+        { ipv4: { src: V4A, dst: V4B, ttl: 1 } },
+        { icmp: { type: 8, id: 9, seq: 3 } },
+        { payload: { size: 24 } },
+      ],
       l4: "icmpv6",
     },
     {
@@ -161,23 +258,46 @@ for (const prefix of [DEFAULT, ...NON_NEUTRAL]) {
   });
 }
 
-rootTest("header fields: TOS <-> traffic class, flow label 0, TTL <-> hop limit copied, DF by size (RFC 7915 5.1)", async (t) => {
-  const a = embedIpv4(DEFAULT, V4A);
-  const b = embedIpv4(DEFAULT, V4B);
-  const r = await run([
-    [{ eth: {} }, { ipv6: { src: a, dst: b, tc: 0xb9, fl: 0x12345, hlim: 17 } }, { udp: { sport: 1, dport: 2 } }, { payload: { size: 10 } }],
-    [{ eth: {} }, { ipv6: { src: a, dst: b } }, { udp: { sport: 1, dport: 2 } }, { payload: { size: 1300 } }],
-    [{ eth: {} }, { ipv4: { src: V4B, dst: V4A, tos: 0x2e, ttl: 33, df: true, id: 99 } }, { udp: { sport: 1, dport: 2 } }, { payload: { size: 10 } }],
-  ]);
-  t.like(layer(parse(r.out[0]!), "ipv4"), { tos: 0xb9, ttl: 17, df: false, mf: false, frag: 0 });
-  t.like(layer(parse(r.out[1]!), "ipv4"), { df: true, len: 20 + 8 + 1300 });
-  t.like(layer(parse(r.out[2]!), "ipv6"), { tc: 0x2e, fl: 0, hlim: 33, plen: 18 });
-});
+rootTest(
+  "header fields: TOS <-> traffic class, flow label 0, TTL <-> hop limit copied, DF by size (RFC 7915 5.1)",
+  async (t) => {
+    const a = embedIpv4(DEFAULT, V4A);
+    const b = embedIpv4(DEFAULT, V4B);
+    const r = await run([
+      [
+        { eth: {} },
+        { ipv6: { src: a, dst: b, tc: 0xb9, fl: 0x12345, hlim: 17 } },
+        { udp: { sport: 1, dport: 2 } },
+        { payload: { size: 10 } },
+      ],
+      [{ eth: {} }, { ipv6: { src: a, dst: b } }, { udp: { sport: 1, dport: 2 } }, { payload: { size: 1300 } }],
+      [
+        { eth: {} },
+        { ipv4: { src: V4B, dst: V4A, tos: 0x2e, ttl: 33, df: true, id: 99 } },
+        { udp: { sport: 1, dport: 2 } },
+        { payload: { size: 10 } },
+      ],
+    ]);
+    t.like(layer(parse(r.out[0]!), "ipv4"), { tos: 0xb9, ttl: 17, df: false, mf: false, frag: 0 });
+    t.like(layer(parse(r.out[1]!), "ipv4"), { df: true, len: 20 + 8 + 1300 });
+    t.like(layer(parse(r.out[2]!), "ipv6"), { tc: 0x2e, fl: 0, hlim: 33, plen: 18 });
+  },
+);
 
 rootTest("outside the prefix, or not IP: passed untouched", async (t) => {
   const r = await run([
-    [{ eth: {} }, { ipv6: { src: "2001:db8::1", dst: embedIpv4(DEFAULT, V4B) } }, { udp: {} }, { payload: { size: 10 } }],
-    [{ eth: {} }, { ipv6: { src: embedIpv4(DEFAULT, V4A), dst: "2001:db8::2" } }, { udp: {} }, { payload: { size: 10 } }],
+    [
+      { eth: {} },
+      { ipv6: { src: "2001:db8::1", dst: embedIpv4(DEFAULT, V4B) } },
+      { udp: {} },
+      { payload: { size: 10 } },
+    ],
+    [
+      { eth: {} },
+      { ipv6: { src: embedIpv4(DEFAULT, V4A), dst: "2001:db8::2" } },
+      { udp: {} },
+      { payload: { size: 10 } },
+    ],
     [{ eth: { type: 0x0806 } }, { payload: { size: 46 } }],
   ]);
   t.deepEqual(
@@ -191,9 +311,19 @@ rootTest("outside the prefix, or not IP: passed untouched", async (t) => {
 rootTest("malformed input is shot and counted, never emitted", async (t) => {
   const a = embedIpv4(DEFAULT, V4A);
   const b = embedIpv4(DEFAULT, V4B);
-  const longV4 = build([{ eth: {} }, { ipv4: { src: V4B, dst: V4A, len: 200 } }, { udp: {} }, { payload: { size: 10 } }]);
+  const longV4 = build([
+    { eth: {} },
+    { ipv4: { src: V4B, dst: V4A, len: 200 } },
+    { udp: {} },
+    { payload: { size: 10 } },
+  ]);
   const badIhl = build([{ eth: {} }, { ipv4: { src: V4B, dst: V4A, ihl: 4 } }, { udp: {} }, { payload: { size: 10 } }]);
-  const badHdrSum = build([{ eth: {} }, { ipv4: { src: V4B, dst: V4A, chksum: "bad" } }, { udp: {} }, { payload: { size: 10 } }]);
+  const badHdrSum = build([
+    { eth: {} },
+    { ipv4: { src: V4B, dst: V4A, chksum: "bad" } },
+    { udp: {} },
+    { payload: { size: 10 } },
+  ]);
   const longV6 = build([{ eth: {} }, { ipv6: { src: a, dst: b, plen: 500 } }, { udp: {} }, { payload: { size: 10 } }]);
   const cutTcp = build([{ eth: {} }, { ipv6: { src: a, dst: b } }, { payload: { size: 8 } }]);
   cutTcp[20] = 6; // next header TCP, but only 8 bytes follow
@@ -215,8 +345,16 @@ rootTest("malformed input is shot and counted, never emitted", async (t) => {
 
 rootTest("IPv4 options dropped from the header; source route shot (RFC 7915 4.1)", async (t) => {
   const r = await run([
-    [{ eth: {} }, { ipv4: { src: V4B, dst: V4A, options: [{ type: 7, data: "04 00 00 00 00" }] } }, { tcp: { flags: "S" } }],
-    [{ eth: {} }, { ipv4: { src: V4B, dst: V4A, options: [{ type: 131, data: "04 c0 00 02 05" }] } }, { tcp: { flags: "S" } }],
+    [
+      { eth: {} },
+      { ipv4: { src: V4B, dst: V4A, options: [{ type: 7, data: "04 00 00 00 00" }] } },
+      { tcp: { flags: "S" } },
+    ],
+    [
+      { eth: {} },
+      { ipv4: { src: V4B, dst: V4A, options: [{ type: 131, data: "04 c0 00 02 05" }] } },
+      { tcp: { flags: "S" } },
+    ],
   ]);
   t.is(r.results[0].verdict, "ok");
   assertChecksumsGood(t, r, 0, "tcp", "record route");
@@ -224,27 +362,42 @@ rootTest("IPv4 options dropped from the header; source route shot (RFC 7915 4.1)
   t.is(r.stats["4to6.dropped.source_route"], 1);
 });
 
-rootTest("IPv6 extension headers: skipped; routing with segments left shot; too long a chain shot (RFC 7915 5.1)", async (t) => {
-  const v6 = { src: embedIpv4(DEFAULT, V4A), dst: embedIpv4(DEFAULT, V4B) };
-  const tail: Packet = [{ udp: { sport: 1, dport: 2 } }, { payload: { size: 10 } }];
-  const r = await run([
-    [{ eth: {} }, { ipv6: v6 }, { hbh: {} }, { dstopts: {} }, { routing: { type: 4, segleft: 0, addresses: ["2001:db8::9"] } }, ...tail],
-    [{ eth: {} }, { ipv6: v6 }, { routing: { type: 4, segleft: 1, addresses: ["2001:db8::9"] } }, ...tail],
-    [{ eth: {} }, { ipv6: v6 }, ...Array.from({ length: 7 }, () => ({ dstopts: {} })), ...tail],
-  ]);
-  t.deepEqual(
-    r.results.map((x) => x.verdict),
-    ["ok", "shot", "shot"],
-  );
-  t.like(layer(parse(r.out[0]!), "ipv4"), { proto: 17, len: 20 + 8 + 10 });
-  t.like(r.stats, { "6to4.dropped.routing_segleft": 1, "6to4.dropped.ext_chain": 1 });
-});
+rootTest(
+  "IPv6 extension headers: skipped; routing with segments left shot; too long a chain shot (RFC 7915 5.1)",
+  async (t) => {
+    const v6 = { src: embedIpv4(DEFAULT, V4A), dst: embedIpv4(DEFAULT, V4B) };
+    const tail: Packet = [{ udp: { sport: 1, dport: 2 } }, { payload: { size: 10 } }];
+    const r = await run([
+      [
+        { eth: {} },
+        { ipv6: v6 },
+        { hbh: {} },
+        { dstopts: {} },
+        { routing: { type: 4, segleft: 0, addresses: ["2001:db8::9"] } },
+        ...tail,
+      ],
+      [{ eth: {} }, { ipv6: v6 }, { routing: { type: 4, segleft: 1, addresses: ["2001:db8::9"] } }, ...tail],
+      [{ eth: {} }, { ipv6: v6 }, ...Array.from({ length: 7 }, () => ({ dstopts: {} })), ...tail],
+    ]);
+    t.deepEqual(
+      r.results.map((x) => x.verdict),
+      ["ok", "shot", "shot"],
+    );
+    t.like(layer(parse(r.out[0]!), "ipv4"), { proto: 17, len: 20 + 8 + 10 });
+    t.like(r.stats, { "6to4.dropped.routing_segleft": 1, "6to4.dropped.ext_chain": 1 });
+  },
+);
 
 rootTest("UDP checksum 0: computed for a whole datagram, a fragment shot (RFC 7915 4.5)", async (t) => {
   const r = await run(
     [
       [{ eth: {} }, { ipv4: { src: V4B, dst: V4A } }, { udp: { chksum: 0 } }, { payload: { size: 3 } }],
-      [{ eth: {} }, { ipv4: { src: V4B, dst: V4A, mf: true } }, { udp: { chksum: 0, len: 500 } }, { payload: { size: 64 } }],
+      [
+        { eth: {} },
+        { ipv4: { src: V4B, dst: V4A, mf: true } },
+        { udp: { chksum: 0, len: 500 } },
+        { payload: { size: 64 } },
+      ],
     ],
     { prefix: "2001:db8:64::/96" },
   );
@@ -270,48 +423,73 @@ rootTest("a wrong TCP/UDP checksum stays exactly as wrong", async (t) => {
   }
 });
 
-rootTest("fragments: Fragment header <-> MF/offset/id, first fragment's checksum fixed (RFC 7915 4.1, 5.1.1)", async (t) => {
-  const prefix = "2001:db8:64::/96";
-  const a = embedIpv4(prefix, V4A);
-  const b = embedIpv4(prefix, V4B);
-  // A whole TCP segment with its right checksum, then cut in two fragments by hand.
-  const whole6 = build([{ eth: {} }, { ipv6: { src: a, dst: b } }, { tcp: { sport: 5, dport: 6, flags: "PA" } }, { payload: { size: 64 } }]);
-  const l4 = whole6.subarray(14 + 40);
-  const frag6 = (off: number, m: boolean, bytes: Buffer): Packet => [
-    { eth: {} },
-    { ipv6: { src: a, dst: b } },
-    { frag: { nh: 6, offset: off / 8, m, id: 0xabcd1234 } },
-    { payload: { hex: bytes.toString("hex") } },
-  ];
-  const whole4 = build([{ eth: {} }, { ipv4: { src: V4B, dst: V4A, id: 777 } }, { udp: { sport: 5, dport: 6 } }, { payload: { size: 64 } }]);
-  const l4v4 = whole4.subarray(14 + 20);
-  const frag4 = (off: number, mf: boolean, bytes: Buffer): Packet => [
-    { eth: {} },
-    { ipv4: { src: V4B, dst: V4A, id: 777, mf, frag: off / 8, proto: 17 } },
-    { payload: { hex: bytes.toString("hex") } },
-  ];
-  const r = await run([frag6(0, true, l4.subarray(0, 40)), frag6(40, false, l4.subarray(40)), frag4(0, true, l4v4.subarray(0, 32)), frag4(32, false, l4v4.subarray(32))], {
-    prefix,
-  });
-  t.deepEqual(
-    r.results.map((x) => x.verdict),
-    ["ok", "ok", "ok", "ok"],
-  );
-  t.like(layer(parse(r.out[0]!), "ipv4"), { id: 0x1234, mf: true, frag: 0, df: false, proto: 6 });
-  t.like(layer(parse(r.out[1]!), "ipv4"), { id: 0x1234, mf: false, frag: 5 });
-  t.like(layer(parse(r.out[2]!), "frag"), { id: 777, m: true, offset: 0, nh: 17 });
-  t.like(layer(parse(r.out[3]!), "frag"), { id: 777, m: false, offset: 4 });
-  // Reassembled by hand, each translated datagram verifies.
-  const v4 = Buffer.concat([r.out[0]!.subarray(14 + 20), r.out[1]!.subarray(14 + 20)]);
-  const re4 = build([{ eth: {} }, { ipv4: { src: V4A, dst: V4B } }, { payload: { hex: v4.toString("hex") } }]);
-  re4[14 + 9] = 6;
-  re4.writeUInt16BE(0, 14 + 10);
-  t.deepEqual(checksumProblems(fixIpv4Checksum(re4)), [], "reassembled 6to4 TCP verifies");
-  const v6 = Buffer.concat([r.out[2]!.subarray(14 + 48), r.out[3]!.subarray(14 + 48)]);
-  const re6 = build([{ eth: {} }, { ipv6: { src: embedIpv4(prefix, V4B), dst: embedIpv4(prefix, V4A) } }, { payload: { hex: v6.toString("hex") } }]);
-  re6[14 + 6] = 17;
-  t.deepEqual(checksumProblems(re6), [], "reassembled 4to6 UDP verifies");
-});
+rootTest(
+  "fragments: Fragment header <-> MF/offset/id, first fragment's checksum fixed (RFC 7915 4.1, 5.1.1)",
+  async (t) => {
+    const prefix = "2001:db8:64::/96";
+    const a = embedIpv4(prefix, V4A);
+    const b = embedIpv4(prefix, V4B);
+    // A whole TCP segment with its right checksum, then cut in two fragments by hand.
+    const whole6 = build([
+      { eth: {} },
+      { ipv6: { src: a, dst: b } },
+      { tcp: { sport: 5, dport: 6, flags: "PA" } },
+      { payload: { size: 64 } },
+    ]);
+    const l4 = whole6.subarray(14 + 40);
+    const frag6 = (off: number, m: boolean, bytes: Buffer): Packet => [
+      { eth: {} },
+      { ipv6: { src: a, dst: b } },
+      { frag: { nh: 6, offset: off / 8, m, id: 0xabcd1234 } },
+      { payload: { hex: bytes.toString("hex") } },
+    ];
+    const whole4 = build([
+      { eth: {} },
+      { ipv4: { src: V4B, dst: V4A, id: 777 } },
+      { udp: { sport: 5, dport: 6 } },
+      { payload: { size: 64 } },
+    ]);
+    const l4v4 = whole4.subarray(14 + 20);
+    const frag4 = (off: number, mf: boolean, bytes: Buffer): Packet => [
+      { eth: {} },
+      { ipv4: { src: V4B, dst: V4A, id: 777, mf, frag: off / 8, proto: 17 } },
+      { payload: { hex: bytes.toString("hex") } },
+    ];
+    const r = await run(
+      [
+        frag6(0, true, l4.subarray(0, 40)),
+        frag6(40, false, l4.subarray(40)),
+        frag4(0, true, l4v4.subarray(0, 32)),
+        frag4(32, false, l4v4.subarray(32)),
+      ],
+      {
+        prefix,
+      },
+    );
+    t.deepEqual(
+      r.results.map((x) => x.verdict),
+      ["ok", "ok", "ok", "ok"],
+    );
+    t.like(layer(parse(r.out[0]!), "ipv4"), { id: 0x1234, mf: true, frag: 0, df: false, proto: 6 });
+    t.like(layer(parse(r.out[1]!), "ipv4"), { id: 0x1234, mf: false, frag: 5 });
+    t.like(layer(parse(r.out[2]!), "frag"), { id: 777, m: true, offset: 0, nh: 17 });
+    t.like(layer(parse(r.out[3]!), "frag"), { id: 777, m: false, offset: 4 });
+    // Reassembled by hand, each translated datagram verifies.
+    const v4 = Buffer.concat([r.out[0]!.subarray(14 + 20), r.out[1]!.subarray(14 + 20)]);
+    const re4 = build([{ eth: {} }, { ipv4: { src: V4A, dst: V4B } }, { payload: { hex: v4.toString("hex") } }]);
+    re4[14 + 9] = 6;
+    re4.writeUInt16BE(0, 14 + 10);
+    t.deepEqual(checksumProblems(fixIpv4Checksum(re4)), [], "reassembled 6to4 TCP verifies");
+    const v6 = Buffer.concat([r.out[2]!.subarray(14 + 48), r.out[3]!.subarray(14 + 48)]);
+    const re6 = build([
+      { eth: {} },
+      { ipv6: { src: embedIpv4(prefix, V4B), dst: embedIpv4(prefix, V4A) } },
+      { payload: { hex: v6.toString("hex") } },
+    ]);
+    re6[14 + 6] = 17;
+    t.deepEqual(checksumProblems(re6), [], "reassembled 4to6 UDP verifies");
+  },
+);
 
 function fixIpv4Checksum(f: Buffer): Buffer {
   let s = 0;
@@ -355,33 +533,74 @@ rootTest("ICMP errors: types, codes, MTU and pointer mapped (RFC 7915 4.2, 5.2)"
   t.is(r.stats["6to4.dropped.icmp_type"] + r.stats["4to6.dropped.icmp_type"], 2);
 });
 
-rootTest("RFC 4884 length with no extension after the quote: 0 out, every byte quoted (docs/translator.md)", async (t) => {
-  // A length attribute that covers the whole payload leaves no room for an extension structure (RFC 4884 5.1 and
-  // 5.5): natlab reads it as "no extension", sends length 0 and quotes every byte; the cases in
-  // fixtures/pcaps/cases/icmp-extensions.yaml pin the messages that do carry an extension.
-  const a = embedIpv4(DEFAULT, V4A);
-  const b = embedIpv4(DEFAULT, V4B);
-  const r = await run([
-    [{ eth: {} }, { ipv6: { src: a, dst: b } }, { icmpv6: { type: 1, code: 4, length: 19 } }, { ipv6: { src: b, dst: a } }, { udp: {} }, { payload: { size: 104 } }],
-    [{ eth: {} }, { ipv4: { src: V4B, dst: V4A } }, { icmp: { type: 11, length: 33 } }, { ipv4: { src: V4A, dst: V4B } }, { udp: {} }, { payload: { size: 104 } }],
-    [{ eth: {} }, { ipv4: { src: V4B, dst: V4A } }, { icmp: { type: 11, length: 32 } }, { ipv4: { src: V4A, dst: V4B } }, { udp: {} }, { payload: { size: 104 } }],
-    [{ eth: {} }, { ipv6: { src: a, dst: b } }, { icmpv6: { type: 3, length: 17 } }, { ipv6: { src: b, dst: a } }, { udp: {} }, { payload: { size: 88 } }],
-  ]);
-  t.like(layer(parse(r.out[0]!), "icmp"), { type: 3, code: 3, length: 0 });
-  t.like(layer(parse(r.out[3]!), "icmp"), { type: 11, length: 0 });
-  t.like(layer(parse(r.out[1]!), "icmpv6"), { type: 3, length: 0 });
-  // 32 words = 128 bytes, then 4 bytes: room for an extension header, so those 4 bytes are the extension,
-  // carried after the quote padded from 148 to 152 bytes (19 words of 8, RFC 4884 4.4)
-  t.like(layer(parse(r.out[2]!), "icmpv6"), { type: 3, length: 19 });
-  for (const [i, l4] of [[0, "icmp"], [1, "icmpv6"], [3, "icmp"]] as const) assertChecksumsGood(t, r, i, l4, `RFC 4884 #${i}`);
-  // #2's quote ends before its UDP datagram does, so only the outer ICMPv6 checksum can be checked
-  t.deepEqual(checksumProblems(r.out[2]!, { quotedL4: false }), [], "RFC 4884 #2: the ICMPv6 checksum");
-});
+rootTest(
+  "RFC 4884 length with no extension after the quote: 0 out, every byte quoted (docs/translator.md)",
+  async (t) => {
+    // A length attribute that covers the whole payload leaves no room for an extension structure (RFC 4884 5.1 and
+    // 5.5): natlab reads it as "no extension", sends length 0 and quotes every byte; the cases in
+    // fixtures/pcaps/cases/icmp-extensions.yaml pin the messages that do carry an extension.
+    const a = embedIpv4(DEFAULT, V4A);
+    const b = embedIpv4(DEFAULT, V4B);
+    const r = await run([
+      [
+        { eth: {} },
+        { ipv6: { src: a, dst: b } },
+        { icmpv6: { type: 1, code: 4, length: 19 } },
+        { ipv6: { src: b, dst: a } },
+        { udp: {} },
+        { payload: { size: 104 } },
+      ],
+      [
+        { eth: {} },
+        { ipv4: { src: V4B, dst: V4A } },
+        { icmp: { type: 11, length: 33 } },
+        { ipv4: { src: V4A, dst: V4B } },
+        { udp: {} },
+        { payload: { size: 104 } },
+      ],
+      [
+        { eth: {} },
+        { ipv4: { src: V4B, dst: V4A } },
+        { icmp: { type: 11, length: 32 } },
+        { ipv4: { src: V4A, dst: V4B } },
+        { udp: {} },
+        { payload: { size: 104 } },
+      ],
+      [
+        { eth: {} },
+        { ipv6: { src: a, dst: b } },
+        { icmpv6: { type: 3, length: 17 } },
+        { ipv6: { src: b, dst: a } },
+        { udp: {} },
+        { payload: { size: 88 } },
+      ],
+    ]);
+    t.like(layer(parse(r.out[0]!), "icmp"), { type: 3, code: 3, length: 0 });
+    t.like(layer(parse(r.out[3]!), "icmp"), { type: 11, length: 0 });
+    t.like(layer(parse(r.out[1]!), "icmpv6"), { type: 3, length: 0 });
+    // 32 words = 128 bytes, then 4 bytes: room for an extension header, so those 4 bytes are the extension,
+    // carried after the quote padded from 148 to 152 bytes (19 words of 8, RFC 4884 4.4)
+    t.like(layer(parse(r.out[2]!), "icmpv6"), { type: 3, length: 19 });
+    for (const [i, l4] of [
+      [0, "icmp"],
+      [1, "icmpv6"],
+      [3, "icmp"],
+    ] as const)
+      assertChecksumsGood(t, r, i, l4, `RFC 4884 #${i}`);
+    // #2's quote ends before its UDP datagram does, so only the outer ICMPv6 checksum can be checked
+    t.deepEqual(checksumProblems(r.out[2]!, { quotedL4: false }), [], "RFC 4884 #2: the ICMPv6 checksum");
+  },
+);
 
 rootTest("multicast: Ethernet destination follows the group both ways", async (t) => {
   const r = await run([
     [{ eth: {} }, { ipv4: { src: V4B, dst: "224.1.2.3" } }, { udp: {} }, { payload: { size: 10 } }],
-    [{ eth: {} }, { ipv6: { src: embedIpv4(DEFAULT, V4A), dst: embedIpv4(DEFAULT, "239.129.2.3") } }, { udp: {} }, { payload: { size: 10 } }],
+    [
+      { eth: {} },
+      { ipv6: { src: embedIpv4(DEFAULT, V4A), dst: embedIpv4(DEFAULT, "239.129.2.3") } },
+      { udp: {} },
+      { payload: { size: 10 } },
+    ],
   ]);
   t.like(layer(parse(r.out[0]!), "eth"), { dst: "33:33:e0:01:02:03" });
   t.like(layer(parse(r.out[0]!), "ipv6"), { dst: embedIpv4(DEFAULT, "224.1.2.3") });
@@ -400,7 +619,11 @@ serial("nat64-nocsum.o: non-neutral TCP/UDP and every ICMP come out wrong", asyn
     );
     cases.forEach((c, i) => {
       const mustFail = c.l4.startsWith("icmp") || prefix !== DEFAULT;
-      if (mustFail) t.true(bad(r, i) || checksumProblems(r.out[i]!, { quotedL4: true }).length > 0, `${prefix} ${c.name} must fail without the fix`);
+      if (mustFail)
+        t.true(
+          bad(r, i) || checksumProblems(r.out[i]!, { quotedL4: true }).length > 0,
+          `${prefix} ${c.name} must fail without the fix`,
+        );
     });
   }
 });
@@ -410,7 +633,13 @@ rootTest("an extension header after the Fragment Header is shot and counted (RFC
   const tail: Packet = [{ udp: { sport: 1, dport: 2 } }, { payload: { size: 10 } }];
   const r = await run([
     [{ eth: {} }, { ipv6: v6 }, { frag: { offset: 0, m: true, id: 7 } }, { dstopts: {} }, ...tail],
-    [{ eth: {} }, { ipv6: v6 }, { frag: { offset: 0, m: true, id: 8 } }, { frag: { offset: 0, m: true, id: 8 } }, ...tail],
+    [
+      { eth: {} },
+      { ipv6: v6 },
+      { frag: { offset: 0, m: true, id: 8 } },
+      { frag: { offset: 0, m: true, id: 8 } },
+      ...tail,
+    ],
     [{ eth: {} }, { ipv6: v6 }, { hbh: {} }, { frag: { offset: 0, m: true, id: 9 } }, ...tail],
   ]);
   t.deepEqual(
@@ -421,16 +650,28 @@ rootTest("an extension header after the Fragment Header is shot and counted (RFC
 });
 
 rootTest("IGMP is shot and counted, not translated (RFC 7915 4.2)", async (t) => {
-  const r = await run([[{ eth: {} }, { ipv4: { src: V4B, dst: "224.0.0.22", ttl: 1, proto: 2 } }, { payload: { hex: "2200f9f600000000" } }]]);
+  const r = await run([
+    [
+      { eth: {} },
+      { ipv4: { src: V4B, dst: "224.0.0.22", ttl: 1, proto: 2 } },
+      { payload: { hex: "2200f9f600000000" } },
+    ],
+  ]);
   t.is(r.results[0].verdict, "shot");
   t.is(r.stats["4to6.dropped.igmp"], 1);
 });
 
-rootTest("6to4 UDP with checksum 0 (invalid in IPv6, RFC 8200 8.1) is shot and counted (docs/translator.md)", async (t) => {
-  for (const prefix of [DEFAULT, ...NON_NEUTRAL]) {
-    const v6 = { src: embedIpv4(prefix, V4A), dst: embedIpv4(prefix, V4B) };
-    const r = await run([[{ eth: {} }, { ipv6: v6 }, { udp: { sport: 1, dport: 2, chksum: 0 } }, { payload: { size: 11 } }]], { prefix });
-    t.is(r.results[0].verdict, "shot", prefix);
-    t.is(r.stats["6to4.dropped.bad_checksum"], 1, prefix);
-  }
-});
+rootTest(
+  "6to4 UDP with checksum 0 (invalid in IPv6, RFC 8200 8.1) is shot and counted (docs/translator.md)",
+  async (t) => {
+    for (const prefix of [DEFAULT, ...NON_NEUTRAL]) {
+      const v6 = { src: embedIpv4(prefix, V4A), dst: embedIpv4(prefix, V4B) };
+      const r = await run(
+        [[{ eth: {} }, { ipv6: v6 }, { udp: { sport: 1, dport: 2, chksum: 0 } }, { payload: { size: 11 } }]],
+        { prefix },
+      );
+      t.is(r.results[0].verdict, "shot", prefix);
+      t.is(r.stats["6to4.dropped.bad_checksum"], 1, prefix);
+    }
+  },
+);

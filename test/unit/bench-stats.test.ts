@@ -1,6 +1,14 @@
 /** natlab bench's statistics: trimmed means, t quantiles, intervals over batches, verdicts. */
 import test from "ava";
-import { add, meanEstimate, pairedDifference, scale, tQuantile, trimmedMean, verdict } from "../../harness/bench/stats.ts";
+import {
+  add,
+  meanEstimate,
+  pairedDifference,
+  scale,
+  tQuantile,
+  trimmedMean,
+  verdict,
+} from "../../harness/bench/stats.ts";
 
 test("the trimmed mean ignores the odd call an interrupt hit", (t) => {
   t.is(trimmedMean([10, 10, 10, 10, 1000]), 10);

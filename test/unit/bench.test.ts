@@ -6,7 +6,11 @@ import { benchMarkdown, benchSvg } from "../../harness/bench/report.ts";
 import { type Bench, BenchShape } from "../../harness/bench/shape.ts";
 
 const est = (value: number, half: number) => ({ value, lo: value - half, hi: value + half });
-const cell = (design: "plain-ipv4" | "nat66-nat64" | "nat44-design", kind: "tcp1" | "tcp4" | "udp64", median: number) => ({
+const cell = (
+  design: "plain-ipv4" | "nat66-nat64" | "nat44-design",
+  kind: "tcp1" | "tcp4" | "udp64",
+  median: number,
+) => ({
   design,
   kind,
   offloads: "on" as const,
@@ -48,16 +52,43 @@ const bench: Bench = {
     repeats: 1,
     designs: [
       { id: "plain-ipv4", title: "plain IPv4 forwarding", lab: "labs/bench/plain-ipv4.yaml", target: "203.0.113.1" },
-      { id: "nat66-nat64", title: "NAT66 + BPF NAT64", lab: "labs/bench/nat66-nat64.yaml", target: "64:ff9b:1:fffe::cb00:7101" },
-      { id: "nat44-design", title: "TAYGA + NAT44", lab: "labs/bench/nat44-design.yaml", target: "2001:db8:64::cb00:7101" },
+      {
+        id: "nat66-nat64",
+        title: "NAT66 + BPF NAT64",
+        lab: "labs/bench/nat66-nat64.yaml",
+        target: "64:ff9b:1:fffe::cb00:7101",
+      },
+      {
+        id: "nat44-design",
+        title: "TAYGA + NAT44",
+        lab: "labs/bench/nat44-design.yaml",
+        target: "2001:db8:64::cb00:7101",
+      },
     ],
-    cells: [cell("plain-ipv4", "tcp1", 20), cell("nat66-nat64", "tcp1", 18), cell("nat44-design", "tcp1", 0.8), cell("plain-ipv4", "udp64", 100), cell("nat66-nat64", "udp64", 90), cell("nat44-design", "udp64", 40)],
+    cells: [
+      cell("plain-ipv4", "tcp1", 20),
+      cell("nat66-nat64", "tcp1", 18),
+      cell("nat44-design", "tcp1", 0.8),
+      cell("plain-ipv4", "udp64", 100),
+      cell("nat66-nat64", "udp64", 90),
+      cell("nat44-design", "udp64", 40),
+    ],
     ratios: [
       { kind: "tcp1", offloads: "on", vsPlainIpv4: 0.9, vsNat44Design: 22.5 },
       { kind: "udp64", offloads: "on", vsPlainIpv4: 0.9, vsNat44Design: 2.25 },
     ],
     features: { "plain-ipv4": { "router:eth1": { "tx-checksumming": "on" } } },
-    probes: [{ design: "nat66-nat64", offloads: "on", where: "server:eth0 in", frames: 10, maxLen: 64326, medianLen: 64326, superShare: 1 }],
+    probes: [
+      {
+        design: "nat66-nat64",
+        offloads: "on",
+        where: "server:eth0 in",
+        frames: 10,
+        maxLen: 64326,
+        medianLen: 64326,
+        superShare: 1,
+      },
+    ],
   },
   targets: [{ what: "nat66-nat64 / plain-ipv4", target: "≥ 0.85", actual: "0.90", met: true }],
   errors: [],
@@ -72,7 +103,10 @@ test("a well-formed run passes the bench.json shape; a broken proof field does n
 
 test("bench.md has the tables, with ratios and the proof", (t) => {
   const md = benchMarkdown(bench);
-  t.regex(md, /\| 6to4 \| TCP SYN \| 64:ff9b:1:fffe::\/96 \| 100\.0 \[97\.5, 102\.5\] \| 40\.0 \[39\.0, 41\.0\] \| 2\.50 \|/);
+  t.regex(
+    md,
+    /\| 6to4 \| TCP SYN \| 64:ff9b:1:fffe::\/96 \| 100\.0 \[97\.5, 102\.5\] \| 40\.0 \[39\.0, 41\.0\] \| 2\.50 \|/,
+  );
   t.regex(md, /30 calls × 100 translations, 0 failed/);
   t.regex(md, /\| TCP, 1 stream \| on \| 20\.00 Gbit\/s \| 18\.00 Gbit\/s \| 0\.80 Gbit\/s \| 0\.90 \| 22\.5 \|/);
   t.regex(md, /90\.00 kpps \(10% lost\)/);
@@ -116,10 +150,16 @@ test("bench.md has the per-byte table when the runs carry their cost, relative t
     bytesPerPacket: { "router:eth0": 64000, "server:eth0": 63000 },
   });
   b.macro.cells[0].samples[0] = { ...b.macro.cells[0].samples[0], cost: cost(200) };
-  b.macro.cells[1].samples[0] = { ...b.macro.cells[1].samples[0], cost: { ...cost(220), translator: { "6to4.translated.tcp": 5 } } };
+  b.macro.cells[1].samples[0] = {
+    ...b.macro.cells[1].samples[0],
+    cost: { ...cost(220), translator: { "6to4.translated.tcp": 5 } },
+  };
   t.notThrows(() => BenchShape.parse(b));
   const md = benchMarkdown(b);
-  t.regex(md, /\| plain-ipv4 \| TCP, 1 stream \| on \| 20\.00 \| 200 \(100 \+ 90 \+ 0 \+ 10\) \| 1\.00 \| 64000 \| 63000 \|/);
+  t.regex(
+    md,
+    /\| plain-ipv4 \| TCP, 1 stream \| on \| 20\.00 \| 200 \(100 \+ 90 \+ 0 \+ 10\) \| 1\.00 \| 64000 \| 63000 \|/,
+  );
   t.regex(md, /\| nat66-nat64 \| TCP, 1 stream \| on \| 18\.00 \| 220 \(110 \+ 100 \+ 0 \+ 10\) \| 1\.10 \|/);
   t.false(/## What each design costs per byte/.test(benchMarkdown(bench)));
 });

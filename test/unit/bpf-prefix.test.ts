@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
-import { configValue, embedIpv4, extractIpv4, ipv6Bytes, ipv6Text, parsePrefix } from "../../harness/packet/prefix.ts";
 import { STAT_ITEMS, STAT_NAMES, statsFromDump } from "../../harness/bpf/stats.ts";
+import { configValue, embedIpv4, extractIpv4, ipv6Bytes, ipv6Text, parsePrefix } from "../../harness/packet/prefix.ts";
 import { ROOT } from "../../harness/root.ts";
 
 /** RFC 6052 section 2.4, Table 1: 192.0.2.33 under each prefix length. */
@@ -68,7 +68,10 @@ test("stats.ts names the counters of bpf/nat64_stats.h in the same order", (t) =
 // A dump entry as `bpftool -j map dump` prints it for a per-CPU array: little-endian key, a value per CPU.
 const entry = (key: number, perCpu: number[]) => ({
   key: [key, 0, 0, 0].map((b) => `0x${b.toString(16).padStart(2, "0")}`),
-  values: perCpu.map((v, cpu) => ({ cpu, value: [v, 0, 0, 0, 0, 0, 0, 0].map((b) => `0x${b.toString(16).padStart(2, "0")}`) })),
+  values: perCpu.map((v, cpu) => ({
+    cpu,
+    value: [v, 0, 0, 0, 0, 0, 0, 0].map((b) => `0x${b.toString(16).padStart(2, "0")}`),
+  })),
 });
 
 test("a map dump gives each counter its name, summed over CPUs", (t) => {
@@ -80,5 +83,7 @@ test("a map dump gives each counter its name, summed over CPUs", (t) => {
 
 test("a map from an object built with other counters is refused, not read at shifted names", (t) => {
   const old = STAT_NAMES.slice(2).map((_, i) => entry(i, [1]));
-  t.throws(() => statsFromDump(old), { message: /nat64_stats map has \d+ counters, natlab knows \d+: .*rebuild it \(natlab build\)/ });
+  t.throws(() => statsFromDump(old), {
+    message: /nat64_stats map has \d+ counters, natlab knows \d+: .*rebuild it \(natlab build\)/,
+  });
 });

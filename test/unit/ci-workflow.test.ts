@@ -8,8 +8,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import test from "ava";
 import { Ajv } from "ajv";
+import test from "ava";
 import { parse } from "yaml";
 import { DEFAULT_KERNELS } from "../../harness/matrix/run.ts";
 import { ROOT } from "../../harness/root.ts";
@@ -41,8 +41,16 @@ test("one job per kernel runs natlab matrix --kernels K and uploads its results;
   t.deepEqual(column.strategy.matrix.kernel, DEFAULT_KERNELS);
   const runs = column.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
   t.regex(runs, /bin\/natlab matrix --kernels \$\{\{ matrix\.kernel \}\}/);
-  t.true(column.steps.some((s: { uses?: string; with?: { path?: string } }) => s.uses?.startsWith("actions/upload-artifact") && s.with?.path === "results/"));
+  t.true(
+    column.steps.some(
+      (s: { uses?: string; with?: { path?: string } }) =>
+        s.uses?.startsWith("actions/upload-artifact") && s.with?.path === "results/",
+    ),
+  );
   const table = workflow.jobs.table;
   t.is(table.needs, "column");
-  t.regex(table.steps.map((s: { run?: string }) => s.run ?? "").join("\n"), /bin\/natlab matrix --merge columns --out matrix/);
+  t.regex(
+    table.steps.map((s: { run?: string }) => s.run ?? "").join("\n"),
+    /bin\/natlab matrix --merge columns --out matrix/,
+  );
 });

@@ -12,15 +12,30 @@ import { build, checksumProblems, type Packet } from "../../harness/packet/index
 import type { TranslatorOutput } from "../../harness/translators/types.ts";
 
 const P = "64:ff9b:1:fffe::";
-const in6 = build([{ eth: {} }, { ipv6: { src: `${P}c000:221`, dst: `${P}c633:640a`, hlim: 64 } }, { udp: { sport: 4000, dport: 53 } }, { payload: { text: "hello" } }] as Packet);
+const in6 = build([
+  { eth: {} },
+  { ipv6: { src: `${P}c000:221`, dst: `${P}c633:640a`, hlim: 64 } },
+  { udp: { sport: 4000, dport: 53 } },
+  { payload: { text: "hello" } },
+] as Packet);
 const out4 = (ttl: number, id: number, tos = 0) =>
-  build([{ eth: { src: "02:00:00:00:00:01", dst: "02:00:00:00:00:02" } }, { ipv4: { src: "192.0.2.33", dst: "198.51.100.10", ttl, id, tos, df: false } }, { udp: { sport: 4000, dport: 53 } }, { payload: { text: "hello" } }] as Packet);
+  build([
+    { eth: { src: "02:00:00:00:00:01", dst: "02:00:00:00:00:02" } },
+    { ipv4: { src: "192.0.2.33", dst: "198.51.100.10", ttl, id, tos, df: false } },
+    { udp: { sport: 4000, dport: 53 } },
+    { payload: { text: "hello" } },
+  ] as Packet);
 const ours = (f: Buffer): FrameOutcome => ({ verdict: "ok", outputs: [f] });
 const theirs = (f: Buffer[]): TranslatorOutput => ({ verdict: f.length ? "ok" : "shot", frames: f, back: [] });
 
 test("the reference's hop, IPv4 ID and Ethernet addresses are undone; the checksums stay right", (t) => {
   const a = out4(64, 0x1111);
-  const b = build([{ eth: {} }, { ipv4: { src: "192.0.2.33", dst: "198.51.100.10", ttl: 63, id: 0x2222, df: false } }, { udp: { sport: 4000, dport: 53 } }, { payload: { text: "hello" } }] as Packet);
+  const b = build([
+    { eth: {} },
+    { ipv4: { src: "192.0.2.33", dst: "198.51.100.10", ttl: 63, id: 0x2222, df: false } },
+    { udp: { sport: 4000, dport: 53 } },
+    { payload: { text: "hello" } },
+  ] as Packet);
   const n = normaliseReference(b, a, in6, 1).frame;
   t.deepEqual(n, a);
   t.deepEqual(checksumProblems(n), []);
@@ -49,7 +64,11 @@ test("frames a router never hands to a translator are n/a with the reason", (t) 
 
 test("an IPv4 option of length 0 is not given to Jool (its option walk never ends); one of length 2 is", (t) => {
   const withOption = (bytes: number[]) => {
-    const f = build([{ eth: {} }, { ipv4: { src: "198.51.100.10", dst: "192.0.2.33", ttl: 64 } }, { udp: { sport: 53, dport: 4000 } }] as Packet);
+    const f = build([
+      { eth: {} },
+      { ipv4: { src: "198.51.100.10", dst: "192.0.2.33", ttl: 64 } },
+      { udp: { sport: 53, dport: 4000 } },
+    ] as Packet);
     // IHL 6: four option bytes after the 20-byte header.
     const g = Buffer.concat([f.subarray(0, 34), Buffer.from(bytes), f.subarray(34)]);
     g[14] = 0x46;
@@ -67,11 +86,21 @@ test("every explanation the fuzzer uses is decided in compare-decisions.yaml", (
 });
 
 test("the quoted IPv4 Identification is the translator's choice too: replaced, with the quoted and the ICMP checksums", (t) => {
-  const input = build([{ eth: {} }, { ipv6: { src: `${P}cb00:7105`, dst: `${P}c000:221`, hlim: 64 } }, { icmpv6: { type: 1, code: 4 } },
-    { ipv6: { src: `${P}c000:221`, dst: `${P}c633:640a`, hlim: 63 } }, { udp: { sport: 40000, dport: 53 } }] as Packet);
+  const input = build([
+    { eth: {} },
+    { ipv6: { src: `${P}cb00:7105`, dst: `${P}c000:221`, hlim: 64 } },
+    { icmpv6: { type: 1, code: 4 } },
+    { ipv6: { src: `${P}c000:221`, dst: `${P}c633:640a`, hlim: 63 } },
+    { udp: { sport: 40000, dport: 53 } },
+  ] as Packet);
   const err = (id: number, ttl: number) =>
-    build([{ eth: {} }, { ipv4: { src: "203.0.113.5", dst: "192.0.2.33", ttl, id: 7, df: false } }, { icmp: { type: 3, code: 3 } },
-      { ipv4: { src: "192.0.2.33", dst: "198.51.100.10", ttl: 63, id, df: false } }, { udp: { sport: 40000, dport: 53 } }] as Packet);
+    build([
+      { eth: {} },
+      { ipv4: { src: "203.0.113.5", dst: "192.0.2.33", ttl, id: 7, df: false } },
+      { icmp: { type: 3, code: 3 } },
+      { ipv4: { src: "192.0.2.33", dst: "198.51.100.10", ttl: 63, id, df: false } },
+      { udp: { sport: 40000, dport: 53 } },
+    ] as Packet);
   const ours = err(0x1111, 64);
   const n = normaliseReference(err(0x2222, 63), ours, input, 1).frame;
   t.deepEqual(checksumProblems(n, { quotedL4: true }), [], "every checksum still right");

@@ -1,9 +1,9 @@
 /** Pure parts of the flow runner: conntrack and SNMP parsing, CHECKSUM_PARTIAL seeds, checks, the traffic pattern. */
 import test from "ava";
+import { withTopologyMacs } from "../../harness/flow/inject.ts";
 import { parseConntrack, parseSnmp } from "../../harness/match/kernel.ts";
 import { checkConntrack, checkCounters, checkStats } from "../../harness/match/state.ts";
 import { partialSeed, withoutPartialSeeds } from "../../harness/packet/partial.ts";
-import { withTopologyMacs } from "../../harness/flow/inject.ts";
 import { CLIENT_SEED, firstDifference, pattern } from "../../harness/traffic/pattern.mjs";
 
 const CT = `ipv6     10 tcp      6 431999 ESTABLISHED src=2001:db8:d0be:f00d::2 dst=64:ff9b:1:fffe::cb00:7101 sport=40000 dport=8080 src=64:ff9b:1:fffe::cb00:7101 dst=64:ff9b:1:fffe::c633:6401 sport=8080 dport=40000 [ASSURED] mark=0 use=1
@@ -13,7 +13,12 @@ conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.`;
 test("conntrack -o extended lines: first src/dst are the original direction, second the reply", (t) => {
   const e = parseConntrack(CT);
   t.is(e.length, 2);
-  t.deepEqual(e[0].orig, { src: "2001:db8:d0be:f00d::2", dst: "64:ff9b:1:fffe::cb00:7101", sport: "40000", dport: "8080" });
+  t.deepEqual(e[0].orig, {
+    src: "2001:db8:d0be:f00d::2",
+    dst: "64:ff9b:1:fffe::cb00:7101",
+    sport: "40000",
+    dport: "8080",
+  });
   t.is(e[0].reply.dst, "64:ff9b:1:fffe::c633:6401");
   t.is(e[1].family, "ipv4");
   t.is(e[1].proto, "udp");
@@ -21,7 +26,13 @@ test("conntrack -o extended lines: first src/dst are the original direction, sec
 
 test("a conntrack expectation matches addresses however they are written", (t) => {
   const entries = parseConntrack(CT);
-  t.deepEqual(checkConntrack({ ns: "router", present: true, family: "ipv6", reply: { dst: "64:ff9b:1:fffe::198.51.100.1" } }, entries), []);
+  t.deepEqual(
+    checkConntrack(
+      { ns: "router", present: true, family: "ipv6", reply: { dst: "64:ff9b:1:fffe::198.51.100.1" } },
+      entries,
+    ),
+    [],
+  );
   const miss = checkConntrack({ ns: "router", present: true, orig: { src: "2001:db8::99" } }, entries);
   t.is(miss.length, 1);
   t.regex(miss[0], /no entry with orig 2001:db8::99/);
@@ -35,8 +46,16 @@ test("/proc/net/snmp and snmp6 become nstat-style names", (t) => {
   t.is(c.TcpInSegs, 10);
   t.is(c.UdpInCsumErrors, 2);
   t.is(c.Udp6InCsumErrors, 1);
-  t.deepEqual(checkCounters({ ns: "all", counters: ["UdpInCsumErrors"], equals: 0 }, "client", { UdpInCsumErrors: 2 }, c), []);
-  const bad = checkCounters({ ns: "all", counters: ["UdpInCsumErrors", "NoSuch"], equals: 0 }, "client", { UdpInCsumErrors: 0 }, c);
+  t.deepEqual(
+    checkCounters({ ns: "all", counters: ["UdpInCsumErrors"], equals: 0 }, "client", { UdpInCsumErrors: 2 }, c),
+    [],
+  );
+  const bad = checkCounters(
+    { ns: "all", counters: ["UdpInCsumErrors", "NoSuch"], equals: 0 },
+    "client",
+    { UdpInCsumErrors: 0 },
+    c,
+  );
   t.is(bad.length, 2);
   t.regex(bad[0], /went up by 2/);
   t.regex(bad[1], /does not exist/);
@@ -68,7 +87,12 @@ test("a CHECKSUM_PARTIAL seed is the folded pseudo-header sum of the packet as i
 });
 
 test("injected frames take their MACs from the topology unless the lab names them", (t) => {
-  const dev = { ns: "host", dev: "za", mac: "02:00:00:00:00:0a", peer: { ns: "host", dev: "zb", mac: "02:00:00:00:00:0b" } };
+  const dev = {
+    ns: "host",
+    dev: "za",
+    mac: "02:00:00:00:00:0a",
+    peer: { ns: "host", dev: "zb", mac: "02:00:00:00:00:0b" },
+  };
   const p = withTopologyMacs([{ eth: {} }, { ipv6: {} }], dev);
   t.deepEqual(p[0], { eth: { src: "02:00:00:00:00:0a", dst: "02:00:00:00:00:0b" } });
   const q = withTopologyMacs([{ eth: { dst: "33:33:00:00:00:01" } }, { ipv6: {} }], dev);
@@ -87,14 +111,25 @@ test("trace lines name the translator's drop reason by its counter", async (t) =
   const { nameDrops } = await import("../../harness/run/trace.ts");
   const { STAT_ITEMS } = await import("../../harness/bpf/stats.ts");
   const i = STAT_ITEMS.indexOf("dropped.truncated");
-  t.is(nameDrops(`x: bpf_trace_printk: nat64 6to4: drop item ${i}`), `x: bpf_trace_printk: nat64 6to4: drop item ${i} (dropped.truncated)`);
+  t.is(
+    nameDrops(`x: bpf_trace_printk: nat64 6to4: drop item ${i}`),
+    `x: bpf_trace_printk: nat64 6to4: drop item ${i} (dropped.truncated)`,
+  );
 });
 
 test("program ids are found in cls_bpf filters and in act_bpf actions alike", async (t) => {
   const { progIds } = await import("../../harness/bpf/config.ts");
   const clsact = [{ kind: "bpf", options: { handle: "0x1", prog: { id: 41, name: "nat64_6to4" } } }];
   const matchall = [
-    { kind: "matchall", options: { actions: [{ order: 1, kind: "bpf", prog: { id: 52, name: "nat64_4to6" } }, { order: 2, kind: "csum" }] } },
+    {
+      kind: "matchall",
+      options: {
+        actions: [
+          { order: 1, kind: "bpf", prog: { id: 52, name: "nat64_4to6" } },
+          { order: 2, kind: "csum" },
+        ],
+      },
+    },
   ];
   t.deepEqual(progIds(clsact), [41]);
   t.deepEqual(progIds(matchall), [52]);
@@ -104,8 +139,16 @@ test("program ids are found in cls_bpf filters and in act_bpf actions alike", as
 test("a crash of natlab inside the VM is told apart from a failing lab", async (t) => {
   const { crashOf } = await import("../../harness/vm/labs.ts");
   t.is(crashOf({ exitCode: 139, output: "" }), "signal 11");
-  t.truthy(crashOf({ exitCode: 1, output: "    at async handleMessage (node:internal/modules/esm/worker:196:18)\n\nNode.js v20.20.2\n" }));
-  t.is(crashOf({ exitCode: 1, output: "article: 8 passed, 1 failed, 0 skipped in 49.4s; results in results/article/\n" }), undefined);
+  t.truthy(
+    crashOf({
+      exitCode: 1,
+      output: "    at async handleMessage (node:internal/modules/esm/worker:196:18)\n\nNode.js v20.20.2\n",
+    }),
+  );
+  t.is(
+    crashOf({ exitCode: 1, output: "article: 8 passed, 1 failed, 0 skipped in 49.4s; results in results/article/\n" }),
+    undefined,
+  );
   t.is(crashOf({ exitCode: 0, output: "Node.js v20.20.2\n" }), undefined);
 });
 
@@ -123,12 +166,22 @@ test("offloads are switched only when a flow wants the other setting", async (t)
   t.is(await sw.set("on"), 0);
   t.is(await sw.set("off"), 2);
   t.is(await sw.set("off"), 0);
-  t.deepEqual(calls, ["a ethtool -K x tx on", "b ethtool -K y tx on", "a ethtool -K x tx off", "b ethtool -K y tx off"]);
+  t.deepEqual(calls, [
+    "a ethtool -K x tx on",
+    "b ethtool -K y tx on",
+    "a ethtool -K x tx off",
+    "b ethtool -K y tx off",
+  ]);
 });
 
 test("inspect decodes once and gives what parse and checksumProblems give", async (t) => {
   const { build, checksumProblems, inspect, parse } = await import("../../harness/packet/index.ts");
-  const frame = build([{ eth: {} }, { ipv4: { src: "192.0.2.1", dst: "192.0.2.2" } }, { udp: { sport: 1, dport: 2, chksum: "bad" } }, { payload: { text: "x" } }]);
+  const frame = build([
+    { eth: {} },
+    { ipv4: { src: "192.0.2.1", dst: "192.0.2.2" } },
+    { udp: { sport: 1, dport: 2, chksum: "bad" } },
+    { payload: { text: "x" } },
+  ]);
   const r = inspect(frame);
   t.deepEqual(r.packet, parse(frame));
   t.deepEqual(r.problems, checksumProblems(frame));

@@ -7,7 +7,6 @@
  * type).
  */
 import test from "ava";
-import { embedIpv4, parsePrefix } from "../../harness/packet/prefix.ts";
 import { counterProblems } from "../../harness/fuzz/counters.ts";
 import { batchFrames, goldenSeeds } from "../../harness/fuzz/frames.ts";
 import { checkFrame } from "../../harness/fuzz/invariants.ts";
@@ -16,6 +15,7 @@ import { repairChecksums } from "../../harness/fuzz/repair.ts";
 import { Rng } from "../../harness/fuzz/rng.ts";
 import type { FrameOutcome } from "../../harness/fuzz/translator.ts";
 import { build, checksumVerdicts, type Packet } from "../../harness/packet/index.ts";
+import { embedIpv4, parsePrefix } from "../../harness/packet/prefix.ts";
 
 const PREFIX = parsePrefix("64:ff9b:1:fffe::/96");
 const V4 = ["198.51.100.10", "192.0.2.33"];

@@ -16,7 +16,19 @@ const cases = loadCases();
 
 test("every case file loads, and each behaviour file has cases", (t) => {
   const files = new Set(cases.map((c) => c.file));
-  for (const f of ["addresses", "ip-header", "ext-headers", "fragments", "tcp-udp", "icmp-echo", "icmp-errors", "pmtu", "multicast", "other-protocols", "malformed"]) {
+  for (const f of [
+    "addresses",
+    "ip-header",
+    "ext-headers",
+    "fragments",
+    "tcp-udp",
+    "icmp-echo",
+    "icmp-errors",
+    "pmtu",
+    "multicast",
+    "other-protocols",
+    "malformed",
+  ]) {
     t.true(files.has(f), `fixtures/pcaps/cases/${f}.yaml has cases`);
   }
   t.true(cases.length > 150, `${cases.length} cases`);
@@ -44,7 +56,10 @@ test("the committed pcaps are up to date with the YAML", (t) => {
 test("a preserved wrong checksum that is not as wrong as the input is refused", (t) => {
   const c = cases.find((x) => x.badChecksum === "preserved" && x.file === "tcp-udp") as Case;
   const out = structuredClone(c.out ?? []);
-  const udpOrTcp = out.find((l) => "tcp" in l || "udp" in l) as { tcp?: { chksum?: number }; udp?: { chksum?: number } };
+  const udpOrTcp = out.find((l) => "tcp" in l || "udp" in l) as {
+    tcp?: { chksum?: number };
+    udp?: { chksum?: number };
+  };
   const l4 = udpOrTcp.tcp ?? udpOrTcp.udp;
   if (l4) l4.chksum = ((l4.chksum as number) + 2) & 0xffff;
   t.throws(() => renderFixtures([{ ...c, out }]), { message: /as wrong as the input/ });
@@ -72,7 +87,13 @@ test("judge: verdicts and an ignored IPv4 ID", (t) => {
   t.true(maskedExpectation(c, expected, actual).equals(actual));
   const ok = judge(c, input, { index: 0, section: "6to4", retval: 0, verdict: "ok", out: 0 }, actual, expected);
   t.true(ok.ok, ok.failure);
-  const shot = judge(c, input, { index: 0, section: "6to4", retval: 2, verdict: "shot", out: null }, undefined, expected);
+  const shot = judge(
+    c,
+    input,
+    { index: 0, section: "6to4", retval: 2, verdict: "shot", out: null },
+    undefined,
+    expected,
+  );
   t.false(shot.ok);
   t.regex(shot.failure, /dropped/);
 });
@@ -82,7 +103,13 @@ test("judge: a wrong field fails with a field-level diff naming the case and RFC
   const { input, output } = caseFrames(c);
   const out = structuredClone(c.out ?? []);
   (out[1] as { ipv4: { ttl?: number } }).ipv4.ttl = 0;
-  const r = judge(c, input, { index: 0, section: "6to4", retval: 0, verdict: "ok", out: 0 }, build(out), output as Buffer);
+  const r = judge(
+    c,
+    input,
+    { index: 0, section: "6to4", retval: 0, verdict: "ok", out: 0 },
+    build(out),
+    output as Buffer,
+  );
   t.false(r.ok);
   t.regex(r.failure, /ipv4\.ttl/);
   t.regex(r.failure, /RFC 7915 §5\.1/);
@@ -95,7 +122,19 @@ test("judge: 0x0000 and 0xffff are the same TCP checksum, never the same UDP one
   let seq = 0;
   while (parse(build([{ eth: {} }, { ipv4 }, { tcp: { seq } }])).some((l) => "tcp" in l && l.tcp.chksum !== 0)) seq++;
   const out = [{ eth: {} }, { ipv4 }, { tcp: { seq } }];
-  const c = { file: "unit", slug: "zero", name: "zero", rfc: "RFC 1071", why: "two zeros", in: out, out, verdict: "ok", prefix: "64:ff9b:1:fffe::/96", section: "6to4", line: 1 } as Case;
+  const c = {
+    file: "unit",
+    slug: "zero",
+    name: "zero",
+    rfc: "RFC 1071",
+    why: "two zeros",
+    in: out,
+    out,
+    verdict: "ok",
+    prefix: "64:ff9b:1:fffe::/96",
+    section: "6to4",
+    line: 1,
+  } as Case;
   const expected = build(out);
   const other = Buffer.from(expected);
   other.writeUInt16BE(0xffff, 14 + 20 + 16);

@@ -33,7 +33,9 @@ function expectations(file: string): { pos: string; text: string }[] {
     });
 }
 
-const corpus = readdirSync(invalid).filter((f) => f.endsWith(".yaml")).sort();
+const corpus = readdirSync(invalid)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 test.before(() => {
   // The corpus checks BPF sections against the translator object: build it if it is missing (quick when up to date).
@@ -55,7 +57,9 @@ for (const f of corpus) {
     t.is(got.length, want.length, err!.message);
     want.forEach(({ pos, text }, i) => {
       const pieces = text.split(" … ");
-      const inOrder = pieces.every((p, k) => got[i]?.indexOf(p, k === 0 ? 0 : got[i].indexOf(pieces[k - 1]) + pieces[k - 1].length) >= 0);
+      const inOrder = pieces.every(
+        (p, k) => got[i]?.indexOf(p, k === 0 ? 0 : got[i].indexOf(pieces[k - 1]) + pieces[k - 1].length) >= 0,
+      );
       t.true(got[i]?.startsWith(`${file}:${pos}: `) && inOrder, `expected ${file}:${pos}: ${text}\n     got ${got[i]}`);
     });
   });
@@ -119,8 +123,18 @@ links:
 });
 
 test("a bad NAT64 prefix length cites RFC 6052", (t) => {
-  const err = t.throws(() => parseLab(`name: p\nnamespaces: {h: }\nlinks: [{a: {ns: h, dev: x}, b: {ns: h, dev: y}}]\nbpf: [{dev: "h:x", hook: egress, section: 6to4, prefix: "2001:db8::/80"}]\n`, "p.yaml"), { instanceOf: LabError });
-  t.is(err!.message, "p.yaml:4:57: bpf[0].prefix: a NAT64 prefix is /32, /40, /48, /56, /64 or /96 (RFC 6052 section 2.2), got /80");
+  const err = t.throws(
+    () =>
+      parseLab(
+        `name: p\nnamespaces: {h: }\nlinks: [{a: {ns: h, dev: x}, b: {ns: h, dev: y}}]\nbpf: [{dev: "h:x", hook: egress, section: 6to4, prefix: "2001:db8::/80"}]\n`,
+        "p.yaml",
+      ),
+    { instanceOf: LabError },
+  );
+  t.is(
+    err!.message,
+    "p.yaml:4:57: bpf[0].prefix: a NAT64 prefix is /32, /40, /48, /56, /64 or /96 (RFC 6052 section 2.2), got /80",
+  );
 });
 
 test("schema/lab.schema.json is up to date (regenerate: bin/natlab schema)", (t) => {
@@ -154,7 +168,10 @@ flows:
 
 test("a map key that breaks its rule is pointed at", (t) => {
   const err = t.throws(() => parseLab("name: k\nnamespaces:\n  Host: {}\n", "k.yaml"), { instanceOf: LabError });
-  t.is(err!.message, "k.yaml:3:3: namespaces.Host: the name `Host` is not allowed here: expected a short lowercase name: letters, digits, '-', at most 16");
+  t.is(
+    err!.message,
+    "k.yaml:3:3: namespaces.Host: the name `Host` is not allowed here: expected a short lowercase name: letters, digits, '-', at most 16",
+  );
 });
 
 for (const f of readdirSync("labs").filter((f) => f.endsWith(".yaml"))) {

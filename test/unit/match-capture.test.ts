@@ -12,8 +12,21 @@ function udp4(ttl: number, dport = 53): Packet {
     { eth: { dst: "02:00:00:00:00:0b", src: "02:00:00:00:00:0a", type: 0x0800 } },
     {
       ipv4: {
-        version: 4, ihl: 5, tos: 0, len: 33, id: 7, df: true, mf: false, rf: false, frag: 0,
-        ttl, proto: 17, chksum: 0x1111, src: "192.168.2.1", dst: "192.168.2.2", options: [],
+        version: 4,
+        ihl: 5,
+        tos: 0,
+        len: 33,
+        id: 7,
+        df: true,
+        mf: false,
+        rf: false,
+        frag: 0,
+        ttl,
+        proto: 17,
+        chksum: 0x1111,
+        src: "192.168.2.1",
+        dst: "192.168.2.2",
+        options: [],
       },
     },
     { udp: { sport: 5000, dport, len: 13, chksum: 0x2222 } },
@@ -29,7 +42,8 @@ const ns: Packet = [
 function frame(index: number, packet: Packet, extra: Partial<Frame> = {}): Frame {
   return { index, packet, problems: [], ts: 1000 + index / 100, ...extra };
 }
-const want = (e: Record<string, unknown>) => Expect.parse({ on: "router:eth1", packet: [{ eth: {} }, { ipv4: { ttl: 63 } }, { udp: { dport: 53 } }], ...e });
+const want = (e: Record<string, unknown>) =>
+  Expect.parse({ on: "router:eth1", packet: [{ eth: {} }, { ipv4: { ttl: 63 } }, { udp: { dport: 53 } }], ...e });
 
 test("count: a number is exact; strings compare", (t) => {
   t.deepEqual(parseCount(3), { op: "==", n: 3 });
@@ -50,7 +64,10 @@ test("frames that match are counted; the closest non-matching one is kept with i
   t.deepEqual(r.matched, [4]);
   t.deepEqual(r.count, { wanted: { op: "==", n: 2 }, got: 1, ok: false });
   t.is(r.best?.index, 2, "frame 2 differs only in ttl, frame 3 in ttl and port");
-  t.deepEqual(r.best?.fields.filter((f) => !f.ok), [{ path: "ipv4.ttl", expected: 63, actual: 64, ok: false }]);
+  t.deepEqual(
+    r.best?.fields.filter((f) => !f.ok),
+    [{ path: "ipv4.ttl", expected: 63, actual: 64, ok: false }],
+  );
   t.deepEqual(r.frames, { total: 4, noise: 1, otherDirection: 0 });
   t.true(matchCapture(want({}), frames, { noise: false }).ok, 'default count ">=1"');
   t.false(matchCapture(want({ count: "==0" }), frames, { noise: false }).ok);
@@ -67,7 +84,11 @@ test("checksums: valid fails a matched frame with a checksum problem, and names 
 });
 
 test("direction: frames of the other direction are set aside when the frames carry one", (t) => {
-  const frames = [frame(1, udp4(63), { direction: "in" }), frame(2, udp4(63), { direction: "out" }), frame(3, udp4(63))];
+  const frames = [
+    frame(1, udp4(63), { direction: "in" }),
+    frame(2, udp4(63), { direction: "out" }),
+    frame(3, udp4(63)),
+  ];
   const r = matchCapture(want({ direction: "out" }), frames, { noise: false });
   t.deepEqual(r.matched, [2, 3]);
   t.is(r.frames.otherDirection, 1);
@@ -75,10 +96,14 @@ test("direction: frames of the other direction are set aside when the frames car
 
 test("noise is dropped unless the flow keeps it or the expectation describes it", (t) => {
   const frames = [frame(1, ns)];
-  const nsWanted = (noise: boolean) => matchCapture(Expect.parse({ on: "a:b", packet: [{ eth: {} }, { ipv6: {} }, { icmpv6: { type: 135 } }] }), frames, { noise });
+  const nsWanted = (noise: boolean) =>
+    matchCapture(Expect.parse({ on: "a:b", packet: [{ eth: {} }, { ipv6: {} }, { icmpv6: { type: 135 } }] }), frames, {
+      noise,
+    });
   t.true(nsWanted(false).ok);
   t.true(nsWanted(true).ok);
-  const anyV6 = (noise: boolean) => matchCapture(Expect.parse({ on: "a:b", packet: [{ eth: {} }, { ipv6: {} }] }), frames, { noise });
+  const anyV6 = (noise: boolean) =>
+    matchCapture(Expect.parse({ on: "a:b", packet: [{ eth: {} }, { ipv6: {} }] }), frames, { noise });
   t.false(anyV6(false).ok);
   t.true(anyV6(true).ok);
 });

@@ -3,7 +3,14 @@
  */
 import test from "ava";
 import { Expect } from "../../harness/lab/schema.ts";
-import { type Frame, formatDiff, formatFlowFailure, formatUnexpected, matchCapture, matchPacket } from "../../harness/match/index.ts";
+import {
+  type Frame,
+  formatDiff,
+  formatFlowFailure,
+  formatUnexpected,
+  matchCapture,
+  matchPacket,
+} from "../../harness/match/index.ts";
 import type { Packet } from "../../harness/packet/layers.ts";
 
 const ANSI = /\x1b\[/;
@@ -13,11 +20,38 @@ function tcp4(ttl: number, chksum: number, payloadHex?: string): Packet {
     { eth: { dst: "02:00:00:00:00:0b", src: "02:00:00:00:00:0a", type: 0x0800 } },
     {
       ipv4: {
-        version: 4, ihl: 5, tos: 0, len: 40, id: 1, df: true, mf: false, rf: false, frag: 0,
-        ttl, proto: 6, chksum: 0x5555, src: "192.168.2.1", dst: "192.168.2.2", options: [],
+        version: 4,
+        ihl: 5,
+        tos: 0,
+        len: 40,
+        id: 1,
+        df: true,
+        mf: false,
+        rf: false,
+        frag: 0,
+        ttl,
+        proto: 6,
+        chksum: 0x5555,
+        src: "192.168.2.1",
+        dst: "192.168.2.2",
+        options: [],
       },
     },
-    { tcp: { sport: 40000, dport: 80, seq: 1, ack: 0, dataofs: 5, reserved: 0, flags: "S", window: 1000, chksum, urgptr: 0, options: "" } },
+    {
+      tcp: {
+        sport: 40000,
+        dport: 80,
+        seq: 1,
+        ack: 0,
+        dataofs: 5,
+        reserved: 0,
+        flags: "S",
+        window: 1000,
+        chksum,
+        urgptr: 0,
+        options: "",
+      },
+    },
     ...(payloadHex ? [{ payload: { hex: payloadHex } }] : []),
   ];
 }
@@ -60,10 +94,26 @@ test("formatFlowFailure: expectation, device, count, the closest frame's diff an
   });
   const frames: Frame[] = [
     { index: 1, packet: tcp4(63, 0x1c46), problems: [], ts: 100.0 },
-    { index: 2, packet: [{ eth: { type: 0x86dd } }, { ipv6: { src: "fe80::1", dst: "ff02::2" } }, { icmpv6: { type: 133, code: 0 } }], problems: [], ts: 100.1 },
+    {
+      index: 2,
+      packet: [
+        { eth: { type: 0x86dd } },
+        { ipv6: { src: "fe80::1", dst: "ff02::2" } },
+        { icmpv6: { type: 133, code: 0 } },
+      ],
+      problems: [],
+      ts: 100.1,
+    },
   ];
   const result = matchCapture(expect, frames, { noise: false });
-  const text = formatFlowFailure({ index: 2, expect, result, frames, pcap: "results/article/flows/syn/router-eth1.pcap", color: false });
+  const text = formatFlowFailure({
+    index: 2,
+    expect,
+    result,
+    frames,
+    pcap: "results/article/flows/syn/router-eth1.pcap",
+    color: false,
+  });
   t.regex(text, /^expect\[2\] on router:eth1: the SYN leaves as IPv4 with one hop less$/m);
   t.regex(text, /wanted at least 1 matching, got 0 \(2 frames captured, 1 noise set aside\)/);
   t.regex(text, /closest: frame 1 \(\+0\.000s\)/);
@@ -76,18 +126,43 @@ test("formatFlowFailure: expectation, device, count, the closest frame's diff an
 test("formatFlowFailure: an empty capture says so; too many matches are listed", (t) => {
   const expect = Expect.parse({ on: "router:eth1", count: "==0", packet: [{ eth: {} }, { ipv4: {} }] });
   const frames: Frame[] = [{ index: 1, packet: tcp4(63, 1), problems: [], ts: 5 }];
-  const many = formatFlowFailure({ index: 0, expect, result: matchCapture(expect, frames, { noise: false }), frames, color: false });
+  const many = formatFlowFailure({
+    index: 0,
+    expect,
+    result: matchCapture(expect, frames, { noise: false }),
+    frames,
+    color: false,
+  });
   t.regex(many, /wanted none matching, got 1/);
   t.regex(many, /matching frames:\n {4}frame 1 /);
   const none = Expect.parse({ on: "router:eth1", packet: [{ eth: {} }, { ipv4: {} }] });
-  const empty = formatFlowFailure({ index: 0, expect: none, result: matchCapture(none, [], { noise: false }), frames: [], color: false });
+  const empty = formatFlowFailure({
+    index: 0,
+    expect: none,
+    result: matchCapture(none, [], { noise: false }),
+    frames: [],
+    color: false,
+  });
   t.regex(empty, /nothing was captured on router:eth1/);
 });
 
 test("formatFlowFailure: bad checksums of matching frames are listed with expected and actual", (t) => {
   const expect = Expect.parse({ on: "a:b", checksums: "valid", packet: [{ eth: {} }, { ipv4: {} }, { tcp: {} }] });
-  const frames: Frame[] = [{ index: 7, packet: tcp4(63, 0x9a2e), problems: [{ layer: "tcp", field: "chksum", expected: 0x1c46, actual: 0x9a2e }], ts: 1 }];
-  const text = formatFlowFailure({ index: 0, expect, result: matchCapture(expect, frames, { noise: false }), frames, color: false });
+  const frames: Frame[] = [
+    {
+      index: 7,
+      packet: tcp4(63, 0x9a2e),
+      problems: [{ layer: "tcp", field: "chksum", expected: 0x1c46, actual: 0x9a2e }],
+      ts: 1,
+    },
+  ];
+  const text = formatFlowFailure({
+    index: 0,
+    expect,
+    result: matchCapture(expect, frames, { noise: false }),
+    frames,
+    color: false,
+  });
   t.regex(text, /bad checksums in matching frame 7/);
   t.regex(text, /✗ tcp\.chksum: expected 0x1c46, actual 0x9a2e/);
 });
@@ -105,7 +180,13 @@ test('formatFlowFailure: "more than" wanted and reached exactly shows the closes
     { index: 1, packet: tcp4(63, 1), problems: [], ts: 1 },
     { index: 2, packet: tcp4(62, 1), problems: [], ts: 2 },
   ];
-  const text = formatFlowFailure({ index: 0, expect, result: matchCapture(expect, frames, { noise: false }), frames, color: false });
+  const text = formatFlowFailure({
+    index: 0,
+    expect,
+    result: matchCapture(expect, frames, { noise: false }),
+    frames,
+    color: false,
+  });
   t.regex(text, /wanted more than 1 matching, got 1/);
   t.regex(text, /matching frames:\n {4}frame 1 /);
   t.regex(text, /closest: frame 2 \(\+1\.000s\)/);

@@ -13,14 +13,36 @@ function syn4(over: { ttl?: number; flags?: string; chksum?: number } = {}): Pac
     { eth: { dst: "02:00:00:00:00:0b", src: "02:00:00:00:00:0a", type: 0x0800 } },
     {
       ipv4: {
-        version: 4, ihl: 5, tos: 0, len: 60, id: 0x1c2d, df: true, mf: false, rf: false, frag: 0,
-        ttl: over.ttl ?? 63, proto: 6, chksum: 0x9c3e, src: "192.168.2.1", dst: "192.168.2.2", options: [],
+        version: 4,
+        ihl: 5,
+        tos: 0,
+        len: 60,
+        id: 0x1c2d,
+        df: true,
+        mf: false,
+        rf: false,
+        frag: 0,
+        ttl: over.ttl ?? 63,
+        proto: 6,
+        chksum: 0x9c3e,
+        src: "192.168.2.1",
+        dst: "192.168.2.2",
+        options: [],
       },
     },
     {
       tcp: {
-        sport: 40000, dport: 80, seq: 123456, ack: 0, dataofs: 10, reserved: 0, flags: over.flags ?? "S",
-        window: 64240, chksum: over.chksum ?? 0x1c46, urgptr: 0, options: "020405b40402080a",
+        sport: 40000,
+        dport: 80,
+        seq: 123456,
+        ack: 0,
+        dataofs: 10,
+        reserved: 0,
+        flags: over.flags ?? "S",
+        window: 64240,
+        chksum: over.chksum ?? 0x1c46,
+        urgptr: 0,
+        options: "020405b40402080a",
       },
     },
   ];
@@ -30,7 +52,21 @@ function syn6(src = "64:ff9b:1:fffe::c0a8:201"): Packet {
   return [
     { eth: { dst: "02:00:00:00:00:0b", src: "02:00:00:00:00:0a", type: 0x86dd } },
     { ipv6: { version: 6, tc: 0, fl: 0x12345, plen: 40, nh: 6, hlim: 64, src, dst: "64:ff9b:1:fffe::c0a8:202" } },
-    { tcp: { sport: 40000, dport: 80, seq: 1, ack: 0, dataofs: 10, reserved: 0, flags: "S", window: 64240, chksum: 0, urgptr: 0, options: "" } },
+    {
+      tcp: {
+        sport: 40000,
+        dport: 80,
+        seq: 1,
+        ack: 0,
+        dataofs: 10,
+        reserved: 0,
+        flags: "S",
+        window: 64240,
+        chksum: 0,
+        urgptr: 0,
+        options: "",
+      },
+    },
   ];
 }
 
@@ -46,7 +82,10 @@ test("a wrong ttl fails, and the diff names ipv4.ttl with expected 64 and actual
 test("fields the expectation leaves out are don't-care; trailing layers are ignored", (t) => {
   const m = matchPacket([{ eth: {} }, { ipv4: { ttl: 63 } }], syn4());
   t.true(m.ok);
-  t.deepEqual(m.fields.map((f) => f.path), ["ipv4.ttl"]);
+  t.deepEqual(
+    m.fields.map((f) => f.path),
+    ["ipv4.ttl"],
+  );
 });
 
 test("an expectation longer than the packet fails at the missing layer", (t) => {
@@ -84,7 +123,10 @@ test("TCP and ICMP checksums: 0x0000 and 0xffff are both zero; other values comp
   t.true(matchPacket([{ eth: {} }, { ipv4: {} }, { tcp: { chksum: 0 } }], syn4({ chksum: 0xffff })).ok);
   t.false(matchPacket([{ eth: {} }, { ipv4: {} }, { tcp: { chksum: 0x1c47 } }], syn4()).ok);
   // UDP: 0 is "no checksum" (RFC 768), not the same as 0xffff.
-  const udp: Packet = [{ ipv4: { src: "192.0.2.1", dst: "192.0.2.2", proto: 17 } }, { udp: { sport: 1, dport: 2, len: 8, chksum: 0 } }];
+  const udp: Packet = [
+    { ipv4: { src: "192.0.2.1", dst: "192.0.2.2", proto: 17 } },
+    { udp: { sport: 1, dport: 2, len: 8, chksum: 0 } },
+  ];
   t.false(matchPacket([{ ipv4: {} }, { udp: { chksum: 0xffff } }], udp).ok);
 });
 
@@ -98,7 +140,9 @@ test('chksum "bad" holds only when the frame has that checksum problem', (t) => 
 test("payloads compare by bytes, whether written as text or hex", (t) => {
   const pkt: Packet = [...syn4(), { payload: { hex: "68656c6c6f" } }];
   t.true(matchPacket([{ eth: {} }, { ipv4: {} }, { tcp: {} }, { payload: { text: "hello" } }], pkt).ok);
-  t.true(matchPacket([{ eth: {} }, { ipv4: {} }, { tcp: {} }, { payload: { hex: "68 65 6c 6c 6f", size: 5 } }], pkt).ok);
+  t.true(
+    matchPacket([{ eth: {} }, { ipv4: {} }, { tcp: {} }, { payload: { hex: "68 65 6c 6c 6f", size: 5 } }], pkt).ok,
+  );
   const m = matchPacket([{ eth: {} }, { ipv4: {} }, { tcp: {} }, { payload: { text: "hellO", size: 6 } }], pkt);
   t.false(m.ok);
   t.deepEqual(
@@ -122,8 +166,17 @@ test("layers of a quoted packet carry their index in the path", (t) => {
   const m = matchPacket([{ eth: {} }, { ipv4: {} }, { icmp: { type: 3 } }, { ipv4: { ttl: 2 } }], err);
   t.deepEqual(m.fields.at(-1), { path: "ipv4[3].ttl", expected: 2, actual: 1, ok: false });
   // An echo's payload is not a quoted packet.
-  t.deepEqual(layerPaths([{ ipv6: {} }, { icmpv6: { type: 128 } }, { payload: { text: "x" } }]), ["ipv6", "icmpv6", "payload"]);
-  t.deepEqual(layerPaths([{ ipv6: {} }, { icmpv6: { type: 1 } }, { ipv6: {} }, { icmpv6: { type: 128 } }]), ["ipv6", "icmpv6", "ipv6[2]", "icmpv6[3]"]);
+  t.deepEqual(layerPaths([{ ipv6: {} }, { icmpv6: { type: 128 } }, { payload: { text: "x" } }]), [
+    "ipv6",
+    "icmpv6",
+    "payload",
+  ]);
+  t.deepEqual(layerPaths([{ ipv6: {} }, { icmpv6: { type: 1 } }, { ipv6: {} }, { icmpv6: { type: 128 } }]), [
+    "ipv6",
+    "icmpv6",
+    "ipv6[2]",
+    "icmpv6[3]",
+  ]);
 });
 
 test("noise: router and neighbour discovery, MLD behind Hop-by-Hop, ARP, IGMP, LLDP", (t) => {
@@ -157,7 +210,13 @@ test("with the codec: a built packet matches its own layers, and a quoted checks
   const problems = checksumProblems(frame, { quotedL4: true });
   const parsed = parse(frame);
   t.true(matchPacket(layers, parsed, problems).ok);
-  t.deepEqual(problems.map((p) => problemPath(p, parsed)), ["udp[4].chksum"]);
+  t.deepEqual(
+    problems.map((p) => problemPath(p, parsed)),
+    ["udp[4].chksum"],
+  );
   const m = matchPacket([{ eth: {} }, { ipv6: {} }, { icmpv6: {} }, { ipv6: {} }, { udp: { dport: 3 } }], parsed);
-  t.deepEqual(m.fields.filter((f) => !f.ok), [{ path: "udp[4].dport", expected: 3, actual: 2, ok: false }]);
+  t.deepEqual(
+    m.fields.filter((f) => !f.ok),
+    [{ path: "udp[4].dport", expected: 3, actual: 2, ok: false }],
+  );
 });

@@ -3,19 +3,39 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { type Cell, findColumnDirs, type KernelColumn, markUnfinished, unsupportedReason, verifierExcerpt } from "../../harness/matrix/column.ts";
+import {
+  type Cell,
+  findColumnDirs,
+  type KernelColumn,
+  markUnfinished,
+  unsupportedReason,
+  verifierExcerpt,
+} from "../../harness/matrix/column.ts";
 import { matrixPage } from "../../harness/matrix/page.ts";
 import { cellText, formatMatrix } from "../../harness/matrix/table.ts";
 import { aptOptions, SUITES, sourcesText } from "../../harness/vm/apt.ts";
 import { KERNEL_ALIASES } from "../../harness/vm/kernels.ts";
 
-const ok = (n: number, extra: Partial<Cell> = {}): Cell => ({ passed: n, failed: 0, skipped: 0, failures: [], ...extra });
+const ok = (n: number, extra: Partial<Cell> = {}): Cell => ({
+  passed: n,
+  failed: 0,
+  skipped: 0,
+  failures: [],
+  ...extra,
+});
 const LOG = `libbpf: prog 'nat64_6to4': -- BEGIN PROG LOAD LOG --
 Validating walk6() func#1...
 Arg#4 type PTR in walk6() is not supported yet.
 processed 0 insns (limit 1000000)
 -- END PROG LOAD LOG --`;
-const refused: Cell = { passed: 0, failed: 22, skipped: 0, failures: [], error: "xlat: the runner failed", verifier: verifierExcerpt(LOG) };
+const refused: Cell = {
+  passed: 0,
+  failed: 22,
+  skipped: 0,
+  failures: [],
+  error: "xlat: the runner failed",
+  verifier: verifierExcerpt(LOG),
+};
 
 const host: KernelColumn = {
   kernel: "host",
@@ -46,12 +66,18 @@ test("the table has a column per kernel and the verifier's last lines under a re
   const [head] = text.split("\n");
   t.regex(head, /host \(6\.18\.44\)\s+debian-5\.10 \(5\.10\.0-46-amd64\)/);
   t.regex(text, /golden addresses\s+✓ 22\/22 2s\s+✗ not loaded/);
-  t.regex(text, /debian-5\.10, golden addresses:\n {2}xlat: the runner failed\n {2}verifier:\n {4}Validating walk6\(\) func#1\.\.\.\n {4}Arg#4 type PTR in walk6\(\) is not supported yet\./);
+  t.regex(
+    text,
+    /debian-5\.10, golden addresses:\n {2}xlat: the runner failed\n {2}verifier:\n {4}Validating walk6\(\) func#1\.\.\.\n {4}Arg#4 type PTR in walk6\(\) is not supported yet\./,
+  );
   t.regex(text, /wall time 180s$/);
 });
 
 test("a kernel where no golden group loads is not supported, with the verifier's reason", (t) => {
-  t.is(unsupportedReason(old.golden), "the verifier refused the translator: Arg#4 type PTR in walk6() is not supported yet.");
+  t.is(
+    unsupportedReason(old.golden),
+    "the verifier refused the translator: Arg#4 type PTR in walk6() is not supported yet.",
+  );
   t.is(unsupportedReason(host.golden), undefined);
   const text = formatMatrix([{ ...old, unsupported: "xlat: the runner failed" }]);
   t.regex(text, /lab article\s+not supported/);
@@ -59,7 +85,13 @@ test("a kernel where no golden group loads is not supported, with the verifier's
 });
 
 test("a column cut short keeps what it finished and fails every lab it never reported", (t) => {
-  const partial: KernelColumn = { kernel: "debian-6.12", version: "6.12.118+deb13-amd64", seconds: 1800, golden: { pmtu: ok(9) }, labs: { article: ok(9) } };
+  const partial: KernelColumn = {
+    kernel: "debian-6.12",
+    version: "6.12.118+deb13-amd64",
+    seconds: 1800,
+    golden: { pmtu: ok(9) },
+    labs: { article: ok(9) },
+  };
   const c = markUnfinished(partial, ["article", "nat66-nat64"], "the VM gave no result");
   t.deepEqual(c.labs.article, ok(9));
   t.like(c.labs["nat66-nat64"], { passed: 0, failed: 1, error: "not finished: the VM gave no result" });
@@ -86,10 +118,14 @@ test("the page links each lab's report and each column's JUnit, escapes text, sh
 test("column directories are found in CI artifacts however deep they unpack", (t) => {
   const root = mkdtempSync(join(tmpdir(), "natlab-matrix-unit-"));
   try {
-    for (const d of ["matrix-host/host", "matrix-debian-6.1/matrix/debian-6.1", "empty/x"]) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ["matrix-host/host", "matrix-debian-6.1/matrix/debian-6.1", "empty/x"])
+      mkdirSync(join(root, d), { recursive: true });
     writeFileSync(join(root, "matrix-host/host/column.json"), "{}");
     writeFileSync(join(root, "matrix-debian-6.1/matrix/debian-6.1/column.json"), "{}");
-    t.deepEqual(findColumnDirs(root).map((d) => d.slice(root.length + 1)), ["matrix-debian-6.1/matrix/debian-6.1", "matrix-host/host"]);
+    t.deepEqual(
+      findColumnDirs(root).map((d) => d.slice(root.length + 1)),
+      ["matrix-debian-6.1/matrix/debian-6.1", "matrix-host/host"],
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -28,7 +28,8 @@ const D6 = "2001:db8:1::2";
 function partialDiff(actual: unknown, expected: unknown, path: string): string | undefined {
   if (expected === "bad") return undefined;
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: ${JSON.stringify(actual)} vs ${JSON.stringify(expected)}`;
+    if (!Array.isArray(actual) || actual.length !== expected.length)
+      return `${path}: ${JSON.stringify(actual)} vs ${JSON.stringify(expected)}`;
     for (let i = 0; i < expected.length; i++) {
       const d = partialDiff(actual[i], expected[i], `${path}.${i}`);
       if (d) return d;
@@ -50,7 +51,9 @@ function partialDiff(actual: unknown, expected: unknown, path: string): string |
     if (/^([0-9a-f]{2}[ :]?)+$/i.test(x) && !path.endsWith("text") && !path.endsWith("flags")) return normalizeHex(x);
     return x;
   };
-  return canon(actual) === canon(expected) ? undefined : `${path}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`;
+  return canon(actual) === canon(expected)
+    ? undefined
+    : `${path}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`;
 }
 
 /** build, parse, build again: same bytes, and the parsed packet holds every field given. */
@@ -74,7 +77,11 @@ test("RFC 1071 section 3 example: sum ddf2, checksum 220d", (t) => {
   const b = Buffer.from("0001f203f4f5f6f7", "hex");
   t.is(onesSum(b), 0xddf2);
   t.is(inetChecksum(b), 0x220d);
-  t.is(onesSum(Buffer.from("0001f203f4f5f6", "hex")), onesSum(Buffer.from("0001f203f4f5f600", "hex")), "odd length pads with zero");
+  t.is(
+    onesSum(Buffer.from("0001f203f4f5f6", "hex")),
+    onesSum(Buffer.from("0001f203f4f5f600", "hex")),
+    "odd length pads with zero",
+  );
 });
 
 test("IPv4 header bytes and checksum match a hand-checked header", (t) => {
@@ -94,11 +101,24 @@ test("defaults: eth zeros, ttl/hlim 64, tcp 40000>80 S window 8192, udp 40000>9,
   const raw = { linktype: 101 };
   t.deepEqual(p[0], { eth: { dst: "00:00:00:00:00:00", src: "00:00:00:00:00:00", type: 0x0800 } });
   t.like((p[1] as { ipv4: object }).ipv4, { ttl: 64, ihl: 5, len: 40, proto: 6, src: "0.0.0.0", df: false, id: 0 });
-  t.like((p[2] as { tcp: object }).tcp, { sport: 40000, dport: 80, flags: "S", window: 8192, dataofs: 5, seq: 0, ack: 0 });
+  t.like((p[2] as { tcp: object }).tcp, {
+    sport: 40000,
+    dport: 80,
+    flags: "S",
+    window: 8192,
+    dataofs: 5,
+    seq: 0,
+    ack: 0,
+  });
   const u = parse(build([{ ipv6: {} }, { udp: {} }]), raw);
   t.like((u[0] as { ipv6: object }).ipv6, { hlim: 64, nh: 17, plen: 8, src: "::" });
   t.like((u[1] as { udp: object }).udp, { sport: 40000, dport: 9, len: 8 });
-  t.like((parse(build([{ ipv4: {} }, { icmp: {} }]), raw)[1] as { icmp: object }).icmp, { type: 8, code: 0, id: 0, seq: 0 });
+  t.like((parse(build([{ ipv4: {} }, { icmp: {} }]), raw)[1] as { icmp: object }).icmp, {
+    type: 8,
+    code: 0,
+    id: 0,
+    seq: 0,
+  });
   t.like((parse(build([{ ipv6: {} }, { icmpv6: {} }]), raw)[1] as { icmpv6: object }).icmpv6, { type: 128, code: 0 });
 });
 
@@ -106,15 +126,41 @@ test("round trips: Ethernet, IPv4, TCP with options and payload", (t) => {
   roundTrip(t, [
     { eth: { src: "02:00:00:00:00:0a", dst: "02:00:00:00:00:0b" } },
     { ipv4: { src: A4, dst: B4, id: 4321, df: true, ttl: 3, tos: 0x10 } },
-    { tcp: { sport: 40000, dport: 80, seq: 1, ack: 2, flags: "PA", window: 501, urgptr: 0, options: "0101080a0000000100000002" } },
+    {
+      tcp: {
+        sport: 40000,
+        dport: 80,
+        seq: 1,
+        ack: 2,
+        flags: "PA",
+        window: 501,
+        urgptr: 0,
+        options: "0101080a0000000100000002",
+      },
+    },
     { payload: { text: "GET / HTTP/1.0\r\n\r\n" } },
   ]);
 });
 
 test("round trips: IPv6 with UDP, ICMPv6 echo, ICMP echo, all TCP flags", (t) => {
-  roundTrip(t, [{ eth: {} }, { ipv6: { src: C6, dst: D6, tc: 0xb8, fl: 0x12345 } }, { udp: { sport: 53, dport: 5353 } }, { payload: { size: 100 } }]);
-  roundTrip(t, [{ eth: {} }, { ipv6: { src: A6, dst: B6 } }, { icmpv6: { type: 128, id: 7, seq: 9 } }, { payload: { hex: "de ad be ef" } }]);
-  roundTrip(t, [{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { icmp: { type: 0, id: 7, seq: 9 } }, { payload: { size: 56, fill: 0xab } }]);
+  roundTrip(t, [
+    { eth: {} },
+    { ipv6: { src: C6, dst: D6, tc: 0xb8, fl: 0x12345 } },
+    { udp: { sport: 53, dport: 5353 } },
+    { payload: { size: 100 } },
+  ]);
+  roundTrip(t, [
+    { eth: {} },
+    { ipv6: { src: A6, dst: B6 } },
+    { icmpv6: { type: 128, id: 7, seq: 9 } },
+    { payload: { hex: "de ad be ef" } },
+  ]);
+  roundTrip(t, [
+    { eth: {} },
+    { ipv4: { src: A4, dst: B4 } },
+    { icmp: { type: 0, id: 7, seq: 9 } },
+    { payload: { size: 56, fill: 0xab } },
+  ]);
   roundTrip(t, [{ ipv6: { src: C6, dst: D6 } }, { tcp: { flags: "FSRPAUECN", reserved: 5 } }]);
 });
 
@@ -148,17 +194,36 @@ test("IPv6 with Hop-by-Hop, Destination Options, Routing and Fragment headers", 
   t.like((p[5] as { frag: object }).frag, { nh: 17, offset: 0, m: false });
   // Segments left: the pseudo-header uses the final destination (RFC 8200 section 8.1).
   t.deepEqual(checksumProblems(build(p)), []);
-  const viaDst = build([{ ipv6: { src: C6, dst: "2001:db8::99" } }, { udp: { sport: 1000, dport: 2000 } }, { payload: { size: 33 } }]);
+  const viaDst = build([
+    { ipv6: { src: C6, dst: "2001:db8::99" } },
+    { udp: { sport: 1000, dport: 2000 } },
+    { payload: { size: 33 } },
+  ]);
   t.is(build(p).readUInt16BE(build(p).length - 33 - 2), viaDst.readUInt16BE(viaDst.length - 33 - 2));
 });
 
 test("fragments: a later fragment carries payload, not a transport header", (t) => {
-  const v6 = parse(build([{ ipv6: { src: C6, dst: D6 } }, { frag: { offset: 2, nh: 17, id: 5 } }, { payload: { size: 16 } }]), { linktype: 101 });
-  t.deepEqual(v6.map((l) => Object.keys(l)[0]), ["ipv6", "frag", "payload"]);
-  const v4 = parse(build([{ ipv4: { src: A4, dst: B4, frag: 185, proto: 17 } }, { payload: { size: 16 } }]), { linktype: 101 });
-  t.deepEqual(v4.map((l) => Object.keys(l)[0]), ["ipv4", "payload"]);
+  const v6 = parse(
+    build([{ ipv6: { src: C6, dst: D6 } }, { frag: { offset: 2, nh: 17, id: 5 } }, { payload: { size: 16 } }]),
+    { linktype: 101 },
+  );
+  t.deepEqual(
+    v6.map((l) => Object.keys(l)[0]),
+    ["ipv6", "frag", "payload"],
+  );
+  const v4 = parse(build([{ ipv4: { src: A4, dst: B4, frag: 185, proto: 17 } }, { payload: { size: 16 } }]), {
+    linktype: 101,
+  });
+  t.deepEqual(
+    v4.map((l) => Object.keys(l)[0]),
+    ["ipv4", "payload"],
+  );
   // A first fragment: the checksum covers the whole datagram, so it is not verified; explicit values stay.
-  const first = build([{ ipv4: { src: A4, dst: B4, mf: true } }, { udp: { len: 3000, chksum: 0x1234 } }, { payload: { size: 1000 } }]);
+  const first = build([
+    { ipv4: { src: A4, dst: B4, mf: true } },
+    { udp: { len: 3000, chksum: 0x1234 } },
+    { payload: { size: 1000 } },
+  ]);
   t.like((parse(first, { linktype: 101 })[1] as { udp: object }).udp, { len: 3000, chksum: 0x1234 });
   t.deepEqual(checksumProblems(first, { linktype: 101 }), []);
 });
@@ -185,7 +250,10 @@ test('chksum "bad" is the right one plus one, never another zero', (t) => {
     ["ipv4", "icmp"],
   );
   const v6Bad = build([{ ipv6: { src: C6, dst: D6 } }, { icmpv6: { chksum: "bad" } }]);
-  t.deepEqual(checksumProblems(v6Bad, { linktype: 101 }).map((p) => p.layer), ["icmpv6"]);
+  t.deepEqual(
+    checksumProblems(v6Bad, { linktype: 101 }).map((p) => p.layer),
+    ["icmpv6"],
+  );
 });
 
 /** A 2-byte payload that makes the UDP/TCP sum come out to zero: the checksum computed with a zero payload. */
@@ -206,7 +274,9 @@ test("UDP: a computed 0 is sent as 0xffff; 0 is 'none' over IPv4 and wrong over 
   t.deepEqual(checksumProblems(none4, { linktype: 101 }), [], "IPv4: zero means no checksum");
   const none6 = build([{ ipv6: { src: C6, dst: D6 } }, { udp: { chksum: 0 } }, { payload: { size: 4 } }]);
   const right6 = build([{ ipv6: { src: C6, dst: D6 } }, { udp: {} }, { payload: { size: 4 } }]);
-  t.deepEqual(checksumProblems(none6, { linktype: 101 }), [{ layer: "udp", field: "chksum", expected: right6.readUInt16BE(46), actual: 0, index: 1 }]);
+  t.deepEqual(checksumProblems(none6, { linktype: 101 }), [
+    { layer: "udp", field: "chksum", expected: right6.readUInt16BE(46), actual: 0, index: 1 },
+  ]);
 });
 
 test("TCP: 0xffff where 0x0000 is computed verifies (one's complement zero)", (t) => {
@@ -229,16 +299,28 @@ test("the checksum-neutral prefix gives the IPv4 TCP checksum; another prefix do
 });
 
 test("ICMPv6 Packet Too Big quoting a UDP packet: lengths as if whole, quotelen cuts", (t) => {
-  const quoted: Packet = [{ ipv6: { src: C6, dst: D6 } }, { udp: { sport: 5000, dport: 53 } }, { payload: { size: 1400 } }];
+  const quoted: Packet = [
+    { ipv6: { src: C6, dst: D6 } },
+    { udp: { sport: 5000, dport: 53 } },
+    { payload: { size: 1400 } },
+  ];
   const whole = build(quoted);
-  const p = roundTrip(t, [{ eth: {} }, { ipv6: { src: "2001:db8::fe", dst: C6 } }, { icmpv6: { type: 2, mtu: 1280, quotelen: 1232 } }, ...quoted]);
+  const p = roundTrip(t, [
+    { eth: {} },
+    { ipv6: { src: "2001:db8::fe", dst: C6 } },
+    { icmpv6: { type: 2, mtu: 1280, quotelen: 1232 } },
+    ...quoted,
+  ]);
   const f = build(p);
   t.is(f.length, 14 + 40 + 8 + 1232, "IPv6 minimum MTU: the error fits 1280");
   t.deepEqual(f.subarray(14 + 48), whole.subarray(0, 1232), "the quoted bytes are the original's first 1232");
   t.like((p[3] as { ipv6: object }).ipv6, { plen: 1408 });
   t.like((p[4] as { udp: object }).udp, { len: 1408 });
   t.deepEqual(checksumProblems(f), []);
-  t.regex(describe(p), /ICMPv6 packet too big code 0 mtu 1280 quoting \(IPv6 2001:db8::1 > 2001:db8:1::2 UDP 5000 > 53/);
+  t.regex(
+    describe(p),
+    /ICMPv6 packet too big code 0 mtu 1280 quoting \(IPv6 2001:db8::1 > 2001:db8:1::2 UDP 5000 > 53/,
+  );
 });
 
 test("ICMP fragmentation needed quoting 8 bytes of TCP; quoted IPv4 header checksum is verified", (t) => {
@@ -255,16 +337,48 @@ test("ICMP fragmentation needed quoting 8 bytes of TCP; quoted IPv4 header check
   t.like((p[2] as { icmp: object }).icmp, { type: 3, code: 4, mtu: 1400, length: 0, quotelen: 28 });
   t.deepEqual(build(p), frame);
   t.deepEqual(checksumProblems(frame), []);
-  const badQuote = build([{ ipv4: { src: "203.0.113.1", dst: A4 } }, { icmp: { type: 11 } }, { ipv4: { src: A4, dst: B4, chksum: "bad" } }, { udp: {} }]);
-  t.deepEqual(checksumProblems(badQuote, { linktype: 101 }).map((x) => x.layer), ["quoted ipv4"]);
+  const badQuote = build([
+    { ipv4: { src: "203.0.113.1", dst: A4 } },
+    { icmp: { type: 11 } },
+    { ipv4: { src: A4, dst: B4, chksum: "bad" } },
+    { udp: {} },
+  ]);
+  t.deepEqual(
+    checksumProblems(badQuote, { linktype: 101 }).map((x) => x.layer),
+    ["quoted ipv4"],
+  );
 });
 
 test("ICMP type-specific words: redirect gateway, parameter problem pointer, RFC 4884 length", (t) => {
-  roundTrip(t, [{ ipv4: { src: A4, dst: B4 } }, { icmp: { type: 5, code: 1, gw: "192.0.2.254" } }, { ipv4: { src: B4, dst: A4 } }, { udp: {} }]);
-  roundTrip(t, [{ ipv4: { src: A4, dst: B4 } }, { icmp: { type: 12, ptr: 9, length: 0 } }, { ipv4: { src: B4, dst: A4 } }, { udp: {} }]);
-  roundTrip(t, [{ ipv6: { src: C6, dst: D6 } }, { icmpv6: { type: 4, code: 0, ptr: 40 } }, { ipv6: { src: D6, dst: C6 } }, { udp: {} }]);
-  roundTrip(t, [{ ipv6: { src: C6, dst: D6 } }, { icmpv6: { type: 1, code: 4, length: 0 } }, { ipv6: { src: D6, dst: C6 } }, { tcp: {} }]);
-  roundTrip(t, [{ ipv6: { src: C6, dst: D6 } }, { icmpv6: { type: 135, rest: 0 } }, { payload: { hex: "20010db8000000000000000000000002" } }]);
+  roundTrip(t, [
+    { ipv4: { src: A4, dst: B4 } },
+    { icmp: { type: 5, code: 1, gw: "192.0.2.254" } },
+    { ipv4: { src: B4, dst: A4 } },
+    { udp: {} },
+  ]);
+  roundTrip(t, [
+    { ipv4: { src: A4, dst: B4 } },
+    { icmp: { type: 12, ptr: 9, length: 0 } },
+    { ipv4: { src: B4, dst: A4 } },
+    { udp: {} },
+  ]);
+  roundTrip(t, [
+    { ipv6: { src: C6, dst: D6 } },
+    { icmpv6: { type: 4, code: 0, ptr: 40 } },
+    { ipv6: { src: D6, dst: C6 } },
+    { udp: {} },
+  ]);
+  roundTrip(t, [
+    { ipv6: { src: C6, dst: D6 } },
+    { icmpv6: { type: 1, code: 4, length: 0 } },
+    { ipv6: { src: D6, dst: C6 } },
+    { tcp: {} },
+  ]);
+  roundTrip(t, [
+    { ipv6: { src: C6, dst: D6 } },
+    { icmpv6: { type: 135, rest: 0 } },
+    { payload: { hex: "20010db8000000000000000000000002" } },
+  ]);
   const f = build([{ ipv4: { src: A4, dst: B4 } }, { icmp: { type: 3, code: 3, rest: 0x00ab0000 } }]);
   t.like((parse(f, { linktype: 101 })[1] as { icmp: object }).icmp, { length: 0xab });
 });
@@ -280,10 +394,21 @@ test("Ethernet padding goes to the trailer, not the payload", (t) => {
 
 test("describe: one tcpdump-like line", (t) => {
   t.is(
-    describe([{ eth: {} }, { ipv6: { src: "64:ff9b:1:fffe::c0a8:201", dst: "64:ff9b:1:fffe::c0a8:202" } }, { tcp: { sport: 40000, dport: 80, flags: "S" } }]),
+    describe([
+      { eth: {} },
+      { ipv6: { src: "64:ff9b:1:fffe::c0a8:201", dst: "64:ff9b:1:fffe::c0a8:202" } },
+      { tcp: { sport: 40000, dport: 80, flags: "S" } },
+    ]),
     "IPv6 64:ff9b:1:fffe::c0a8:201 > 64:ff9b:1:fffe::c0a8:202 TCP 40000 > 80 [S] len 0",
   );
-  t.is(describe(parse(build([{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { icmp: { id: 1, seq: 2 } }, { payload: { size: 56 } }]))), "IPv4 192.0.2.1 > 198.51.100.2 ICMP echo request id 1 seq 2 len 56");
+  t.is(
+    describe(
+      parse(
+        build([{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { icmp: { id: 1, seq: 2 } }, { payload: { size: 56 } }]),
+      ),
+    ),
+    "IPv4 192.0.2.1 > 198.51.100.2 ICMP echo request id 1 seq 2 len 56",
+  );
 });
 
 test("addresses: RFC 5952 text, normalizeIp", (t) => {
@@ -302,7 +427,8 @@ test("addresses: RFC 5952 text, normalizeIp", (t) => {
   ];
   for (const [input, want] of cases) t.is(normalizeIp(input), want, input);
   t.is(formatIpv6(Buffer.alloc(16)), "::");
-  for (const bad of ["1:2:3", "1::2::3", "12345::", "192.0.2", "300.0.0.1", "1:2:3:4:5:6:7:8:9"]) t.throws(() => normalizeIp(bad), undefined, bad);
+  for (const bad of ["1:2:3", "1::2::3", "12345::", "192.0.2", "300.0.0.1", "1:2:3:4:5:6:7:8:9"])
+    t.throws(() => normalizeIp(bad), undefined, bad);
 });
 
 test("build rejects fields outside the syntax with the field's path", (t) => {
@@ -311,8 +437,16 @@ test("build rejects fields outside the syntax with the field's path", (t) => {
 });
 
 test("pcap: write, read back; nanosecond and big-endian files; SLL and SLL2 become Ethernet", (t) => {
-  const frames = [build([{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { udp: {} }]), build([{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { tcp: {} }])];
-  const r = readPcap(pcapBytes([{ ts: 1700000000.25, data: frames[0] }, { ts: 1700000001.5, data: frames[1] }]));
+  const frames = [
+    build([{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { udp: {} }]),
+    build([{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { tcp: {} }]),
+  ];
+  const r = readPcap(
+    pcapBytes([
+      { ts: 1700000000.25, data: frames[0] },
+      { ts: 1700000001.5, data: frames[1] },
+    ]),
+  );
   t.is(r.linktype, 1);
   t.is(r.frames.length, 2);
   t.is(r.frames[0].ts, 1700000000.25);
@@ -330,7 +464,9 @@ test("pcap: write, read back; nanosecond and big-endian files; SLL and SLL2 beco
   t.is(be.frames[0].ts, 5.5);
   // A truncated last record is dropped, not fatal.
   t.is(readPcap(h.subarray(0, 42)).frames.length, 0);
-  t.throws(() => readPcap(Buffer.from("0a0d0d0a00000000000000000000000000000000000000000000", "hex")), { message: /pcapng/ });
+  t.throws(() => readPcap(Buffer.from("0a0d0d0a00000000000000000000000000000000000000000000", "hex")), {
+    message: /pcapng/,
+  });
 
   const ip = build([{ ipv6: { src: C6, dst: D6 } }, { udp: {} }]);
   const sll = Buffer.alloc(16);
@@ -357,10 +493,36 @@ test("pcap: write, read back; nanosecond and big-endian files; SLL and SLL2 beco
 
 test("malformed input never throws: every truncation, random byte flips, random frames", (t) => {
   const samples: Packet[] = [
-    [{ eth: {} }, { ipv4: { src: A4, dst: B4, options: [{ type: 7, data: "0400000000" }] } }, { tcp: { options: "020405b4" } }, { payload: { size: 10 } }],
-    [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { hbh: {} }, { routing: { addresses: [C6] } }, { frag: {} }, { udp: {} }, { payload: { size: 9 } }],
-    [{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { icmp: { type: 3, code: 1 } }, { ipv4: { src: B4, dst: A4 } }, { tcp: {} }],
-    [{ eth: {} }, { ipv6: { src: C6, dst: D6 } }, { icmpv6: { type: 1 } }, { ipv6: { src: D6, dst: C6 } }, { dstopts: {} }, { udp: {} }],
+    [
+      { eth: {} },
+      { ipv4: { src: A4, dst: B4, options: [{ type: 7, data: "0400000000" }] } },
+      { tcp: { options: "020405b4" } },
+      { payload: { size: 10 } },
+    ],
+    [
+      { eth: {} },
+      { ipv6: { src: C6, dst: D6 } },
+      { hbh: {} },
+      { routing: { addresses: [C6] } },
+      { frag: {} },
+      { udp: {} },
+      { payload: { size: 9 } },
+    ],
+    [
+      { eth: {} },
+      { ipv4: { src: A4, dst: B4 } },
+      { icmp: { type: 3, code: 1 } },
+      { ipv4: { src: B4, dst: A4 } },
+      { tcp: {} },
+    ],
+    [
+      { eth: {} },
+      { ipv6: { src: C6, dst: D6 } },
+      { icmpv6: { type: 1 } },
+      { ipv6: { src: D6, dst: C6 } },
+      { dstopts: {} },
+      { udp: {} },
+    ],
   ];
   let seed = 12345;
   const rand = () => {
@@ -422,7 +584,12 @@ test("real captures (fixtures/codec, from the tshark integration test): decode c
     });
   const viaEth = lines(eth);
   t.deepEqual(lines(any).sort(), viaEth.sort(), "the same packets through SLL2 as through Ethernet");
-  for (const want of [/ICMP unreachable code 3 quoting \(IPv4 .* UDP \d+ > 5000/, /ICMPv6 unreachable code 4 quoting \(IPv6 .* UDP \d+ > 5000/, /frag id/, /TCP \d+ > 8086 \[S\]/]) {
+  for (const want of [
+    /ICMP unreachable code 3 quoting \(IPv4 .* UDP \d+ > 5000/,
+    /ICMPv6 unreachable code 4 quoting \(IPv6 .* UDP \d+ > 5000/,
+    /frag id/,
+    /TCP \d+ > 8086 \[S\]/,
+  ]) {
     t.true(
       viaEth.some((l) => want.test(l)),
       `a frame matches ${want}`,

@@ -20,11 +20,27 @@ const echo6: Packet = [
   { icmpv6: { type: 128, id: 7, seq: 1 } },
   { payload: { text: "abc" } },
 ];
-const echo4: Packet = [{ eth: {} }, { ipv4: { src: "192.168.2.1", dst: "192.168.2.2" } }, { icmp: { type: 8, id: 7, seq: 1 } }, { payload: { text: "abc" } }];
-const reply4: Packet = [{ eth: {} }, { ipv4: { src: "192.168.2.2", dst: "192.168.2.1" } }, { icmp: { type: 0, id: 7, seq: 1 } }, { payload: { text: "abc" } }];
+const echo4: Packet = [
+  { eth: {} },
+  { ipv4: { src: "192.168.2.1", dst: "192.168.2.2" } },
+  { icmp: { type: 8, id: 7, seq: 1 } },
+  { payload: { text: "abc" } },
+];
+const reply4: Packet = [
+  { eth: {} },
+  { ipv4: { src: "192.168.2.2", dst: "192.168.2.1" } },
+  { icmp: { type: 0, id: 7, seq: 1 } },
+  { payload: { text: "abc" } },
+];
 const arp: Packet = [{ eth: { type: 0x0806 } }, { payload: { hex: "0001" } }];
 
-const frame = (lane: number, index: number, ts: number, packet: Packet, marks: LadderFrame["marks"] = []): LadderFrame => ({
+const frame = (
+  lane: number,
+  index: number,
+  ts: number,
+  packet: Packet,
+  marks: LadderFrame["marks"] = [],
+): LadderFrame => ({
   lane,
   index,
   ts,
@@ -38,20 +54,44 @@ test("packetKey follows a packet across RFC 7915: an echo keeps its key from IPv
   t.is(packetKey(wire(echo6)), packetKey(wire(echo4)));
   t.not(packetKey(wire(echo4)), packetKey(wire(reply4)));
   t.is(packetKey(wire(arp)), undefined);
-  const syn6: Packet = [{ eth: {} }, { ipv6: { src: "2001:db8::1", dst: "64:ff9b:1:fffe::c0a8:202" } }, { tcp: { sport: 1, dport: 2, seq: 9, flags: "S" } }];
-  const syn4: Packet = [{ eth: {} }, { ipv4: { src: "198.51.100.1", dst: "192.168.2.2" } }, { tcp: { sport: 3, dport: 2, seq: 9, flags: "S" } }];
+  const syn6: Packet = [
+    { eth: {} },
+    { ipv6: { src: "2001:db8::1", dst: "64:ff9b:1:fffe::c0a8:202" } },
+    { tcp: { sport: 1, dport: 2, seq: 9, flags: "S" } },
+  ];
+  const syn4: Packet = [
+    { eth: {} },
+    { ipv4: { src: "198.51.100.1", dst: "192.168.2.2" } },
+    { tcp: { sport: 3, dport: 2, seq: 9, flags: "S" } },
+  ];
   t.is(packetKey(wire(syn6)), packetKey(wire(syn4)), "ports may change (NAT), the sequence number does not");
-  const probe = (dport: number): Packet => [{ eth: {} }, { ipv4: { src: "198.51.100.1", dst: "203.0.113.1", ttl: 1 } }, { udp: { sport: 5, dport } }, { payload: { size: 32 } }];
-  t.not(packetKey(wire(probe(33435))), packetKey(wire(probe(33436))), "traceroute's probes carry one payload to different ports");
+  const probe = (dport: number): Packet => [
+    { eth: {} },
+    { ipv4: { src: "198.51.100.1", dst: "203.0.113.1", ttl: 1 } },
+    { udp: { sport: 5, dport } },
+    { payload: { size: 32 } },
+  ];
+  t.not(
+    packetKey(wire(probe(33435))),
+    packetKey(wire(probe(33436))),
+    "traceroute's probes carry one payload to different ports",
+  );
 });
 
 test("predecessors: the same packet on another lane within a second; never on its own lane", (t) => {
-  const rows = [frame(0, 1, 10, echo6), frame(1, 1, 10.001, echo4), frame(1, 2, 10.002, reply4), frame(0, 2, 12, echo6)];
+  const rows = [
+    frame(0, 1, 10, echo6),
+    frame(1, 1, 10.001, echo4),
+    frame(1, 2, 10.002, reply4),
+    frame(0, 2, 12, echo6),
+  ];
   t.deepEqual(predecessors(rows), [-1, 0, -1, -1]);
 });
 
 test("rowsToDraw keeps every marked frame and the earliest others, in time order", (t) => {
-  const frames = Array.from({ length: 10 }, (_, i) => frame(0, i + 1, 100 - i, echo4, i === 0 ? [{ expect: 0, kind: "matched" }] : []));
+  const frames = Array.from({ length: 10 }, (_, i) =>
+    frame(0, i + 1, 100 - i, echo4, i === 0 ? [{ expect: 0, kind: "matched" }] : []),
+  );
   const { rows, omitted } = rowsToDraw(frames, 3);
   t.is(omitted, 7);
   t.deepEqual(
@@ -68,7 +108,11 @@ test("ladderSvg: a lane per device, a row per frame, the translation marked 6→
       { name: "host:za (sent)", peerSide: 1 },
       { name: "host:zb", peerSide: -1 },
     ],
-    frames: [frame(0, 1, 1, echo6), frame(1, 1, 1.001, echo4, [{ expect: 0, kind: "matched" }]), frame(1, 2, 1.002, reply4, [{ expect: 1, kind: "closest" }])],
+    frames: [
+      frame(0, 1, 1, echo6),
+      frame(1, 1, 1.001, echo4, [{ expect: 0, kind: "matched" }]),
+      frame(1, 2, 1.002, reply4, [{ expect: 1, kind: "closest" }]),
+    ],
   });
   t.is((svg.match(/<g class="frame/g) ?? []).length, 3);
   t.regex(svg, />host:za \(sent\)</);
@@ -99,10 +143,35 @@ table ip nat44 {
   }
 }`;
   t.deepEqual(summariseNft(text), [
-    { family: "ip6", name: "transit", chains: [{ name: "forward", hook: "filter forward", policy: "accept", rules: ['udp dport 9 counter name "blocked" drop', "accept"] }] },
-    { family: "ip", name: "nat44", chains: [{ name: "postrouting", hook: "nat postrouting", policy: "accept", rules: ['oifname "eth1" snat to 198.51.100.1'] }] },
+    {
+      family: "ip6",
+      name: "transit",
+      chains: [
+        {
+          name: "forward",
+          hook: "filter forward",
+          policy: "accept",
+          rules: ['udp dport 9 counter name "blocked" drop', "accept"],
+        },
+      ],
+    },
+    {
+      family: "ip",
+      name: "nat44",
+      chains: [
+        {
+          name: "postrouting",
+          hook: "nat postrouting",
+          policy: "accept",
+          rules: ['oifname "eth1" snat to 198.51.100.1'],
+        },
+      ],
+    },
   ]);
-  t.deepEqual(nftLines(summariseNft(text)).slice(0, 2), ["table ip6 transit", "  chain forward (filter forward, policy accept): 2 rules"]);
+  t.deepEqual(nftLines(summariseNft(text)).slice(0, 2), [
+    "table ip6 transit",
+    "  chain forward (filter forward, policy accept): 2 rules",
+  ]);
 });
 
 test("topologyDot: namespaces as clusters, devices with MAC and addresses, BPF at its hooks, veth edges", (t) => {

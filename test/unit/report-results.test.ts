@@ -3,7 +3,7 @@
  * results directory.
  */
 import { readlinkSync, writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
@@ -65,7 +65,10 @@ function sampleTap(): TapWriter {
     name: "tcp <syn> & ack",
     ok: false,
     durationMs: 1234,
-    diagnostics: { message: 'expect[0] on router:eth1\n  ✗ ipv4.ttl  64  63\n  "quoted"', pcaps: ["flows/tcp/router-eth1.pcap"] },
+    diagnostics: {
+      message: 'expect[0] on router:eth1\n  ✗ ipv4.ttl  64  63\n  "quoted"',
+      pcaps: ["flows/tcp/router-eth1.pcap"],
+    },
     comment: "pcaps: flows/tcp/router-eth1.pcap",
   });
   w.add({ name: "frag", ok: true, skip: "needs sch_prio", durationMs: 0 });
@@ -83,12 +86,19 @@ test("the XML checker itself rejects broken XML", (t) => {
 
 test("JUnit from TAP: well-formed, with failures, skips, times and the failure text line by line", async (t) => {
   const w = sampleTap();
-  const xml = await junitFromTap(w.toString({ todoAsSkip: true }), "article", w.results.map((r) => r.durationMs));
+  const xml = await junitFromTap(
+    w.toString({ todoAsSkip: true }),
+    "article",
+    w.results.map((r) => r.durationMs),
+  );
   t.is(xmlProblem(xml), "", xml);
   t.regex(xml, /<testsuites tests="4" name="article" failures="1">/);
   t.regex(xml, /<testsuite name="article" tests="4" skipped="2" failures="1">/);
   t.regex(xml, /<testcase name="ping 6→4 \(offloads on\)" id="1" time="0\.410"/);
-  t.regex(xml, /<testcase name="tcp &lt;syn&gt; &amp; ack" id="2" time="1\.234"><failure message="expect\[0\] on router:eth1&#10;/);
+  t.regex(
+    xml,
+    /<testcase name="tcp &lt;syn&gt; &amp; ack" id="2" time="1\.234"><failure message="expect\[0\] on router:eth1&#10;/,
+  );
   t.regex(xml, />expect\[0\] on router:eth1\n {2}✗ ipv4\.ttl {2}64 {2}63\n {2}&quot;quoted&quot;<\/failure>/);
   t.regex(xml, /<system-out># pcaps: flows\/tcp\/router-eth1\.pcap\n<\/system-out>/);
   t.regex(xml, /<testcase name="frag" id="3" time="0\.000"><skipped\/>/);
@@ -119,9 +129,14 @@ test("results layout: fixed names under results/<lab>/<run-id>/; odd lab names a
   t.is(l.trace, "/p/results/article/a1b2c3/trace.txt");
   t.is(l.plan, "/p/results/article/a1b2c3/plan.sh");
   t.is(l.stats, "/p/results/article/a1b2c3/stats.json");
-  t.is(l.pcap("ping 6→4 (offloads on)", "router:eth1"), "/p/results/article/a1b2c3/flows/ping-6-4-offloads-on/router-eth1.pcap");
-  for (const bad of ["../etc", "", "Article", "a/b"]) t.throws(() => resultsLayout("/p", bad, "a1b2c3"), { message: /cannot name a results directory/ });
-  for (const bad of ["latest", "..", "a/b", ""]) t.throws(() => resultsLayout("/p", "article", bad), { message: /run id .* cannot name/ });
+  t.is(
+    l.pcap("ping 6→4 (offloads on)", "router:eth1"),
+    "/p/results/article/a1b2c3/flows/ping-6-4-offloads-on/router-eth1.pcap",
+  );
+  for (const bad of ["../etc", "", "Article", "a/b"])
+    t.throws(() => resultsLayout("/p", bad, "a1b2c3"), { message: /cannot name a results directory/ });
+  for (const bad of ["latest", "..", "a/b", ""])
+    t.throws(() => resultsLayout("/p", "article", bad), { message: /run id .* cannot name/ });
 });
 
 test("resultsDir makes this run's directory and touches no other run; the flat layout of old is removed", async (t) => {
@@ -141,10 +156,23 @@ test("resultsDir makes this run's directory and touches no other run; the flat l
     t.is(await readFile(join(root, "results", "article", "0ld0ld", "keep"), "utf8"), "keep");
     t.is(await readFile(join(root, "results", "other", "keep"), "utf8"), "keep");
 
-    const meta = { lab: "article", kernel: "6.18.44", variant: "clsact", runId: "r1", startedAt: "2026-11-26T22:00:00Z", durationMs: 1646 };
+    const meta = {
+      lab: "article",
+      kernel: "6.18.44",
+      variant: "clsact",
+      runId: "r1",
+      startedAt: "2026-11-26T22:00:00Z",
+      durationMs: 1646,
+    };
     const summary = summarize(meta, [
       { name: "ping 6→4 (offloads on)", status: "pass", durationMs: 410 },
-      { name: "tcp", status: "fail", durationMs: 1234, failure: "expect[0] \x1b[31m✗\x1b[0m …", pcaps: ["flows/tcp/router-eth1.pcap"] },
+      {
+        name: "tcp",
+        status: "fail",
+        durationMs: 1234,
+        failure: "expect[0] \x1b[31m✗\x1b[0m …",
+        pcaps: ["flows/tcp/router-eth1.pcap"],
+      },
       { name: "frag", status: "skip", durationMs: 0, skip: "needs sch_prio" },
     ]);
     await writeReports(layout, sampleTap(), summary);
@@ -166,7 +194,15 @@ test("finishRun points latest at the run and keeps the newest N; a run still goi
     const finished = async (id: string, minute: number) => {
       const l = await resultsDir(root, "article", id, new Date(Date.UTC(2026, 11, 5, 9, minute)));
       // A dead writer: pid 0 is never a process natlab could have started.
-      writeFileSync(l.run, JSON.stringify({ lab: "article", runId: id, startedAt: new Date(Date.UTC(2026, 11, 5, 9, minute)).toISOString(), pid: 0 }));
+      writeFileSync(
+        l.run,
+        JSON.stringify({
+          lab: "article",
+          runId: id,
+          startedAt: new Date(Date.UTC(2026, 11, 5, 9, minute)).toISOString(),
+          pid: 0,
+        }),
+      );
       await writeFile(l.summary, "{}");
       return l;
     };
@@ -179,14 +215,22 @@ test("finishRun points latest at the run and keeps the newest N; a run still goi
     t.deepEqual((await readdir(last.labDir)).sort(), ["latest", "run0", "run4", "run5"]);
     t.is(readlinkSync(join(last.labDir, "latest")), "run5", "latest is a relative link to the run");
     t.is(latestRun(root, "article")?.dir, last.dir);
-    t.deepEqual(listRuns(last.labDir).map((r) => r.record.runId), ["run0", "run4", "run5"], "oldest first");
+    t.deepEqual(
+      listRuns(last.labDir).map((r) => r.record.runId),
+      ["run0", "run4", "run5"],
+      "oldest first",
+    );
     t.false(listRuns(last.labDir)[0].finished);
     t.truthy(going);
     // The run that was still going finishes: it becomes latest and prunes the older ones beyond 2.
     await writeFile(going.summary, "{}");
     finishRun(going, 2);
     t.is(latestRun(root, "article")?.runId, "run0");
-    t.deepEqual((await readdir(last.labDir)).sort(), ["latest", "run0", "run5"], "run0 is kept as latest; run4 is the oldest beyond 2");
+    t.deepEqual(
+      (await readdir(last.labDir)).sort(),
+      ["latest", "run0", "run5"],
+      "run0 is kept as latest; run4 is the oldest beyond 2",
+    );
   } finally {
     await rm(root, { recursive: true, force: true });
   }

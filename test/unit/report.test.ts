@@ -2,7 +2,14 @@
  * harness/report: console lines, colour rules, the TAP writer.
  */
 import test from "ava";
-import { ConsoleReporter, colorEnabled, formatFlowLine, formatLabStart, formatSummary, TapWriter } from "../../harness/report/index.ts";
+import {
+  ConsoleReporter,
+  colorEnabled,
+  formatFlowLine,
+  formatLabStart,
+  formatSummary,
+  TapWriter,
+} from "../../harness/report/index.ts";
 
 const ANSI = /\x1b\[/;
 
@@ -20,19 +27,48 @@ test("colour: only on a TTY, never with NO_COLOR, forced by FORCE_COLOR", (t) =>
 });
 
 test("console lines read as the brief shows them", (t) => {
-  t.is(formatLabStart({ lab: "article", flows: 6, kernel: "6.18.44", variant: "clsact" }), "lab article (6 flows, kernel 6.18.44, variant clsact)");
-  t.is(formatFlowLine({ name: "ping 6→4 (offloads on)", status: "pass", durationMs: 410 }, false), "  ✓ ping 6→4 (offloads on)  0.41s");
-  t.is(formatFlowLine({ name: "frag", status: "skip", skip: "needs sch_prio", durationMs: 0 }, false), "  - frag # SKIP needs sch_prio");
   t.is(
-    formatFlowLine({ name: "tcp", status: "fail", durationMs: 1234, failure: "expect[0] on r:e1\n  ✗ ipv4.ttl 64 63" }, false),
+    formatLabStart({ lab: "article", flows: 6, kernel: "6.18.44", variant: "clsact" }),
+    "lab article (6 flows, kernel 6.18.44, variant clsact)",
+  );
+  t.is(
+    formatFlowLine({ name: "ping 6→4 (offloads on)", status: "pass", durationMs: 410 }, false),
+    "  ✓ ping 6→4 (offloads on)  0.41s",
+  );
+  t.is(
+    formatFlowLine({ name: "frag", status: "skip", skip: "needs sch_prio", durationMs: 0 }, false),
+    "  - frag # SKIP needs sch_prio",
+  );
+  t.is(
+    formatFlowLine(
+      { name: "tcp", status: "fail", durationMs: 1234, failure: "expect[0] on r:e1\n  ✗ ipv4.ttl 64 63" },
+      false,
+    ),
     "  ✗ tcp  1.23s\n      expect[0] on r:e1\n        ✗ ipv4.ttl 64 63",
   );
   t.is(
-    formatSummary({ lab: "article", passed: 7, failed: 1, skipped: 1, durationMs: 12_345, resultsDir: "/p/results/article" }, false, "/p"),
+    formatSummary(
+      { lab: "article", passed: 7, failed: 1, skipped: 1, durationMs: 12_345, resultsDir: "/p/results/article" },
+      false,
+      "/p",
+    ),
     "article: 7 passed, 1 failed, 1 skipped in 12.3s; results in results/article/",
   );
   t.is(
-    formatSummary({ lab: "article", passed: 9, failed: 0, skipped: 0, durationMs: 5_270, resultsDir: "/p/results/article", setupMs: 580, teardownMs: 210 }, false, "/p"),
+    formatSummary(
+      {
+        lab: "article",
+        passed: 9,
+        failed: 0,
+        skipped: 0,
+        durationMs: 5_270,
+        resultsDir: "/p/results/article",
+        setupMs: 580,
+        teardownMs: 210,
+      },
+      false,
+      "/p",
+    ),
     "article: 9 passed, 0 failed, 0 skipped in 5.27s (setup 0.58s, teardown 0.21s); results in results/article/",
   );
 });
@@ -69,9 +105,20 @@ test("ConsoleReporter on a TTY: the setup counter rewrites its line; NO_COLOR ke
 test("TAP: plan, test points, SKIP and TODO directives, YAML diagnostics without colour", (t) => {
   const w = new TapWriter();
   w.add({ name: "ping 6→4", ok: true, durationMs: 410 });
-  w.add({ name: "tcp #2", ok: false, durationMs: 1200, diagnostics: { message: "line one\n  \x1b[31m✗ ipv4.ttl\x1b[0m 64 63", pcaps: ["flows/tcp/r-e1.pcap"] } });
+  w.add({
+    name: "tcp #2",
+    ok: false,
+    durationMs: 1200,
+    diagnostics: { message: "line one\n  \x1b[31m✗ ipv4.ttl\x1b[0m 64 63", pcaps: ["flows/tcp/r-e1.pcap"] },
+  });
   w.add({ name: "frag", ok: true, skip: "needs sch_prio", durationMs: 0 });
-  w.add({ name: "pmtu", ok: false, todo: "not translated yet", durationMs: 5, diagnostics: "no ICMPv6 packet too big" });
+  w.add({
+    name: "pmtu",
+    ok: false,
+    todo: "not translated yet",
+    durationMs: 5,
+    diagnostics: "no ICMPv6 packet too big",
+  });
   const tap = w.toString();
   const lines = tap.split("\n");
   t.is(lines[0], "TAP version 13");
@@ -80,7 +127,10 @@ test("TAP: plan, test points, SKIP and TODO directives, YAML diagnostics without
   t.true(lines.includes("not ok 2 - tcp \\#2"), "a # in a name is escaped");
   t.true(lines.includes("ok 3 - frag # SKIP needs sch_prio"));
   t.true(lines.includes("not ok 4 - pmtu # TODO not translated yet"));
-  t.regex(tap, /not ok 2 - tcp \\#2\n {2}---\n {2}message: \|-\n {4}line one\n {6}✗ ipv4\.ttl 64 63\n {2}pcaps:\n {4}- flows\/tcp\/r-e1\.pcap\n {2}duration_ms: 1200\n {2}\.\.\.\n/);
+  t.regex(
+    tap,
+    /not ok 2 - tcp \\#2\n {2}---\n {2}message: \|-\n {4}line one\n {6}✗ ipv4\.ttl 64 63\n {2}pcaps:\n {4}- flows\/tcp\/r-e1\.pcap\n {2}duration_ms: 1200\n {2}\.\.\.\n/,
+  );
   t.notRegex(tap, ANSI);
   t.is(w.failed, 1, "a TODO failure does not count");
   t.true(w.toString({ todoAsSkip: true }).includes("ok 4 - pmtu # SKIP todo: not translated yet"));

@@ -10,7 +10,12 @@ import { ROOT } from "../../harness/root.ts";
 function validate(dir: string): { code: number; out: string } {
   const home = mkdtempSync(join(tmpdir(), "natlab-vagrant-home-"));
   try {
-    const out = execFileSync("vagrant", ["validate"], { cwd: dir, encoding: "utf8", env: { ...process.env, VAGRANT_HOME: home, VAGRANT_CHECKPOINT_DISABLE: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("vagrant", ["validate"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, VAGRANT_HOME: home, VAGRANT_CHECKPOINT_DISABLE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     return { code: 0, out };
   } catch (e) {
     const err = e as { status?: number; stdout?: string; stderr?: string };
@@ -30,7 +35,10 @@ test("vagrant validate can fail: an unknown setting is refused", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "natlab-vagrant-bad-"));
   try {
     copyFileSync(join(ROOT, "Vagrantfile"), join(dir, "Vagrantfile"));
-    const text = readFileSync(join(dir, "Vagrantfile"), "utf8").replace('config.vm.hostname = "natlab"', 'config.vm.hostnme = "natlab"');
+    const text = readFileSync(join(dir, "Vagrantfile"), "utf8").replace(
+      'config.vm.hostname = "natlab"',
+      'config.vm.hostnme = "natlab"',
+    );
     writeFileSync(join(dir, "Vagrantfile"), text);
     const r = validate(dir);
     t.not(r.code, 0);

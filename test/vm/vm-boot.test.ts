@@ -31,7 +31,9 @@ function unavailable(): string | undefined {
   if (cachedKernel(KERNEL)) return undefined;
   if (process.getuid?.() !== 0) return `kernel ${KERNEL} not cached and building it needs root`;
   const search = () =>
-    execFileSync("apt-cache", ["search", "--names-only", "^linux-image-6\\.1\\.0-[0-9]+-amd64$"], { encoding: "utf8" }).trim();
+    execFileSync("apt-cache", ["search", "--names-only", "^linux-image-6\\.1\\.0-[0-9]+-amd64$"], {
+      encoding: "utf8",
+    }).trim();
   try {
     // A fresh machine may have no package lists yet: fetch them once, as prepareKernel would.
     if (!search()) execFileSync("apt-get", ["update", "-q"], { stdio: "ignore" });
@@ -155,9 +157,25 @@ test.before(async (t) => {
   timings.prepare = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
-  execFileSync("clang", ["-O2", "-g", "-target", "bpf", `-I/usr/include/${process.arch === "x64" ? "x86_64" : "aarch64"}-linux-gnu`, "-c", "-x", "c", "-", "-o", join(share, "pass.o")], {
-    input: PASS_C,
-  });
+  execFileSync(
+    "clang",
+    [
+      "-O2",
+      "-g",
+      "-target",
+      "bpf",
+      `-I/usr/include/${process.arch === "x64" ? "x86_64" : "aarch64"}-linux-gnu`,
+      "-c",
+      "-x",
+      "c",
+      "-",
+      "-o",
+      join(share, "pass.o"),
+    ],
+    {
+      input: PASS_C,
+    },
+  );
   writeFileSync(join(share, "hello.ts"), "const answer: number = 6 * 7;\nconsole.log('tsx ok', answer);\n");
   timings.clang = (performance.now() - t0) / 1000;
 
@@ -168,7 +186,11 @@ test.before(async (t) => {
     const [name, secs] = line.split(" ");
     timings[name] = Number(secs);
   }
-  t.log(`timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}; accel ${run.accel}`);
+  t.log(
+    `timings (s): ${Object.entries(timings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(", ")}; accel ${run.accel}`,
+  );
 });
 
 // NATLAB_KEEP_VM_RESULTS=1 keeps the phases' outputs for reading.
@@ -181,7 +203,10 @@ const out = (name: string) => (existsSync(join(share, name)) ? readFileSync(join
 
 /** Packets counted by each action of `tc -s filter show`, in order: [["bpf", 2], ["csum", 2], ...]. */
 function actionPackets(text: string): [string, number][] {
-  return [...text.matchAll(/action order \d+: (\w+)[\s\S]*?Sent \d+ bytes (\d+) pkt/g)].map((m) => [m[1], Number(m[2])]);
+  return [...text.matchAll(/action order \d+: (\w+)[\s\S]*?Sent \d+ bytes (\d+) pkt/g)].map((m) => [
+    m[1],
+    Number(m[2]),
+  ]);
 }
 
 vmTest("the VM runs Debian's 6.1 kernel and exits with the command's status", (t) => {
@@ -203,12 +228,19 @@ vmTest("a TC_ACT_PIPE program attaches under prio/matchall with act_csum, and tr
   for (const dir of ["egress", "ingress"]) {
     const actions = actionPackets(out(`pass.${dir}`));
     // One filter, two actions: the program, then the checksum fixer, both having seen traffic.
-    t.deepEqual(actions.map(([kind]) => kind), ["bpf", "csum"], out(`pass.${dir}`));
+    t.deepEqual(
+      actions.map(([kind]) => kind),
+      ["bpf", "csum"],
+      out(`pass.${dir}`),
+    );
     for (const [kind, packets] of actions) t.true(packets > 0, `${dir} ${kind} saw no packets:\n${out(`pass.${dir}`)}`);
   }
 });
 
-(pipeObject ? vmTest : test.serial.skip)("the write-up's literal steps with nat64-pipe.o: ping crosses the translator both ways", (t) => {
-  t.is(out("writeup.rc").trim(), "ping6 0\nping4 0", out("writeup.log"));
-  t.log(`packets per action, egress then ingress: ${JSON.stringify(actionPackets(out("writeup.log")))}`);
-});
+(pipeObject ? vmTest : test.serial.skip)(
+  "the write-up's literal steps with nat64-pipe.o: ping crosses the translator both ways",
+  (t) => {
+    t.is(out("writeup.rc").trim(), "ping6 0\nping4 0", out("writeup.log"));
+    t.log(`packets per action, egress then ingress: ${JSON.stringify(actionPackets(out("writeup.log")))}`);
+  },
+);

@@ -33,7 +33,11 @@ function latestRuns(root: string): Row[] {
     }
     if (!run || !existsSync(run.summary)) continue;
     try {
-      rows.push({ lab, summary: JSON.parse(readFileSync(run.summary, "utf8")) as Summary, dir: join(results, lab, "latest") });
+      rows.push({
+        lab,
+        summary: JSON.parse(readFileSync(run.summary, "utf8")) as Summary,
+        dir: join(results, lab, "latest"),
+      });
     } catch {
       // a summary being written at this moment: the next index will have it
     }
@@ -56,13 +60,15 @@ export function indexHtml(root: string, last: string[] = []): string {
   const others = latestRuns(root).filter((r) => !lastRows.some((l) => l.lab === r.lab));
   const row = ({ lab, summary: s, dir }: Row) => {
     const status = s.counts.fail > 0 ? "fail" : s.counts.pass > 0 ? "pass" : "skip";
-    const link = (file: string, text: string) => (existsSync(join(dir, file)) ? `<a href="${href(relative(results, join(dir, file)))}">${text}</a>` : "");
+    const link = (file: string, text: string) =>
+      existsSync(join(dir, file)) ? `<a href="${href(relative(results, join(dir, file)))}">${text}</a>` : "";
     return `<tr><td><span class="pill ${status}">${status}</span></td><td><b>${link("report.html", esc(lab)) || esc(lab)}</b></td>
 <td>${s.counts.pass} passed, ${s.counts.fail} failed, ${s.counts.skip} skipped</td><td class="muted">${esc(s.startedAt)}</td>
 <td class="muted">${(s.durationMs / 1000).toFixed(1)}s</td><td class="muted">${esc(s.kernel)} ${esc(s.variant)}</td><td class="mono">${esc(s.runId)}</td>
 <td>${[link("report.html", "report"), link("report.tap", "TAP"), link("junit.xml", "JUnit"), link("plan.sh", "plan.sh")].filter(Boolean).join(" · ")}</td></tr>`;
   };
-  const head = "<tr><th></th><th>lab</th><th>flows</th><th>started</th><th>took</th><th>kernel, variant</th><th>run</th><th>files</th></tr>";
+  const head =
+    "<tr><th></th><th>lab</th><th>flows</th><th>started</th><th>took</th><th>kernel, variant</th><th>run</th><th>files</th></tr>";
   const table = (rows: Row[]) => `<table class="index">\n${head}\n${rows.map(row).join("\n")}\n</table>`;
   const fails = lastRows.filter((r) => r.summary.counts.fail > 0).length;
   const sections = lastRows.length
@@ -71,7 +77,10 @@ export function indexHtml(root: string, last: string[] = []): string {
         table(lastRows),
         ...(others.length ? ["<h2>Other labs: their latest run</h2>", table(others)] : []),
       ]
-    : ["<h2>The latest run of each lab, newest first</h2>", others.length ? table(others) : "<p>no lab has run yet</p>"];
+    : [
+        "<h2>The latest run of each lab, newest first</h2>",
+        others.length ? table(others) : "<p>no lab has run yet</p>",
+      ];
   return `<!doctype html>
 <html lang="en">
 <head>

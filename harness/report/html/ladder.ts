@@ -149,7 +149,8 @@ export function ladderSvg(l: Ladder): string {
   const laneX = (i: number) => TIME_W + STUB + 10 + i * LANE_GAP;
   const badgeX = laneX(Math.max(0, l.lanes.length - 1)) + STUB + 14;
   const textX = badgeX + BADGE_W;
-  const width = textX + 20 + CHAR_W * Math.max(40, ...rows.map((f) => summaryLine(f.packet).length + String(f.index).length + 2));
+  const width =
+    textX + 20 + CHAR_W * Math.max(40, ...rows.map((f) => summaryLine(f.packet).length + String(f.index).length + 2));
   const height = HEAD + Math.max(1, rows.length + (omitted ? 1 : 0)) * ROW + 10;
   const t0 = rows.length ? rows[0].ts : 0;
   const out: string[] = [];
@@ -172,7 +173,9 @@ export function ladderSvg(l: Ladder): string {
     const v = ipVersion(f.packet);
     const failed = f.marks.some((m) => m.kind !== "matched");
     const matched = f.marks.some((m) => m.kind === "matched");
-    const cls = ["frame", versionClass(v), f.noise ? "noise" : "", failed ? "bad" : matched ? "met" : ""].filter(Boolean).join(" ");
+    const cls = ["frame", versionClass(v), f.noise ? "noise" : "", failed ? "bad" : matched ? "met" : ""]
+      .filter(Boolean)
+      .join(" ");
     const full = `${l.lanes[f.lane].name} #${f.index}: ${describe(f.packet)}`;
     out.push(
       `<g class="${cls}" tabindex="0" role="button" data-flow="${esc(l.flow)}" data-frame="${f.lane}:${f.index}" aria-label="${esc(full)}">`,
@@ -183,7 +186,8 @@ export function ladderSvg(l: Ladder): string {
     const p = pred[r];
     // Seen before on another lane: from there. Otherwise a stub: in from the link partner's side, or out towards it.
     const side = l.lanes[f.lane].peerSide;
-    const [from, to] = p >= 0 ? [laneX(rows[p].lane), x] : f.dir === "out" ? [x, x + side * STUB] : [x + side * STUB, x];
+    const [from, to] =
+      p >= 0 ? [laneX(rows[p].lane), x] : f.dir === "out" ? [x, x + side * STUB] : [x + side * STUB, x];
     const end = to + (to > from ? -5 : 5) * (to === x ? 1 : 0);
     out.push(`<line class="arrow" x1="${from}" y1="${y}" x2="${end}" y2="${y}" marker-end="url(#ah)"/>`);
     if (p >= 0) {
@@ -197,12 +201,16 @@ export function ladderSvg(l: Ladder): string {
     out.push(
       `<text class="badge" x="${badgeX}" y="${y + 4}">${f.marks.map((m) => `<tspan class="${m.kind === "matched" ? "ok" : "ko"}">${esc(markText(m))} </tspan>`).join("")}</text>`,
     );
-    out.push(`<text class="sum" x="${textX}" y="${y + 4}"><tspan class="num">#${f.index}</tspan> ${esc(summaryLine(f.packet))}</text>`);
+    out.push(
+      `<text class="sum" x="${textX}" y="${y + 4}"><tspan class="num">#${f.index}</tspan> ${esc(summaryLine(f.packet))}</text>`,
+    );
     out.push("</g>");
   });
   if (omitted) {
     const y = HEAD + rows.length * ROW;
-    out.push(`<text class="more" x="${textX}" y="${y + 4}">… ${omitted} more frame${omitted === 1 ? "" : "s"} not drawn: open the pcaps</text>`);
+    out.push(
+      `<text class="more" x="${textX}" y="${y + 4}">… ${omitted} more frame${omitted === 1 ? "" : "s"} not drawn: open the pcaps</text>`,
+    );
   }
   if (!rows.length) out.push(`<text class="more" x="${textX}" y="${HEAD + 4}">no frame was captured</text>`);
   out.push("</svg>");

@@ -45,7 +45,10 @@ export function summariseNft(text: string): NftTable[] {
       if (closed === "chain") chain = undefined;
       if (closed === "table") table = undefined;
     } else if (chain && open.at(-1) === "chain") {
-      for (const stmt of line.split(";").map((s) => s.trim()).filter(Boolean)) {
+      for (const stmt of line
+        .split(";")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const type = /^type\s+(\w+)\s+hook\s+(\w+)/.exec(stmt);
         const policy = /^policy\s+(\w+)/.exec(stmt);
         if (type) chain.hook = `${type[1]} ${type[2]}`;
@@ -59,7 +62,10 @@ export function summariseNft(text: string): NftTable[] {
 
 /** A rule without its anonymous counter (it counts, it does not decide), whitespace collapsed. */
 function shorten(rule: string): string {
-  const r = rule.replace(/(^|\s)counter(\s+packets \d+ bytes \d+)?(?=\s|$)(?!\s+name)/g, "$1").replace(/\s+/g, " ").trim();
+  const r = rule
+    .replace(/(^|\s)counter(\s+packets \d+ bytes \d+)?(?=\s|$)(?!\s+name)/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
   return r || rule;
 }
 

@@ -13,9 +13,9 @@ import { relative } from "node:path";
 import type { ExpectDetail, FlowDetail } from "../../flow/detail.ts";
 import type { FlowOutcome } from "../../flow/flow.ts";
 import type { Lab } from "../../lab/schema.ts";
+import type { Frame } from "../../match/capture.ts";
 import { isNoise } from "../../match/noise.ts";
 import { showValue } from "../../match/values.ts";
-import type { Frame } from "../../match/capture.ts";
 import { describe, inspect, type Packet, readPcap } from "../../packet/index.ts";
 import type { ChecksumProblem } from "../../packet/verify.ts";
 import type { Plan } from "../../plan/plan.ts";
@@ -121,7 +121,8 @@ function count(n: number, what: string): string {
 
 function expectLine(e: ExpectDetail, flow: string, laneOf: (on: string) => number): string {
   const why = e.why ? ` — ${esc(e.why)}` : "";
-  if (e.notApplied) return `<li class="na">– expect[${e.index}] on ${esc(e.on)}: not checked (${esc(e.notApplied)})${why}</li>`;
+  if (e.notApplied)
+    return `<li class="na">– expect[${e.index}] on ${esc(e.on)}: not checked (${esc(e.notApplied)})${why}</li>`;
   const m = e.match;
   if (!m) return "";
   const refs = m.matched
@@ -130,7 +131,9 @@ function expectLine(e: ExpectDetail, flow: string, laneOf: (on: string) => numbe
     .join(" ");
   const more = m.matched.length > 12 ? ` … ${m.matched.length - 12} more` : "";
   const got = `wanted ${esc(e.wanted)}, ${m.matched.length} matched${m.matched.length ? `: ${refs}${more}` : ""}`;
-  const sums = m.checksumFailures.length ? `; ${count(m.checksumFailures.length, "matched frame")} with a wrong checksum` : "";
+  const sums = m.checksumFailures.length
+    ? `; ${count(m.checksumFailures.length, "matched frame")} with a wrong checksum`
+    : "";
   const mark = e.ok ? '<span class="mark">✓</span>' : "✗";
   return `<li class="${e.ok ? "ok" : "ko"}">${mark} expect[${e.index}] on ${esc(e.on)}: ${got}${sums}${why}</li>`;
 }
@@ -158,7 +161,8 @@ function failedExpect(e: ExpectDetail): string {
   } else if (m.count.got === 0) {
     parts.push("<div>no frame to compare with</div>");
   }
-  for (const c of m.checksumFailures) parts.push(`<div>frame #${c.index}: ${esc(c.problems.map(problemText).join("; "))}</div>`);
+  for (const c of m.checksumFailures)
+    parts.push(`<div>frame #${c.index}: ${esc(c.problems.map(problemText).join("; "))}</div>`);
   parts.push("</div>");
   return parts.join("\n");
 }
@@ -169,7 +173,9 @@ function countersHtml(d: FlowDetail): string {
   if (tr.length) {
     const rows = tr.map(([dev, c]) => {
       const moved = Object.entries(c);
-      const cells = moved.length ? moved.map(([k, v]) => `<span class="${/drop/.test(k) ? "nz" : ""}">${esc(k)} +${v}</span>`).join("<br>") : '<span class="muted">no change</span>';
+      const cells = moved.length
+        ? moved.map(([k, v]) => `<span class="${/drop/.test(k) ? "nz" : ""}">${esc(k)} +${v}</span>`).join("<br>")
+        : '<span class="muted">no change</span>';
       return `<tr><td>${esc(dev)}</td><td class="mono">${cells}</td></tr>`;
     });
     blocks.push(`<div><h4>translator counters during the flow</h4><table class="kv">${rows.join("")}</table></div>`);
@@ -184,7 +190,9 @@ function countersHtml(d: FlowDetail): string {
     blocks.push(`<div><h4>kernel checksum errors during the flow</h4><table class="kv">${rows.join("")}</table></div>`);
   }
   for (const [ns, lines] of Object.entries(d.conntrack)) {
-    blocks.push(`<div><h4>conntrack in ${esc(ns)} after the flow</h4><pre>${esc(lines.join("\n") || "(empty)")}</pre></div>`);
+    blocks.push(
+      `<div><h4>conntrack in ${esc(ns)} after the flow</h4><pre>${esc(lines.join("\n") || "(empty)")}</pre></div>`,
+    );
   }
   return blocks.length ? `<div class="counters">${blocks.join("\n")}</div>` : "";
 }
@@ -194,7 +202,9 @@ function flowSection(o: FlowOutcome, n: number, input: ReportInput): string {
   const { layout, lab } = input;
   const parts = [`<section class="flow ${o.status}" id="${id}">`];
   const secs = (o.durationMs / 1000).toFixed(2);
-  parts.push(`<h3><span class="pill ${o.status}">${o.status}</span> ${esc(o.name)} <span class="muted">${secs}s</span></h3>`);
+  parts.push(
+    `<h3><span class="pill ${o.status}">${o.status}</span> ${esc(o.name)} <span class="muted">${secs}s</span></h3>`,
+  );
   const d = o.detail;
   if (d?.why) parts.push(`<div class="why">${esc(d.why)}</div>`);
   if (o.summary) parts.push(`<div>${esc(o.summary)}</div>`);
@@ -204,7 +214,10 @@ function flowSection(o: FlowOutcome, n: number, input: ReportInput): string {
   for (const extra of ["injected.pcap", ...Object.keys(d?.conntrack ?? {}).map((ns) => `conntrack-${ns}.txt`)]) {
     if (existsSync(`${layout.flowDir(o.name)}/${extra}`)) files.push(`${flowDir}/${extra}`);
   }
-  if (files.length) parts.push(`<div class="links">${files.map((f) => `<a href="${href(f)}">${esc(f.split("/").pop())}</a>`).join("")}</div>`);
+  if (files.length)
+    parts.push(
+      `<div class="links">${files.map((f) => `<a href="${href(f)}">${esc(f.split("/").pop())}</a>`).join("")}</div>`,
+    );
   if (!d) {
     if (o.failures.length) parts.push(`<pre class="failure">${esc(stripColor(o.failures.join("\n\n")))}</pre>`);
     parts.push("</section>");
@@ -213,16 +226,21 @@ function flowSection(o: FlowOutcome, n: number, input: ReportInput): string {
   const captures = [...d.captures];
   // A crafted packet: what natlab sent is a lane of its own, just before the device it was sent on.
   const injected = `${layout.flowDir(o.name)}/injected.pcap`;
-  if (d.injectedOn && existsSync(injected)) captures.push({ on: `${d.injectedOn} (sent)`, pcap: injected, frames: sentFrames(injected, d) });
+  if (d.injectedOn && existsSync(injected))
+    captures.push({ on: `${d.injectedOn} (sent)`, pcap: injected, frames: sentFrames(injected, d) });
   const rank = (on: string) => (on.endsWith(" (sent)") ? on.slice(0, -" (sent)".length) : on);
   const order = laneOrder(lab, [...new Set(captures.map((c) => rank(c.on)))]);
-  const lanes = captures.map((c) => c.on).sort((a, b) => order.indexOf(rank(a)) - order.indexOf(rank(b)) || (b.endsWith(" (sent)") ? 1 : -1));
+  const lanes = captures
+    .map((c) => c.on)
+    .sort((a, b) => order.indexOf(rank(a)) - order.indexOf(rank(b)) || (b.endsWith(" (sent)") ? 1 : -1));
   const laneOf = (on: string) => lanes.indexOf(on);
   const sides = deviceSides(lab);
   parts.push(`<ul class="expects">${d.expects.map((e) => expectLine(e, id, laneOf)).join("\n")}</ul>`);
   parts.push(...d.expects.map(failedExpect).filter(Boolean));
   if (o.failures.length) {
-    parts.push(`<details${o.status === "fail" ? " open" : ""}><summary>the console's explanation</summary><pre class="failure">${esc(stripColor(o.failures.join("\n\n")))}</pre></details>`);
+    parts.push(
+      `<details${o.status === "fail" ? " open" : ""}><summary>the console's explanation</summary><pre class="failure">${esc(stripColor(o.failures.join("\n\n")))}</pre></details>`,
+    );
   }
   const marks = frameMarks(d);
   const frames: LadderFrame[] = [];
@@ -233,7 +251,16 @@ function flowSection(o: FlowOutcome, n: number, input: ReportInput): string {
     for (const f of c.frames) {
       const m = marks.get(c.on)?.get(f.index) ?? [];
       const dir = c.on.endsWith(" (sent)") ? "out" : direction(f.packet, mac);
-      frames.push({ lane, index: f.index, ts: f.ts, packet: f.packet, noise: isNoise(f.packet), problems: f.problems.length, marks: m, dir });
+      frames.push({
+        lane,
+        index: f.index,
+        ts: f.ts,
+        packet: f.packet,
+        noise: isNoise(f.packet),
+        problems: f.problems.length,
+        marks: m,
+        dir,
+      });
     }
   }
   const ladderLanes = lanes.map((name) => ({ name, peerSide: sides.get(rank(name))?.peerSide ?? 1 }));
@@ -310,7 +337,10 @@ export async function reportHtml(input: ReportInput): Promise<string> {
     ["stats.json", layout.stats, "translator counters at the end"],
   ].filter(([, path]) => existsSync(path) || path === layout.tap || path === layout.junit || path === layout.summary);
   const toc = input.outcomes
-    .map((o, i) => `<tr><td><span class="pill ${o.status}">${o.status}</span></td><td><a href="#f${i}">${esc(o.name)}</a></td><td class="muted">${(o.durationMs / 1000).toFixed(2)}s</td></tr>`)
+    .map(
+      (o, i) =>
+        `<tr><td><span class="pill ${o.status}">${o.status}</span></td><td><a href="#f${i}">${esc(o.name)}</a></td><td class="muted">${(o.durationMs / 1000).toFixed(2)}s</td></tr>`,
+    )
     .join("\n");
   return `<!doctype html>
 <html lang="en">

@@ -17,7 +17,12 @@ const nodeId = (ns: string, dev: string) => JSON.stringify(`${ns}:${dev}`);
 const row = (html: string, attrs = "") => `<tr><td align="left" balign="left"${attrs}>${html}</td></tr>`;
 
 /** Each device's lines: MAC, addresses, MTU, BPF at its hooks. */
-function deviceLabel(lab: Lab, ns: string, dev: string, info: { mac?: string; addresses: string[]; mtu?: number; kind: string }): string {
+function deviceLabel(
+  lab: Lab,
+  ns: string,
+  dev: string,
+  info: { mac?: string; addresses: string[]; mtu?: number; kind: string },
+): string {
   const rows = [row(`<b>${esc(dev)}</b> <font color="#555555">${esc(info.kind)}</font>`)];
   if (info.mac) rows.push(row(`<font face="Courier" point-size="10">${esc(info.mac)}</font>`));
   for (const a of info.addresses) rows.push(row(`<font face="Courier" point-size="10">${esc(a)}</font>`));
@@ -38,7 +43,8 @@ function deviceLabel(lab: Lab, ns: string, dev: string, info: { mac?: string; ad
 function nsNotes(lab: Lab, ns: string, nft: string | undefined): string[] {
   const spec = lab.namespaces[ns];
   const lines: string[] = [];
-  for (const r of spec.routes) lines.push(`route ${r.to}${r.via ? ` via ${r.via}` : ""}${r.dev ? ` dev ${r.dev}` : ""}`);
+  for (const r of spec.routes)
+    lines.push(`route ${r.to}${r.via ? ` via ${r.via}` : ""}${r.dev ? ` dev ${r.dev}` : ""}`);
   if (nft) lines.push(...nftLines(summariseNft(nft), 80).map((l) => `nft ${l}`));
   for (const s of lab.services.filter((x) => x.ns === ns)) lines.push(`service ${s.name}: ${s.cmd.join(" ")}`);
   return lines;
@@ -48,7 +54,10 @@ function nsNotes(lab: Lab, ns: string, nft: string | undefined): string[] {
  * The DOT text. `nft` maps a lab namespace to the ruleset text loaded into it;
  * `real` maps it to the namespace's name on the machine (shown under its name).
  */
-export function topologyDot(lab: Lab, opts: { nft?: Record<string, string>; real?: Record<string, string> } = {}): string {
+export function topologyDot(
+  lab: Lab,
+  opts: { nft?: Record<string, string>; real?: Record<string, string> } = {},
+): string {
   const out = [
     "graph lab {",
     '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.5, ranksep=1.1, bgcolor="transparent"];',
@@ -63,12 +72,19 @@ export function topologyDot(lab: Lab, opts: { nft?: Record<string, string>; real
     );
     for (const link of lab.links) {
       for (const end of [link.a, link.b].filter((e) => e.ns === ns)) {
-        const label = deviceLabel(lab, ns, end.dev, { mac: end.mac, addresses: end.addresses, mtu: end.mtu ?? link.mtu, kind: "veth" });
+        const label = deviceLabel(lab, ns, end.dev, {
+          mac: end.mac,
+          addresses: end.addresses,
+          mtu: end.mtu ?? link.mtu,
+          kind: "veth",
+        });
         out.push(`    ${nodeId(ns, end.dev)} [label=${label}];`);
       }
     }
     for (const d of lab.namespaces[ns].devices) {
-      out.push(`    ${nodeId(ns, d.name)} [label=${deviceLabel(lab, ns, d.name, { addresses: d.addresses, mtu: d.mtu, kind: d.type })}];`);
+      out.push(
+        `    ${nodeId(ns, d.name)} [label=${deviceLabel(lab, ns, d.name, { addresses: d.addresses, mtu: d.mtu, kind: d.type })}];`,
+      );
     }
     const notes = nsNotes(lab, ns, opts.nft?.[ns]);
     if (notes.length) {

@@ -25,6 +25,8 @@ export async function bundleGuest(outfile: string): Promise<void> {
     logLevel: "error",
     define: { "import.meta.url": JSON.stringify(pathToFileURL(join(ROOT, "harness", "root.ts")).href) },
     // Packages written as CommonJS call require(): give the ES module one.
-    banner: { js: "import { createRequire as natlabRequire } from 'node:module'; const require = natlabRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as natlabRequire } from 'node:module'; const require = natlabRequire(import.meta.url);",
+    },
   });
 }

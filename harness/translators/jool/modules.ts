@@ -11,7 +11,16 @@
  * apt's sources are not touched. The headers' Makefile includes the -common
  * tree by its absolute /usr/src path; natlab points it at the unpacked one.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { run } from "../../exec/command.ts";
 import { KERNEL_CACHE, type PreparedKernel } from "../../vm/kernels.ts";
@@ -62,7 +71,10 @@ export function cachedJoolModules(kernelVersion: string): JoolModules | undefine
  * 2-core machine, more under load). Concurrent builders each build in a
  * directory of their own; the first to finish publishes with a rename.
  */
-export async function prepareJoolModules(kernel: PreparedKernel, say: (m: string) => void = () => {}): Promise<JoolModules> {
+export async function prepareJoolModules(
+  kernel: PreparedKernel,
+  say: (m: string) => void = () => {},
+): Promise<JoolModules> {
   const cached = cachedJoolModules(kernel.version);
   if (cached) return cached;
   const started = performance.now();
@@ -80,11 +92,15 @@ export async function prepareJoolModules(kernel: PreparedKernel, say: (m: string
       .split(",")
       .map((d) => d.trim().split(/\s/)[0])
       .filter((d) => /^linux-headers-.*-common$|^linux-kbuild-/.test(d));
-    if (deps.length !== 2) throw new Error(`${headers} does not depend on one -common and one linux-kbuild package (Depends: ${deps.join(", ")})`);
+    if (deps.length !== 2)
+      throw new Error(
+        `${headers} does not depend on one -common and one linux-kbuild package (Depends: ${deps.join(", ")})`,
+      );
     say(`downloading ${deps.join(" and ")}`);
     await fetch(build, deps);
     const root = join(build, "root");
-    for (const deb of readdirSync(build).filter((f) => f.endsWith(".deb"))) await sh("dpkg-deb", ["-x", join(build, deb), root], build);
+    for (const deb of readdirSync(build).filter((f) => f.endsWith(".deb")))
+      await sh("dpkg-deb", ["-x", join(build, deb), root], build);
     const joolVersion = (await sh("dpkg-deb", ["-f", debOf(build, JOOL_SOURCE_PACKAGE), "Version"], build)).trim();
 
     const kdir = join(root, "usr/src", headers);

@@ -16,8 +16,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { run } from "../../exec/command.ts";
-import { ROOT } from "../../root.ts";
 import { readPcap, writePcap } from "../../packet/index.ts";
+import { ROOT } from "../../root.ts";
 import { shQuote } from "../../text/shell.ts";
 import { prepareKernel } from "../../vm/kernels.ts";
 import { crashOf } from "../../vm/labs.ts";
@@ -37,9 +37,16 @@ export function joolTranslator(spec: TranslatorSpec): Translator {
   return {
     spec,
     title: `Jool SIIT 4.1.9 (Debian jool-dkms) in a namespace of the ${JOOL_KERNEL} VM, netfilter mode`,
-    rules: { ttlDecrement: { "6to4": JOOL_HOPS, "4to6": JOOL_HOPS }, compareEthernet: false, passMeaning: "not-translated" },
+    rules: {
+      ttlDecrement: { "6to4": JOOL_HOPS, "4to6": JOOL_HOPS },
+      compareEthernet: false,
+      passMeaning: "not-translated",
+    },
     notApplicable: (inp) => routerNotApplicable(inp, JOOL_HOPS),
-    run: (inputs, onProgress) => (process.env.NATLAB_IN_VM ? runDatapath(joolDriver(), inputs, { onProgress, what: "jool", ...guestPace(inputs.length) }) : runInGuest(inputs, onProgress)),
+    run: (inputs, onProgress) =>
+      process.env.NATLAB_IN_VM
+        ? runDatapath(joolDriver(), inputs, { onProgress, what: "jool", ...guestPace(inputs.length) })
+        : runInGuest(inputs, onProgress),
   };
 }
 
@@ -95,7 +102,10 @@ interface OutputsFile {
 }
 
 /** On the host: the frames into the VM and the outputs back. */
-async function runInGuest(inputs: TranslatorInput[], onProgress: (m: string) => void = () => {}): Promise<TranslatorOutput[]> {
+async function runInGuest(
+  inputs: TranslatorInput[],
+  onProgress: (m: string) => void = () => {},
+): Promise<TranslatorOutput[]> {
   const kernel = await prepareKernel(JOOL_KERNEL, { onProgress });
   const mods = await prepareJoolModules(kernel, onProgress);
   const base = join(ROOT, "results", ".translate");
@@ -126,7 +136,14 @@ async function runInGuest(inputs: TranslatorInput[], onProgress: (m: string) => 
     };
     const boot = async () => {
       try {
-        return await runInVm({ kernel, command, shareDir: share, timeoutSec: guestTimeoutSec(inputs.length), onProgress, onOutput });
+        return await runInVm({
+          kernel,
+          command,
+          shareDir: share,
+          timeoutSec: guestTimeoutSec(inputs.length),
+          onProgress,
+          onOutput,
+        });
       } catch (e) {
         // A frame that panics or locks up Jool's kernel ends the VM: its whole console, for the call trace.
         if (!(e instanceof VmError)) throw e;
@@ -142,8 +159,13 @@ async function runInGuest(inputs: TranslatorInput[], onProgress: (m: string) => 
       onProgress(`natlab itself crashed inside the VM (${crash}; an emulator failure, not Jool's): booting once more`);
       r = await boot();
     }
-    onProgress(`VM: ${r.bootSeconds.toFixed(1)} s to boot, ${(r.seconds - r.bootSeconds).toFixed(1)} s in the guest (${r.accel})`);
-    if (r.exitCode !== 0) throw new Error(`natlab translate --translator jool failed in the VM (exit ${r.exitCode}):\n${r.output.trim().split("\n").slice(-15).join("\n")}`);
+    onProgress(
+      `VM: ${r.bootSeconds.toFixed(1)} s to boot, ${(r.seconds - r.bootSeconds).toFixed(1)} s in the guest (${r.accel})`,
+    );
+    if (r.exitCode !== 0)
+      throw new Error(
+        `natlab translate --translator jool failed in the VM (exit ${r.exitCode}):\n${r.output.trim().split("\n").slice(-15).join("\n")}`,
+      );
     return readOutputs(out);
   } finally {
     rmSync(share, { recursive: true, force: true });
@@ -159,7 +181,10 @@ export function readOutputs(path: string): TranslatorOutput[] {
 
 export function writeManifest(path: string, inputs: TranslatorInput[]): void {
   const pcap = `${basename(path, ".json")}.pcap`;
-  writePcap(join(dirname(path), pcap), inputs.map((i) => i.frame));
+  writePcap(
+    join(dirname(path), pcap),
+    inputs.map((i) => i.frame),
+  );
   const m: Manifest = { pcap, inputs: inputs.map((i) => ({ id: i.id, section: i.section, prefix: i.prefix })) };
   writeFileSync(path, JSON.stringify(m));
 }
@@ -167,14 +192,18 @@ export function writeManifest(path: string, inputs: TranslatorInput[]): void {
 export function readManifest(path: string): TranslatorInput[] {
   const m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
   const frames = readPcap(join(dirname(path), m.pcap)).frames;
-  if (frames.length !== m.inputs.length) throw new Error(`${path}: ${m.inputs.length} inputs, but ${m.pcap} holds ${frames.length} frames`);
+  if (frames.length !== m.inputs.length)
+    throw new Error(`${path}: ${m.inputs.length} inputs, but ${m.pcap} holds ${frames.length} frames`);
   return m.inputs.map((i, k) => ({ ...i, frame: frames[k].data }));
 }
 
 export function writeOutputs(path: string, outputs: TranslatorOutput[]): void {
   const all: Buffer[] = [];
   const at = (f: Buffer) => all.push(f) - 1;
-  const file: OutputsFile = { pcap: `${basename(path, ".json")}.pcap`, outputs: outputs.map((o) => ({ ...o, frames: o.frames.map(at), back: o.back.map(at) })) };
+  const file: OutputsFile = {
+    pcap: `${basename(path, ".json")}.pcap`,
+    outputs: outputs.map((o) => ({ ...o, frames: o.frames.map(at), back: o.back.map(at) })),
+  };
   writePcap(join(dirname(path), file.pcap), all);
   writeFileSync(path, JSON.stringify(file));
 }
