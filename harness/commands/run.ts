@@ -7,7 +7,7 @@ import { UsageError } from "../errors.ts";
 import { labPaths } from "../lab/names.ts";
 import { ConsoleReporter } from "../report/console.ts";
 import { ROOT } from "../root.ts";
-import type { ProgressSink } from "../run/lab.ts";
+import { flowLine, type ProgressSink } from "../run/lab.ts";
 import { colorEnabled } from "../text/color.ts";
 import type { Command } from "./command.ts";
 import { runInKernel } from "./in-kernel.ts";
@@ -21,14 +21,7 @@ function progressFor(reporter: ConsoleReporter): ProgressSink {
     setup: (done, total) => reporter.setup(done, total),
     setupFailed: (step, total, message) =>
       reporter.setupFailed(step, total, message.replace(/^setup step \d+\/\d+ failed: /, "")),
-    flow: (o) =>
-      reporter.flow({
-        name: o.name,
-        status: o.status,
-        durationMs: o.durationMs,
-        failure: o.failures.join("\n\n") || undefined,
-        skip: o.reason,
-      }),
+    flow: (o) => reporter.flow(flowLine(o)),
     labEnd: (lab, outcomes, ms, dir, error, times) =>
       reporter.summary({
         ...times,

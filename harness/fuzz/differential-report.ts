@@ -8,20 +8,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { slugOf } from "../golden/cases.ts";
-import { describe, parse, pcapBytes } from "../packet/index.ts";
+import { pcapBytes } from "../packet/index.ts";
 import type { DiffSummary, Disagreement } from "./differential.ts";
 import { EXPLANATIONS } from "./explain.ts";
+import { show } from "./replay.ts";
 
 const num = (n: number) => n.toLocaleString("en-US");
-
-function show(b: Buffer | undefined): string {
-  if (!b) return "(nothing)";
-  try {
-    return describe(parse(b));
-  } catch {
-    return `${b.length} bytes`;
-  }
-}
 
 /** The command that runs a saved pcap through natlab and the reference again. */
 export function replayCommand(pcap: string, prefix: string, reference: string): string {

@@ -18,7 +18,8 @@ export interface ReplayResult {
   lines: string[];
 }
 
-function show(b: Buffer | undefined): string {
+/** A frame in one line for a report: its layers, or its size when it does not parse. */
+export function show(b: Buffer | undefined): string {
   if (!b) return "(nothing)";
   try {
     return describe(parse(b));

@@ -18,6 +18,7 @@ import { finishRun, parseKeep, resultsDir } from "../report/results.ts";
 import { ROOT } from "../root.ts";
 import {
   countFlowInstances,
+  flowLine,
   newRunId,
   type ProgressSink,
   prepareLab,
@@ -55,14 +56,7 @@ export async function flowsAgainst(
   const progress: ProgressSink = {
     labStart: () => {},
     setup: () => {},
-    flow: (o) =>
-      reporter.flow({
-        name: o.name,
-        status: o.status,
-        durationMs: o.durationMs,
-        failure: o.failures.join("\n\n") || undefined,
-        skip: o.reason,
-      }),
+    flow: (o) => reporter.flow(flowLine(o)),
     labEnd: () => {},
     note: (t) => process.stderr.write(`natlab: ${t}\n`),
   };

@@ -21,6 +21,7 @@ import type { Flow, Lab } from "../lab/schema.ts";
 import { defaultVariant, detectFeatures, type Features, type Variant } from "../plan/features.ts";
 import { chooseVariant, type Plan, planLab } from "../plan/plan.ts";
 import { planToScript } from "../plan/script.ts";
+import type { FlowLine } from "../report/console.ts";
 import { writeIndex } from "../report/html/index-page.ts";
 import { writeHtmlReport } from "../report/html/page.ts";
 import {
@@ -51,6 +52,17 @@ export interface LabRunOptions {
   progress: ProgressSink;
   /** How many runs of the lab to keep in results/<lab>/ (default DEFAULT_KEEP). */
   keep?: number;
+}
+
+/** A flow's outcome as the console prints it: `natlab run` and `natlab flows` say the same. */
+export function flowLine(o: FlowOutcome): FlowLine {
+  return {
+    name: o.name,
+    status: o.status,
+    durationMs: o.durationMs,
+    failure: o.failures.join("\n\n") || undefined,
+    skip: o.reason,
+  };
 }
 
 export interface ProgressSink {
