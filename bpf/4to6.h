@@ -61,7 +61,7 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb)
 	const struct iphdr *qip;
 	__be32 old_word;
 	__u64 pseudo;
-	__u32 opt_len, msg_len;
+	__u32 opt_len, msg_len, dg_end;
 
 	if (!opts)
 		return -1; /* the per-CPU scratch always exists: never taken */
@@ -86,9 +86,11 @@ SUBPROG int quoted_4to6(struct __sk_buff *skb)
 		return 0; /* a later fragment quoted: no L4 header to fix */
 	if (csum_word(qip->protocol, &q->word_off))
 		return 0; /* a protocol whose checksum we do not know: its bytes are copied */
-	if (q->l4_off + q->word_off >= q->end)
-		return 0; /* the quote ends before the word: nothing to fix */
-	q->word_len = q->end - (q->l4_off + q->word_off);
+	/* the quoted datagram ends where the quote does, or where its Total Length says (RFC 4884 4.1 pads a field) */
+	dg_end = q->start + q->tot_len < q->end ? q->start + q->tot_len : q->end;
+	if (q->l4_off + q->word_off >= dg_end)
+		return 0; /* the quoted datagram ends before the word: nothing to fix */
+	q->word_len = dg_end - (q->l4_off + q->word_off);
 	if (q->word_len > sizeof(old_word))
 		q->word_len = sizeof(old_word);
 	if (q->word_len < sizeof(old_word) && qip->protocol != IPPROTO_ICMP)
@@ -268,6 +270,7 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 					   struct quoted4 *q, __u64 *sum)
 {
 	struct icmp_ext_buf *fit;
+	__u32 dgram;
 	int d;
 
 	q->start = x->l4_off + sizeof(struct icmphdr);
@@ -291,8 +294,9 @@ static __always_inline int icmp_error_4to6(struct __sk_buff *skb, const struct n
 	if (icmp_fit_plain(q->end - q->start, x->end - q->start, d, ICMP_ROOM(ICMP6_ERR_MAX, IP6_HLEN))) {
 		x->l4_len = sizeof(struct icmphdr) + x->end - q->start + d; /* fits whole, no extension */
 	} else {
+		dgram = icmp_field_datagram(q->end - q->start, x->end - q->start, q->tot_len);
 		if (icmp_fit(skb, x->l4_off, x->end, q->end - q->start,
-			     ICMP_FIT_HOW(1, icmp6_has_length(out->l4.icmp.type), d)))
+			     ICMP_FIT_HOW(1, icmp6_has_length(out->l4.icmp.type), dgram, d)))
 			return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
 		fit = icmp_ext_buf_get();
 		if (!fit)

@@ -44,7 +44,7 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb)
 	struct ipv6hdr qip6;
 	struct walk6 qw;
 	__be32 saddr, daddr, old_word;
-	__u32 plen, ext_len, msg_len;
+	__u32 plen, ext_len, msg_len, dg_end;
 	__u64 pseudo;
 
 	if (!ext)
@@ -63,6 +63,7 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb)
 	qw = ext->w6;
 	q->ext_len = qw.off - (q->start + IP6_HLEN);
 	plen = bpf_ntohs(qip6.payload_len);
+	q->dgram_len = IP6_HLEN + plen;
 	if (q->ext_len > MAX_QEXT || plen < q->ext_len)
 		return -1; /* too many quoted extension headers, or a Payload Length they contradict */
 	if (ip4_from_ip6(&out->qip, &qip6, &qw, plen - q->ext_len, saddr, daddr, NULL))
@@ -83,9 +84,11 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb)
 		return 0; /* a later fragment quoted: no L4 header to fix */
 	if (csum_word(qw.proto, &q->word_off))
 		return 0; /* a protocol whose checksum we do not know: its bytes are copied */
-	if (qw.off + q->word_off >= q->end)
-		return 0; /* the quote ends before the word: nothing to fix */
-	q->word_len = q->end - (qw.off + q->word_off);
+	/* the quoted datagram ends where the quote does, or where its Payload Length says (RFC 4884 4.1 pads a field) */
+	dg_end = q->start + q->dgram_len < q->end ? q->start + q->dgram_len : q->end;
+	if (qw.off + q->word_off >= dg_end)
+		return 0; /* the quoted datagram ends before the word: nothing to fix */
+	q->word_len = dg_end - (qw.off + q->word_off);
 	if (q->word_len > sizeof(old_word))
 		q->word_len = sizeof(old_word);
 	if (q->word_len < sizeof(old_word) && qw.proto != IPPROTO_ICMPV6)
@@ -116,18 +119,19 @@ SUBPROG int quoted_6to4(struct __sk_buff *skb)
  * `sum` carries changes made deeper in the message (a translated quoted
  * packet); 0 for echo.
  */
-static __always_inline void icmp4_check(struct out4 *out, struct icmpw *ic6, const struct ipv6hdr *ip6,
-					__u32 len, __u64 sum)
+static __always_inline __u16 icmp4_check(struct out4 *out, struct icmpw *ic6, const struct ipv6hdr *ip6,
+					 __u32 len, __u64 sum)
 {
 	__u16 check = ic6->zero;
 
 	ic6->zero = 0;
 	sum = icmp6_pseudo(&ip6->saddr, len, 0, sum);
 	sum = sum16(&out->icmp, sizeof(out->icmp), sub16(ic6, sizeof(*ic6), sum));
-	out->icmp.zero = check;
 #ifndef NAT64_NO_L4_CSUM_FIX
-	out->icmp.zero = csum_update(check, fold64(sum));
+	check = csum_update(check, fold64(sum));
 #endif
+	out->icmp.zero = check;
+	return check;
 }
 
 /*
@@ -191,6 +195,26 @@ SUBPROG int udp6_zero_csum(struct __sk_buff *skb, __u32 udp_off)
 	return check == 0;
 }
 
+/*
+ * The zero UDP checksum test (RFC 8200 8.1, udp6_zero_csum above), inline
+ * where the header is in the linear part, the usual case: a subprogram call
+ * on every UDP packet cost 6to4 UDP about 3% (docs/bench.md). The read's
+ * bounds check splits only the UDP branch's verifier states (about 1% more
+ * instructions processed); a frame whose header is not linear goes to the
+ * subprogram, which pulls nothing and reads with the helper.
+ */
+static __always_inline int udp6_zero_csum_fast(struct __sk_buff *skb, __u32 udp_off)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u32 off = udp_off + offsetof(struct udphdr, check);
+
+	/* a bound the verifier needs (off + 2 within its MAX_PACKET_OFF); headers lie well below it */
+	if (off < 0x1000 && data + off + sizeof(__be16) <= end)
+		return !CSUM_CHECK_KNOCKED_OUT && *(__be16 *)(data + off) == 0;
+	return udp6_zero_csum(skb, udp_off); /* not in the linear part: the helper reads it */
+}
+
 /* Fix L4: what each protocol needs, decided before the packet changes; ICMPv6 type and code mapped. */
 static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, struct xlat6 *x)
 {
@@ -208,7 +232,7 @@ static __always_inline int l4_6to4(struct __sk_buff *skb, struct out4 *out, stru
 		x->kind = NAT64_XLAT_UDP;
 		if (x->first && x->l4_len < sizeof(struct udphdr))
 			return NAT64_DROP_TRUNCATED; /* the UDP header is cut */
-		if (x->first && udp6_zero_csum(skb, x->w.off))
+		if (x->first && udp6_zero_csum_fast(skb, x->w.off))
 			return NAT64_DROP_BAD_CSUM; /* RFC 8200 8.1: invalid in IPv6; IPv4 would read it as "none" */
 		x->fix = L4_FIX_PSEUDO;
 		x->csum_off = offsetof(struct udphdr, check);
@@ -250,6 +274,8 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 	__u32 icmp_len = x->l4_len; /* the ICMPv6 message's length, for its pseudo-header */
 	struct icmp_ext_buf *fit;
 	__u64 sum = 0;
+	__u32 dgram;
+	__u16 check = CSUM_ALL_ONES; /* the ICMP checksum, once computed */
 	int d;
 
 	if (x->quoted) {
@@ -266,8 +292,9 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 		if (icmp_fit_plain(q->end - q->start, x->end - q->start, d, ICMP_ROOM(ICMP4_ERR_MAX, IP4_HLEN))) {
 			x->l4_len = sizeof(struct icmphdr) + x->end - q->start + d; /* fits whole, no extension */
 		} else {
+			dgram = icmp_field_datagram(q->end - q->start, x->end - q->start, q->dgram_len);
 			if (icmp_fit(skb, x->w.off, x->end, q->end - q->start,
-				     ICMP_FIT_HOW(0, icmp4_has_length(out->icmp.type), d)))
+				     ICMP_FIT_HOW(0, icmp4_has_length(out->icmp.type), dgram, d)))
 				return NAT64_DROP_HELPER; /* the bytes to leave out or to move could not be read */
 			fit = icmp_ext_buf_get();
 			if (!fit)
@@ -281,9 +308,15 @@ static __always_inline int build_ip4(struct __sk_buff *skb, const struct ipv6hdr
 	if (ip4_from_ip6(&out->ip, ip6, &x->w, x->l4_len, x->saddr, x->daddr, sc))
 		return NAT64_DROP_BAD_HEADER; /* too long for the Total Length */
 	if (x->kind == NAT64_XLAT_ICMP || x->kind == NAT64_XLAT_ICMP_ERR) /* an unquoted error: knock-out build */
-		icmp4_check(out, &x->ic6, ip6, icmp_len, sum);
-	/* the header word tested here first: a subprogram call on every echo costs 7 ns (docs/bench.md) */
-	if (x->kind == NAT64_XLAT_ICMP && *(const __be32 *)&out->icmp == 0 &&
+		check = icmp4_check(out, &x->ic6, ip6, icmp_len, sum);
+	/*
+	 * An all-zero Echo Reply has checksum 0 here: that register is tested
+	 * first (almost every message fails it), then the header word, then
+	 * the data in a subprogram. Reading the word back straight after its
+	 * halves were stored would stall the CPU's store forwarding on every
+	 * echo (docs/bench.md: 8% of a 6to4 echo).
+	 */
+	if (x->kind == NAT64_XLAT_ICMP && check == 0 && *(const __be32 *)&out->icmp == 0 &&
 	    echo_reply_zero(skb, *(const __be32 *)&out->icmp, x->w.off, x->l4_len))
 		out->icmp.zero = CSUM_ALL_ONES; /* RFC 1071: all-zero data sums to 0, so its checksum is 0xffff, never 0 */
 	if (x->fix == L4_FIX_PSEUDO) /* TCP/UDP pseudo-header: IPv6 addresses out, IPv4 in (length and protocol agree) */

@@ -37,6 +37,7 @@
 #define ICMP6_ERR_MAX IPV6_MIN_MTU /* RFC 4443 2.4 (c): bytes of an ICMPv6 error, IPv6 header included */
 #define ICMP_EXT_HLEN 4            /* struct icmp_ext_hdr: version, reserved, checksum (RFC 4884 7) */
 #define ICMP_EXT_CHUNK 64          /* bytes of extension moved per helper call */
+#define ICMP_EXT_FIELD_MAX (0xff * 8) /* the longest field a length attribute states: 255 words of 8 (RFC 4884 4.4) */
 /* The most extension bytes an error keeps: 1280 - 40 - 8 - 128, in whole chunks. */
 #define ICMP_EXT_MAX 1152
 _Static_assert(ICMP_EXT_MAX >= ICMP6_ERR_MAX - IP6_HLEN - 8 - ICMP_EXT_ORIG_DGRAM_MIN, "an extension that fits");
@@ -156,18 +157,41 @@ static __always_inline int icmp_fit_plain(__u32 field, __u32 avail, int d, __u32
 	return field == avail && field + d <= room;
 }
 
-/* icmp_fit's last argument: direction (the output's limit and word), length attribute out, growth of the quote. */
+/*
+ * The length of the datagram inside an original datagram field that the
+ * sender zero-padded (RFC 4884 4.1: a field "MUST be zero padded" to 128
+ * bytes, and to the word): `dgram` bytes, as the quoted IP header says, of
+ * a `field` an extension follows (`avail` bytes after the ICMP header).
+ * 0 when there is no padding to tell apart: no extension (a legacy
+ * message's bytes are all quote) or a datagram that fills the field. The
+ * quoted checksum word is rewritten only inside the datagram (quoted_4to6,
+ * quoted_6to4), so cutting at its end never cuts that word.
+ */
+static __always_inline __u32 icmp_field_datagram(__u32 field, __u32 avail, __u32 dgram)
+{
+	if (field >= avail || dgram >= field)
+		return 0;
+	return dgram;
+}
+
+/* icmp_fit's last argument: direction (the output's limit and word), length attribute out, datagram, growth. */
 #define ICMP_FIT_TO6 0x1     /* ICMPv4 -> ICMPv6: 1280 bytes, 8-byte words */
 #define ICMP_FIT_CARRIES 0x2 /* the output type has a length attribute (RFC 4884 4.6) */
-#define ICMP_FIT_HOW(to6, carries, d) \
-	(((to6) ? ICMP_FIT_TO6 : 0) | ((carries) ? ICMP_FIT_CARRIES : 0) | (((__u32)(d) & 0xffff) << 16))
+#define ICMP_FIT_DGRAM_SHIFT 4
+#define ICMP_FIT_DGRAM_MASK 0xfff /* icmp_field_datagram's result: under a field of at most 255 words of 8 */
+_Static_assert(ICMP_EXT_FIELD_MAX <= ICMP_FIT_DGRAM_MASK, "a padded datagram's length fits its bits");
+#define ICMP_FIT_HOW(to6, carries, dgram, d)                                        \
+	(((to6) ? ICMP_FIT_TO6 : 0) | ((carries) ? ICMP_FIT_CARRIES : 0) |               \
+	 (((__u32)(dgram) & ICMP_FIT_DGRAM_MASK) << ICMP_FIT_DGRAM_SHIFT) | (((__u32)(d) & 0xffff) << 16))
 
 /*
  * Decide the translated message and record it in the map's `fit` (RFC 7915
  * 4.2/5.2, RFC 4884 4 and 5): `msg` and `end` frame the input message,
  * `field` is its original datagram field (icmp_ext_field), `how` packs
- * the direction, whether the output carries a length attribute, and `d`,
- * what translating the quoted headers adds to the quote (negative 6to4).
+ * the direction, whether the output carries a length attribute, the
+ * length of a datagram the field pads (icmp_field_datagram, else 0) and
+ * `d`, what translating the quoted headers adds to the quote (negative
+ * 6to4).
  * The bytes left out are summed and the extension saved now, before the
  * packet changes. A global function: verified once, not in every state of
  * the caller. 0, or -1 if the bytes could not be read.
@@ -177,6 +201,8 @@ SUBPROG int icmp_fit(struct __sk_buff *skb, __u32 msg, __u32 end, __u32 field, _
 	struct icmp_ext_buf *buf = icmp_ext_buf_get();
 	struct icmp_fit *f;
 	int d = (__s16)(how >> 16);
+	__u32 dgram = (how >> ICMP_FIT_DGRAM_SHIFT) & ICMP_FIT_DGRAM_MASK;
+	__u16 s;
 	__u32 unit = how & ICMP_FIT_TO6 ? 8 : 4;
 	__u32 room = how & ICMP_FIT_TO6 ? ICMP_ROOM(ICMP6_ERR_MAX, IP6_HLEN) : ICMP_ROOM(ICMP4_ERR_MAX, IP4_HLEN);
 	__u32 avail = end - msg - sizeof(struct icmphdr), ext_len, fo, q = 0, cut, rm_end;
@@ -196,8 +222,17 @@ SUBPROG int icmp_fit(struct __sk_buff *skb, __u32 msg, __u32 end, __u32 field, _
 		if (q + ext_len <= room)
 			f->ext_out = ext_len;
 	}
-	if (!f->ext_out)
-		q = fo < room ? fo : room; /* no extension (or dropped): the quote, cut at the end */
+	if (!f->ext_out) {
+		/*
+		 * No extension out (dropped, or a type without length attribute):
+		 * a receiver reads every byte after the ICMP header as the invoking
+		 * packet (RFC 4443 3.x, RFC 792), so the field's zero padding
+		 * (RFC 4884 4.1) goes with the extension; then the quote, cut at the end.
+		 */
+		if (dgram)
+			fo = dgram + d;
+		q = fo < room ? fo : room;
+	}
 	f->quote = q < fo ? q : fo;
 	f->pad = q - f->quote;
 	f->attr = f->ext_out ? q / unit : 0; /* RFC 4884: an error without extension says 0 */
@@ -212,7 +247,11 @@ SUBPROG int icmp_fit(struct __sk_buff *skb, __u32 msg, __u32 end, __u32 field, _
 	if (cut < rm_end) {
 		if (sum_bytes(skb, cut, rm_end - cut))
 			return -1; /* cannot happen: the bytes are inside the message */
-		f->sum = ~fold64(sum_scratch());
+		s = fold64(sum_scratch());
+		/* summed from an odd offset of the message (a datagram of odd length): each byte took the other half */
+		if ((cut - msg) & 1)
+			s = (__u16)((s << 8) | (s >> 8));
+		f->sum = ~s;
 	}
 	if (f->move && icmp_ext_save(skb, msg + sizeof(struct icmphdr) + field, f->ext_out))
 		return -1; /* cannot happen: the extension is inside the message */

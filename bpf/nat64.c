@@ -195,6 +195,7 @@ struct quoted6 {
 	__u32 start, end; /* in: where the quoted packet starts and the message ends */
 	__u32 l4_off;     /* out: offset of the quoted L4 header in the original packet */
 	__u32 ext_len;    /* bytes of quoted extension headers */
+	__u32 dgram_len;  /* the quoted packet's length, as its Payload Length says */
 	__u32 word_off;   /* has_word: the checksum word's offset in the quoted L4 header */
 	int has_word;     /* the quoted L4 header's checksum word is rewritten */
 	__u32 word_len;   /* has_word: its bytes in the quote, 1 to 4 (a quote may end inside it) */

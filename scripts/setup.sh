@@ -8,7 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages, one line each with what needs it (jool-tools: jool_siit, which sets up Jool in the VM;
-# tmux: the real terminal in which the tests drive natlab step and natlab shell).
+# tmux: the real terminal in which the tests drive natlab step and natlab shell;
+# python3: harness/translators/noted-send.py, the frame sender of a Jool fuzz run in the VM).
 PKGS="
 clang llvm libbpf-dev libelf-dev zlib1g-dev gcc make pkg-config
 bpftool iproute2 iputils-ping traceroute
@@ -20,6 +21,7 @@ busybox-static qemu-system-x86 debian-archive-keyring xz-utils zstd
 vagrant
 chromium
 tmux
+python3
 "
 missing=""
 for p in $PKGS; do

@@ -17,5 +17,9 @@ export async function runInKernel(kernel: string, guestArgv: string[]): Promise<
   console.log(
     `${tag}kernel ${r.kernel.version}: natlab ${guestArgv[0]} exited with ${r.exitCode} after ${seconds}s in the VM`,
   );
+  if (r.harnessError) {
+    console.log(`${tag}harness error: natlab's own code failed in the VM (not the kernel, not the emulator):`);
+    for (const l of r.harnessError.split("\n")) console.log(`${tag}  ${l}`);
+  }
   return r.exitCode;
 }

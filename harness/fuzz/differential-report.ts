@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { slugOf } from "../golden/cases.ts";
 import { pcapBytes } from "../packet/index.ts";
 import type { DiffSummary, Disagreement } from "./differential.ts";
-import { EXPLANATIONS } from "./explain.ts";
+import { EXPLANATIONS } from "./explain/index.ts";
 import { show } from "./replay.ts";
 
 const num = (n: number) => n.toLocaleString("en-US");
@@ -72,11 +72,44 @@ export function saveUnexplained(s: DiffSummary, dir: string): SavedClass[] {
     });
   }
   writeFileSync(join(dir, "differences.jsonl"), lines.length ? `${lines.join("\n")}\n` : "");
+  const crashed = saveCrashes(s, dir);
   writeFileSync(
     join(dir, "reproduce.sh"),
-    saved.map((f) => `# ${f.kind} (${f.frames} frames)\n${f.replay}\n`).join("\n"),
+    [...saved, ...crashed].map((f) => `# ${f.kind} (${f.frames} frames)\n${f.replay}\n`).join("\n"),
   );
-  return saved;
+  return [...saved, ...crashed];
+}
+
+/** The kind of a saved frame that stopped the reference's kernel. */
+export const CRASH_KIND = "crashed the kernel";
+
+/**
+ * Each frame that stopped the reference's kernel, in dir/crashes: its pcap
+ * (one frame), the kernel's report beside it, and the command that sends
+ * it through both translators again.
+ */
+function saveCrashes(s: DiffSummary, dir: string): SavedClass[] {
+  if (!s.crashes.length) return [];
+  const at = join(dir, "crashes");
+  mkdirSync(at, { recursive: true });
+  return s.crashes.map((c, k) => {
+    const name = `${String(k + 1).padStart(3, "0")}-${slugOf(c.frame.prefix)}`;
+    const pcap = join(at, `${name}.pcap`);
+    writeFileSync(pcap, pcapBytes([c.frame.frame]));
+    writeFileSync(
+      join(at, `${name}.console.txt`),
+      `frame ${c.frame.batch}/${c.frame.index} (${c.frame.origin}; ${c.frame.mutations.join(", ") || "no mutation"}), prefix ${c.frame.prefix}\n` +
+        `in: ${show(c.frame.frame)}\n\n${c.trace}\n`,
+    );
+    const shown = relative(process.cwd(), pcap) || pcap;
+    return {
+      kind: `${s.reference} ${CRASH_KIND}`,
+      prefix: c.frame.prefix,
+      pcap: shown,
+      frames: 1,
+      replay: replayCommand(shown, c.frame.prefix, s.reference),
+    };
+  });
 }
 
 /** summary.json: the same figures as the console, every class with its explanations. */
@@ -92,6 +125,12 @@ export function diffSummaryJson(s: DiffSummary, ours: string): unknown {
     errors: s.errors,
     explained: s.explained,
     unexplained: s.unexplained,
+    crashes: s.crashes.map((c) => ({
+      batch: c.frame.batch,
+      index: c.frame.index,
+      prefix: c.frame.prefix,
+      trace: c.trace.split("\n")[0],
+    })),
     classes: [...s.classes].map(([kind, c]) => ({
       kind,
       total: c.total,
@@ -115,8 +154,14 @@ export function diffSummaryText(s: DiffSummary, ours: string, saved: SavedClass[
         .join("; ") || "none"
     })`,
   ];
+  if (s.crashes.length)
+    lines.push(
+      `  crashed:    ${num(s.crashes.length)} frames stopped ${s.reference}'s kernel (in n/a: not comparable), each saved with its call trace`,
+    );
   if (s.errors)
-    lines.push(`  errors:     ${num(s.errors)} frames the reference could not run (markers lost three times)`);
+    lines.push(
+      `  errors:     ${num(s.errors)} frames the reference could not run (markers lost three times, or reboots exhausted)`,
+    );
   const classes = [...s.classes].sort((a, b) => b[1].total - a[1].total);
   if (classes.length) lines.push("  classes of disagreement:");
   for (const [kind, c] of classes) {
@@ -131,7 +176,7 @@ export function diffSummaryText(s: DiffSummary, ours: string, saved: SavedClass[
     for (const e of whats) lines.push(`    ${e.id}: ${e.what}`);
   }
   if (saved.length) {
-    lines.push(`  unexplained, saved in ${dir}:`);
+    lines.push(`  unexplained and crashes, saved in ${dir}:`);
     for (const f of saved) lines.push(`    ${f.kind} (${f.prefix}, ${num(f.frames)} frames): ${f.replay}`);
   }
   lines.push(

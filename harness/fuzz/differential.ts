@@ -16,7 +16,7 @@
  *     the IP packet left out, must be natlab's byte for byte.
  *
  * Each disagreement gets a class (direction, then the verdicts or the fields
- * that differ). A class is explained when a named explanation (explain.ts)
+ * that differ). A class is explained when a named explanation (explain/)
  * holds for the frame and compare-decisions.yaml decides that explanation;
  * what is left unexplained is saved as pcaps with the command that replays it.
  */
@@ -29,9 +29,9 @@ import { checksumProblems, parse, readPcap, writePcap } from "../packet/index.ts
 import { type Prefix, parsePrefix } from "../packet/prefix.ts";
 import { ROOT } from "../root.ts";
 import { readOutputs, writeOutputs } from "../translators/jool/translator.ts";
-import { routerNotApplicable } from "../translators/tc.ts";
+import { DATAPATH_LINK_MTU, routerNotApplicable, translationTooLong } from "../translators/tc.ts";
 import type { Translator, TranslatorInput, TranslatorOutput, Section as XlatSection } from "../translators/types.ts";
-import { type Explanation, explain, referenceHazard } from "./explain.ts";
+import { type Explanation, explain, referenceHazard } from "./explain/index.ts";
 import { batchFrames, type FuzzFrame, goldenSeeds, runPrefixes } from "./frames.ts";
 import { Rng } from "./rng.ts";
 import type { FrameOutcome, TranslatorUnderTest } from "./translator.ts";
@@ -63,6 +63,8 @@ export interface FrameComparison {
   detail: string;
   /** The fields that differ (both translated). */
   fields: string[];
+  /** Both translated: the reference's frame with what the rules allow undone (what was compared). */
+  normalised?: Buffer;
 }
 
 /** The direction a router's translator takes a frame in: by its EtherType. */
@@ -79,6 +81,22 @@ export function referenceNotApplicable(frame: Buffer, hops: number): string | un
   if (frame.length < ETH + (section === "6to4" ? IPV6_HEADER : 20))
     return "shorter than an IP header: the kernel drops it before any hook";
   return routerNotApplicable({ section, frame }, hops);
+}
+
+/** The MTU of a reference's links (natlab's datapath leaves veth at Linux's default, ETH_DATA_LEN). */
+export const REFERENCE_LINK_MTU = DATAPATH_LINK_MTU;
+
+/**
+ * Why a frame never reaches a reference's translator although it was sent:
+ * more IP bytes than the link's MTU. The sending end refuses it or the
+ * veth drops it on receive (is_skb_forwardable()), before any hook. Such
+ * frames are still given to the reference (so that the outputs cached by a
+ * hash of the inputs stay valid), and judged n/a.
+ */
+export function linkNotApplicable(frame: Buffer): string | undefined {
+  return frame.length - ETH > REFERENCE_LINK_MTU
+    ? `longer than the router's link MTU (${REFERENCE_LINK_MTU} bytes of IP): the link drops it before any hook`
+    : undefined;
 }
 
 /** The IP packet's own length (IPv4 Total Length, IPv6 40 + Payload Length), or undefined when it does not say. */
@@ -232,12 +250,15 @@ export function compareFrame(
   if (a.equals(b)) return c("agree", "agree", "both translate, the same bytes");
   const diffs = fieldDifferences(a, b);
   const fields = [...new Set(diffs.map((d) => d.path))];
-  return c(
-    "differ",
-    `${section}: ${fields.join(", ")}`,
-    diffs.map((d) => `${d.path} ${d.expected} → ${d.actual}`).join("; "),
-    fields,
-  );
+  return {
+    ...c(
+      "differ",
+      `${section}: ${fields.join(", ")}`,
+      diffs.map((d) => `${d.path} ${d.expected} → ${d.actual}`).join("; "),
+      fields,
+    ),
+    normalised: b,
+  };
 }
 
 export interface DiffFrame extends FuzzFrame {
@@ -269,6 +290,8 @@ export interface DiffSummary {
   >;
   explained: number;
   unexplained: number;
+  /** Frames that stopped the reference's kernel (n/a, counted there too), with the kernel's report. */
+  crashes: { frame: DiffFrame; trace: string }[];
   /** Every frame's comparison, when asked for (--replay). */
   perFrame?: { comparison: FrameComparison; ours?: Buffer; theirs: Buffer[]; d?: Disagreement }[];
 }
@@ -401,7 +424,14 @@ export async function differential(
   const theirsOut = await theirsRun;
   const theirs: TranslatorOutput[] = frames.map((_, i) => ({ verdict: "n/a", frames: [], back: [], reason: na[i] }));
   at.forEach((i, k) => {
-    theirs[i] = theirsOut[k];
+    // Judged n/a after the run, not kept from it: the reference's inputs (and their cache) stay the same.
+    const mine = ours[i]?.verdict === "ok" ? ours[i]?.outputs[0] : undefined;
+    const tooLong =
+      linkNotApplicable(frames[i].frame) ??
+      (mine && sectionOf(frames[i].frame) === "4to6"
+        ? translationTooLong(frames[i].frame, mine.length - ETH)
+        : undefined);
+    theirs[i] = tooLong ? { verdict: "n/a", frames: [], back: [], reason: tooLong } : theirsOut[k];
   });
   const s: DiffSummary = {
     frames: frames.length,
@@ -414,6 +444,7 @@ export async function differential(
     classes: new Map(),
     explained: 0,
     unexplained: 0,
+    crashes: [],
   };
   if (opts.perFrame) s.perFrame = [];
   frames.forEach((f, i) => {
@@ -421,6 +452,8 @@ export async function differential(
     const oursOut = ours[i].verdict === "ok" ? ours[i].outputs[0] : undefined;
     const theirsOut = theirs[i].verdict === "ok" ? theirs[i].frames : [];
     s.perFrame?.push({ comparison: cmp, ours: oursOut, theirs: theirsOut });
+    const crash = theirs[i].crash;
+    if (crash) s.crashes.push({ frame: f, trace: crash });
     if (cmp.status === "agree") s.agree++;
     else if (cmp.status === "n/a") s.notApplicable[cmp.detail] = (s.notApplicable[cmp.detail] ?? 0) + 1;
     else if (cmp.status === "error") s.errors++;

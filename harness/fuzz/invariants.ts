@@ -182,7 +182,13 @@ const ECHO = { 4: new Set([0, 8]), 6: new Set([128, 129]) };
  * cut before the checksum: its type byte is there.
  */
 function icmpTypeProblem(out: Buffer, d: Decoded, family: 4 | 6): Violation | undefined {
-  const outer = d.spans.find((s) => !s.quoted && (s.name === "icmp" || s.name === "icmpv6"));
+  // The outer ICMP header is the upper layer of the outer IP header; one inside a tunnelled packet (IP in IP,
+  // protocol 4 or 41) is payload the translator copies (RFC 7915 §4.5/§5.5: it forwards all transport protocols).
+  const ip = d.spans.findIndex((s) => !s.quoted && (s.name === "ipv4" || s.name === "ipv6"));
+  let u = ip + 1;
+  while (ip >= 0 && u < d.spans.length && EXT.has(d.spans[u].name)) u++;
+  const first = ip >= 0 ? d.spans[u] : undefined;
+  const outer = first && !first.quoted && (first.name === "icmp" || first.name === "icmpv6") ? first : undefined;
   const types = family === 4 ? ICMP4_TYPES : ICMP6_TYPES;
   if (outer && outer.start < out.length && !types.has(out[outer.start]))
     return {

@@ -26,6 +26,16 @@ const PI_CHECKSUM = "16777216";
  * Length (RFC 7915 translates neither; the codec checks every length the translator writes).
  */
 const NOT_WRITTEN = /^(Non-zero header padding|Bad length value)/;
+/**
+ * A malformed packet in a layer the translator reads or writes: tshark names the layer whose dissection was
+ * running. IPv6's extension headers count (the translator walks them), so an input whose payload tshark finds
+ * malformed behind them is not clean: a payload dissector that adds no layer of its own, such as RSVP for
+ * protocol 134 (RSVP-E2E-IGNORE, RFC 3175), throws inside the last named one, the IPv6 Fragment or Destination
+ * Options header in the input and the IPv4 header in the output. The payload is the same bytes, copied
+ * (RFC 7915 §5.5: "translators MUST forward all transport protocols as described in the 'Protocol' step of
+ * Section 5.1", which copies the number and leaves the bytes alone).
+ */
+const OURS = /Malformed Packet: (IPv4|IPv6|IPv6 (Hop-by-Hop|Destination|Routing|Fragment)|ICMP|ICMPv6|TCP|UDP)\]/;
 /** A separator that expert messages do not contain. */
 const AGG = "\u001f";
 
@@ -69,7 +79,7 @@ export async function tsharkErrors(frames: Buffer[]): Promise<string[][]> {
       if (!translatorLayers(protocols ?? "")) continue;
       // A fragment other than the first holds data: tshark, reassembling nothing, still dissects it as TCP or UDP.
       const later = [off4, off6].some((o) => (o ?? "").split(AGG).some((x) => Number(x) > 0));
-      const ours = !later && /Malformed Packet: (IPv4|IPv6|ICMP|ICMPv6|TCP|UDP)\]/.test(malformed ?? "");
+      const ours = !later && OURS.test(malformed ?? "");
       const errs = msgs.filter(
         (m, k) =>
           sevs[k] === PI_ERROR &&

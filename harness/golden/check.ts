@@ -1,8 +1,8 @@
 /**
  * Run golden cases through the translator (BPF_PROG_TEST_RUN via
  * harness/bpf/xlat.ts) and compare what comes out with the committed
- * expected pcap, byte for byte. Cases are batched by (prefix, section):
- * one runner process per group, not per case.
+ * expected pcap, byte for byte. Cases are batched by prefix (groupCases):
+ * one runner process, one load of the object, per group, not per case.
  *
  * Two allowances, both visible in the case file:
  *   - `ignore: [ipv4.id]`: the field is the translator's to choose (RFC
@@ -57,41 +57,59 @@ function firstFrame(path: string): Buffer | undefined {
   return readPcap(path).frames[0]?.data;
 }
 
-/** Groups of cases that can share one runner process. */
-export function groupCases(cases: Case[]): Map<string, Case[]> {
-  const groups = new Map<string, Case[]>();
+/** The section the runner gives a frame when none is forced: IPv4 by EtherType to `4to6`, the rest to `6to4`. */
+export function runnerSection(frame: Buffer): "6to4" | "4to6" {
+  return frame.length >= 14 && frame.readUInt16BE(12) === 0x0800 ? "4to6" : "6to4";
+}
+
+/**
+ * Groups of cases that can share one runner process, and so one load of the
+ * object (each load runs the verifier over both sections: seconds under
+ * emulation). A group is a prefix: the runner sends each frame to its section
+ * by EtherType; only cases that force the other section get a group of their own.
+ * Each group: its prefix, the section to force (undefined: by EtherType), its cases.
+ */
+export function groupCases(
+  cases: Case[],
+  inputOf: (c: Case) => Buffer,
+): { prefix: string; section?: Section; cases: Case[] }[] {
+  const groups = new Map<string, { prefix: string; section?: Section; cases: Case[] }>();
   for (const c of cases) {
-    const key = `${c.prefix} ${c.section}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    const section = c.section === runnerSection(inputOf(c)) ? undefined : (c.section as Section);
+    const key = `${c.prefix} ${section ?? "by EtherType"}`;
+    const group = groups.get(key) ?? { prefix: c.prefix, section, cases: [] };
+    group.cases.push(c);
+    groups.set(key, group);
   }
-  return groups;
+  return [...groups.values()];
 }
 
 export async function checkCases(cases: Case[], opts: CheckOptions = {}): Promise<CaseResult[]> {
   const dir = opts.dir ?? FIXTURES_DIR;
   const results = new Map<Case, CaseResult>();
+  const inputs = new Map<Case, Buffer>();
+  for (const c of cases) {
+    const f = firstFrame(join(dir, c.file, `${c.slug}.in.pcap`));
+    if (!f) throw new Error(`${c.file}/${c.slug}.in.pcap has no frame: run \`natlab golden build\``);
+    inputs.set(c, f);
+  }
+  const inputOf = (c: Case) => inputs.get(c) as Buffer;
   const tmp = mkdtempSync(join(tmpdir(), "natlab-golden-"));
   try {
     let n = 0;
-    for (const group of groupCases(cases).values()) {
-      const { prefix, section } = group[0];
+    for (const { prefix, section, cases: group } of groupCases(cases, inputOf)) {
       const input = join(tmp, `in-${n}.pcap`);
       const output = join(tmp, `out-${n}.pcap`);
       n++;
-      const inputs = group.map((c) => {
-        const f = firstFrame(join(dir, c.file, `${c.slug}.in.pcap`));
-        if (!f) throw new Error(`${c.file}/${c.slug}.in.pcap has no frame: run \`natlab golden build\``);
-        return f;
-      });
-      writePcap(input, inputs);
-      const report = await xlat({ input, output, prefix, section: section as Section, object: opts.object });
+      writePcap(input, group.map(inputOf));
+      const report = await xlat({ input, output, prefix, section, object: opts.object });
       const outFrames = readPcap(output).frames.map((f) => f.data);
       group.forEach((c, i) => {
         const r = report.find((x) => x.index === i);
         const expected = firstFrame(join(dir, c.file, `${c.slug}.out.pcap`));
         results.set(
           c,
-          judge(c, inputs[i], r, r?.out == null ? undefined : outFrames[r.out], expected, opts.color ?? false),
+          judge(c, inputOf(c), r, r?.out == null ? undefined : outFrames[r.out], expected, opts.color ?? false),
         );
       });
     }

@@ -40,7 +40,7 @@ const Decision = z.strictObject({
   fuzz: z
     .array(z.string().min(1))
     .optional()
-    .describe("the differential fuzzer's explanations it decides too (harness/fuzz/explain.ts ids)"),
+    .describe("the differential fuzzer's explanations it decides too (harness/fuzz/explain/ ids)"),
 });
 export type Decision = z.infer<typeof Decision>;
 

@@ -6,9 +6,10 @@
  * written: IPv6 addresses in any RFC 5952-permitted spelling, MACs in either
  * case, TCP flags in any order, payloads as text or hex.
  */
+import { isDeepStrictEqual } from "node:util";
 import { normalizeIp } from "../packet/index.ts";
 
-export type FieldKind = "ip" | "ips" | "mac" | "flags" | "hex" | "options" | "checksum" | "exact";
+export type FieldKind = "ip" | "ips" | "mac" | "flags" | "hex" | "options" | "checksum" | "structure" | "exact";
 
 /** What kind of value `layer.field` holds, which decides how it compares and prints. */
 export function fieldKind(layer: string, field: string): FieldKind {
@@ -19,6 +20,7 @@ export function fieldKind(layer: string, field: string): FieldKind {
   if (layer === "tcp" && field === "flags") return "flags";
   if (layer === "tcp" && field === "options") return "hex";
   if (field === "options") return "options";
+  if ((layer === "icmp" || layer === "icmpv6") && field === "ext") return "structure";
   return "exact";
 }
 
@@ -53,6 +55,9 @@ export function sameValue(layer: string, field: string, expected: unknown, actua
     case "checksum":
       if (expected === actual) return true;
       return ONES_COMPLEMENT_ZERO_EQUAL.has(layer) && isZero(expected) && isZero(actual);
+    case "structure":
+      // An RFC 4884 extension parses to a fresh object each time: equal when every part is.
+      return isDeepStrictEqual(expected, actual);
     case "exact":
       return expected === actual;
   }

@@ -17,7 +17,7 @@ export interface Cell {
   /** The program did not load: the verifier's last lines. */
   verifier?: string;
   error?: string;
-  /** How long the row took on that kernel. */
+  /** How long the row took on that kernel (a lab's; golden rows share one time, the column's goldenSeconds). */
   seconds?: number;
   /** Labs only: how the translator was attached, `clsact` or `literal` (the write-up's tc steps). */
   variant?: string;
@@ -30,6 +30,8 @@ export interface KernelColumn {
   /** `uname -r` on that kernel; "?" when the worker never reported. */
   version: string;
   seconds: number;
+  /** How long every golden case file took together (they run as one batch). */
+  goldenSeconds?: number;
   /** The variant a lab with literal steps gets there: literal where prio, matchall, act_bpf and act_csum exist. */
   variant?: string;
   golden: Record<string, Cell>;

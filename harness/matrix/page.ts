@@ -64,8 +64,9 @@ function headHtml(pc: PageColumn): string {
   const c = pc.column;
   const junit = pc.files.has("junit.xml") ? ` · <a href="${esc(pc.href)}/junit.xml">JUnit</a>` : "";
   const variant = c.variant ? ` · tc ${esc(c.variant)}` : "";
+  const golden = c.goldenSeconds !== undefined ? ` (golden cases ${c.goldenSeconds.toFixed(0)}s)` : "";
   const note = c.unsupported !== undefined ? `<div class="err">not supported: ${esc(c.unsupported)}</div>` : "";
-  return `<th>${esc(columnTitle(c))}<div class="sub">${c.seconds.toFixed(0)}s${variant}${junit}</div>${note}</th>`;
+  return `<th>${esc(columnTitle(c))}<div class="sub">${c.seconds.toFixed(0)}s${golden}${variant}${junit}</div>${note}</th>`;
 }
 
 /** The page, as one self-contained HTML document. */
@@ -85,7 +86,7 @@ body { font: 14px system-ui, sans-serif; margin: 1.5em; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: .4em .6em; vertical-align: top; text-align: left; }
 td.pass { background: #e9f7ec; } td.fail { background: #fdecea; } td.unsupported { background: #f2f2f2; color: #555; }
-.sub { font-weight: normal; font-size: 12px; color: #555; } .err { color: #a00; font-size: 12px; }
+.sub { font-weight: normal; font-size: 12px; color: #555; } .err { color: #a00; font-size: 12px; white-space: pre-wrap; }
 pre.verifier { font-size: 11px; background: #fff8e6; padding: .4em; max-width: 60ch; overflow-x: auto; }
 </style></head><body>
 <h1>natlab matrix</h1>

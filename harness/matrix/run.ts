@@ -57,13 +57,20 @@ export async function runMatrix(
     mkdirSync(dir, { recursive: true });
     const t0 = Date.now();
     say(`matrix: kernel ${kernel} started`);
-    const code = await runColumn(kernel, dir, opts.labs, (l) => say(`[${kernel}] ${l}`)).catch((err: Error) => {
-      say(`[${kernel}] ${err.message}`);
-      return -1;
-    });
+    const { code, harnessError } = await runColumn(kernel, dir, opts.labs, (l) => say(`[${kernel}] ${l}`)).catch(
+      (err: Error): ColumnRun => {
+        say(`[${kernel}] ${err.message}`);
+        return { code: -1 };
+      },
+    );
     const seconds = (Date.now() - t0) / 1000;
-    const why =
-      code === -1
+    if (harnessError) {
+      say(`[${kernel}] harness error: natlab's own code failed (not the kernel, not the emulator):`);
+      for (const l of harnessError.split("\n")) say(`[${kernel}]   ${l}`);
+    }
+    const why = harnessError
+      ? `harness error (natlab's own code, not the kernel): ${harnessError}`
+      : code === -1
         ? "the VM gave no result (see the lines above)"
         : `the natlab worker exited with ${code} before writing its results`;
     if (!existsSync(join(dir, COLUMN_FILE))) {
@@ -85,12 +92,18 @@ export async function runMatrix(
 const COLUMN_BASE_SEC = 600;
 const COLUMN_PER_LAB_SEC = 600;
 
+/** How a column's worker ended: its exit status (-1: no result), and an error in natlab's own code if that ended it. */
+interface ColumnRun {
+  code: number;
+  harnessError?: string;
+}
+
 /**
  * One column: the worker on the host as a child process, or in a VM of that kernel. A VM
  * writes only into results/ (shared with it; the rest of its root is a throwaway overlay),
  * so a column directory elsewhere (`--out /tmp/x`) is written there first, then moved.
  */
-async function runColumn(kernel: string, dir: string, labs: string[], line: (l: string) => void): Promise<number> {
+async function runColumn(kernel: string, dir: string, labs: string[], line: (l: string) => void): Promise<ColumnRun> {
   if (kernel !== "host") {
     const shared = join(ROOT, "results");
     const inShare = !relative(shared, dir).startsWith("..");
@@ -104,20 +117,23 @@ async function runColumn(kernel: string, dir: string, labs: string[], line: (l: 
       const r = await natlabInVm({ kernel, argv, onLine: line, onProgress: line, timeoutSec });
       line(`kernel ${r.kernel.version}: the worker exited with ${r.exitCode} after ${r.seconds.toFixed(0)}s in the VM`);
       if (!inShare) rebaseColumn(stage, dir);
-      return r.exitCode;
+      return { code: r.exitCode, harnessError: r.harnessError };
     } finally {
       if (!inShare) rmSync(stage, { recursive: true, force: true });
     }
   }
   const argv = ["matrix-worker", "--out", dir, ...labs];
+  const { harnessErrorOf } = await import("../vm/labs.ts");
   return new Promise((done) => {
     const child = spawn(join(ROOT, "bin", "natlab"), argv, {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1" },
     });
     let buffer = "";
+    let output = "";
     const onData = (d: Buffer) => {
       buffer += d.toString();
+      output = (output + d.toString()).slice(-65536); // harnessErrorOf reads only the end
       const lines = buffer.split("\n");
       buffer = lines.pop() ?? "";
       for (const l of lines) line(l);
@@ -126,7 +142,8 @@ async function runColumn(kernel: string, dir: string, labs: string[], line: (l: 
     child.stderr.on("data", onData);
     child.on("close", (code, signal) => {
       if (buffer) line(buffer);
-      done(code ?? (signal ? 128 : 1));
+      const exitCode = code ?? (signal ? 128 : 1);
+      done({ code: exitCode, harnessError: harnessErrorOf({ exitCode, output }) });
     });
   });
 }

@@ -65,13 +65,18 @@ export function formatMatrix(columns: KernelColumn[], wallSeconds?: number): str
       const cell = r.cell(c);
       if (!cell || (cell.failed === 0 && !cell.error)) continue;
       out.push("", `${c.kernel}, ${r.name}:`);
-      if (cell.error) out.push(`  ${cell.error}`);
+      if (cell.error) out.push(...cell.error.split("\n").map((l) => `  ${l}`));
       if (cell.verifier) out.push("  verifier:", ...cell.verifier.split("\n").map((l) => `    ${l}`));
       for (const f of cell.failures.slice(0, 8)) out.push(`  ✗ ${f}`);
       if (cell.failures.length > 8) out.push(`  … and ${cell.failures.length - 8} more`);
     }
   }
-  const times = columns.map((c) => `${c.kernel} ${c.seconds.toFixed(0)}s`).join(", ");
+  const times = columns
+    .map((c) => {
+      const golden = c.goldenSeconds !== undefined ? ` (golden cases ${c.goldenSeconds.toFixed(0)}s)` : "";
+      return `${c.kernel} ${c.seconds.toFixed(0)}s${golden}`;
+    })
+    .join(", ");
   out.push("", `time per column: ${times}${wallSeconds !== undefined ? `; wall time ${wallSeconds.toFixed(0)}s` : ""}`);
   return out.join("\n");
 }

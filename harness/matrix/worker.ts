@@ -27,6 +27,7 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
   const tap = new TapWriter();
   const golden: Record<string, Cell> = {};
   const labCells: Record<string, Cell> = {};
+  let goldenSeconds: number | undefined;
   // Written after every row, not only at the end: a VM that times out in its last lab
   // still leaves every row it finished (runMatrix marks the rest as not finished).
   const save = () => {
@@ -34,6 +35,7 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
       kernel: process.env.NATLAB_IN_VM ?? "host",
       version: features.kernel,
       seconds: (Date.now() - t0) / 1000,
+      goldenSeconds,
       variant: defaultVariant(features, true),
       golden,
       labs: labCells,
@@ -42,40 +44,50 @@ export async function matrixWorker(dir: string, labs: string[]): Promise<number>
     writeFileSync(join(dir, COLUMN_TAP), tap.toString());
     writeFileSync(join(dir, COLUMN_FILE), `${JSON.stringify(column, null, 2)}\n`);
   };
+  // Every case in one checkCases call: the object is loaded once per prefix, not once per
+  // case file and prefix (60 loads of both sections before, each seconds of verifier work
+  // under emulation). The rows stay per case file.
   const cases = loadCases();
-  for (const file of [...new Set(cases.map((c) => c.file))]) {
+  const files = [...new Set(cases.map((c) => c.file))];
+  const goldenStarted = Date.now();
+  let results: Awaited<ReturnType<typeof checkCases>> = [];
+  let loadError = "";
+  try {
+    results = await checkCases(cases);
+  } catch (err) {
+    // The translator did not load (or the runner failed): every case fails with why.
+    loadError = (err as Error).message;
+  }
+  goldenSeconds = (Date.now() - goldenStarted) / 1000;
+  for (const file of files) {
     const mine = cases.filter((c) => c.file === file);
     const cell: Cell = { passed: 0, failed: 0, skipped: 0, failures: [] };
-    const started = Date.now();
-    try {
-      for (const r of await checkCases(mine)) {
-        tap.add({
-          name: `golden ${file}: ${r.case.name}`,
-          ok: r.ok,
-          durationMs: 0,
-          diagnostics: r.ok ? undefined : r.failure,
-        });
-        if (r.ok) cell.passed++;
-        else {
-          cell.failed++;
-          cell.failures.push(
-            `${r.case.name}: ${r.failure.split("\n").slice(1, 4).join(" ").replace(/\s+/g, " ").trim()}`,
-          );
-        }
-      }
-    } catch (err) {
-      // The translator did not load (or the runner failed): every case of the file fails with why.
-      const msg = (err as Error).message;
+    if (loadError) {
       cell.failed = mine.length;
-      cell.verifier = verifierExcerpt(msg);
-      cell.error = msg.split("\n")[0];
-      tap.add({ name: `golden ${file}`, ok: false, durationMs: Date.now() - started, diagnostics: msg });
+      cell.verifier = verifierExcerpt(loadError);
+      cell.error = loadError.split("\n")[0];
+      tap.add({ name: `golden ${file}`, ok: false, durationMs: 0, diagnostics: loadError });
     }
-    cell.seconds = (Date.now() - started) / 1000;
+    for (const r of results.filter((x) => x.case.file === file)) {
+      tap.add({
+        name: `golden ${file}: ${r.case.name}`,
+        ok: r.ok,
+        durationMs: 0,
+        diagnostics: r.ok ? undefined : r.failure,
+      });
+      if (r.ok) cell.passed++;
+      else {
+        cell.failed++;
+        cell.failures.push(
+          `${r.case.name}: ${r.failure.split("\n").slice(1, 4).join(" ").replace(/\s+/g, " ").trim()}`,
+        );
+      }
+    }
     golden[file] = cell;
-    save();
     console.log(`golden ${file}: ${cell.passed}/${mine.length}${cell.error ? ` (${cell.error})` : ""}`);
   }
+  save();
+  console.log(`golden: ${cases.length} cases in ${goldenSeconds.toFixed(0)}s`);
 
   const quiet = { labStart() {}, setup() {}, flow() {}, labEnd() {}, note() {} };
   for (const lab of labs) {

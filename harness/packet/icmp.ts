@@ -101,7 +101,8 @@ export function encodeIcmpExt(e: IcmpExtFields): Buffer {
     h[3] = o.ctype;
     return Buffer.concat([h, data]);
   });
-  const ext = Buffer.concat([Buffer.alloc(4), ...objects]);
+  const raw = e.data !== undefined ? [hexToBytes(e.data)] : [];
+  const ext = Buffer.concat([Buffer.alloc(4), ...objects, ...raw]);
   ext[0] = (e.version ?? 2) << 4;
   const right = inetChecksum(ext);
   ext.writeUInt16BE(e.chksum === undefined ? right : e.chksum === "bad" ? badChecksum(right) : e.chksum, 2);
@@ -111,9 +112,15 @@ export function encodeIcmpExt(e: IcmpExtFields): Buffer {
 /**
  * The extension structure after an error's original datagram field, read
  * as RFC 4884 says (section 4/5): the type carries a length attribute, the
- * field is at least 128 bytes and an extension header follows it, and its
- * objects tile the rest exactly. `start` is the quote's first byte, `end`
- * the message's end. undefined when there is none (or it is not one).
+ * field is at least 128 bytes and an extension header follows it. A
+ * non-zero length attribute alone says where the field ends (section 1:
+ * without it a receiver "would not be able to determine where the
+ * 'original datagram' field ends and where the extension structure
+ * begins"; section 5: a compliant receiver reads the field's length from
+ * it), whatever follows: bytes after the header that do not tile as
+ * objects are kept raw in `data`, never read back into the quote. `start`
+ * is the quote's first byte, `end` the message's end. undefined when there
+ * is none (length 0, or an attribute that does not comply).
  */
 export function decodeIcmpExt(
   b: Buffer,
@@ -124,15 +131,17 @@ export function decodeIcmpExt(
 ): { field: number; ext: IcmpExtFields } | undefined {
   const field = (f.length ?? 0) * (family === 4 ? 4 : 8);
   if (field < 128 || start + field + 4 > end) return undefined;
+  const h = start + field;
+  const header = { version: b[h] >> 4, chksum: b.readUInt16BE(h + 2) };
   const objects: IcmpExtFields["objects"] = [];
-  for (let o = start + field + 4; o < end; ) {
+  for (let o = h + 4; o < end; ) {
     const len = o + 4 <= end ? b.readUInt16BE(o) : 0;
-    if (len < 4 || o + len > end) return undefined;
+    if (len < 4 || o + len > end)
+      return { field, ext: { ...header, objects: [], data: bytesToHex(b.subarray(h + 4, end)) } };
     objects.push({ class: b[o + 2], ctype: b[o + 3], data: bytesToHex(b.subarray(o + 4, o + len)) });
     o += len;
   }
-  const h = start + field;
-  return { field, ext: { version: b[h] >> 4, chksum: b.readUInt16BE(h + 2), objects } };
+  return { field, ext: { ...header, objects } };
 }
 
 /**

@@ -150,6 +150,11 @@ export const IcmpExt = z.strictObject({
   version: z.number().int().min(0).max(15).optional().describe("extension version; 2"),
   chksum: Checksum.optional().describe("checksum over the extension structure only; derived unless given"),
   objects: z.array(IcmpExtObject).describe("the extension objects, in order"),
+  data: hex
+    .optional()
+    .describe(
+      "bytes after the objects, raw: what the parser gives when the bytes after the extension header are not a list of objects",
+    ),
 });
 
 /**

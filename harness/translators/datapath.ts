@@ -33,6 +33,7 @@ import { type Capture, startCapture, untilQuiet } from "../flow/capture.ts";
 import { isNoise } from "../match/index.ts";
 import { build, parse, writePcap } from "../packet/index.ts";
 import { embedIpv4 } from "../packet/prefix.ts";
+import { ROOT } from "../root.ts";
 import { newRunId } from "../run/lab.ts";
 import type { Section, TranslatorInput, TranslatorOutput } from "./types.ts";
 
@@ -96,6 +97,15 @@ export interface DatapathOptions {
   /** What the owner record names the run after, e.g. "tayga". */
   what?: string;
   onProgress?: (message: string) => void;
+  /**
+   * Send with noted-send.py instead of tcpreplay, writing each input's
+   * position in `inputs` over this file just before the frame goes: for a
+   * translator that may panic its kernel (Jool), the file then names the
+   * frame in flight.
+   */
+  noteFile?: string;
+  /** Each chunk's outputs as soon as they are known (positions in `inputs`): kept by a caller whose kernel may die. */
+  onChunk?: (positions: number[], outputs: TranslatorOutput[]) => void;
 }
 
 /** Build the two namespaces and their veths, recorded under an owner of their own; returns the context and a teardown. */
@@ -242,6 +252,10 @@ async function runDatapathOwned(
         } catch (e) {
           if (!(e instanceof NotApplicableError)) throw e;
           for (const i of g.at) outputs[i] = { verdict: "n/a", frames: [], back: [], reason: e.message };
+          opts.onChunk?.(
+            g.at,
+            g.at.map((i) => outputs[i]),
+          );
           configured = undefined;
           continue;
         } finally {
@@ -251,7 +265,8 @@ async function runDatapathOwned(
       opts.onProgress?.(`${g.section}, prefix ${g.prefix}: ${g.at.length} frames`);
       t0 = clock();
       for (let from = 0; from < g.at.length; from += chunk) {
-        let todo = g.at.slice(from, from + chunk);
+        const positions = g.at.slice(from, from + chunk);
+        let todo = positions;
         // A lost marker leaves its neighbours ambiguous: send those again, slower, twice at most.
         for (let attempt = 0; attempt < 3 && todo.length; attempt++) {
           const pps = Math.max(50, Math.round((opts.pps ?? DEFAULT_PPS) / 2 ** attempt));
@@ -262,6 +277,7 @@ async function runDatapathOwned(
             g.prefix,
             todo.map((i) => inputs[i].frame),
             { ...opts, pps },
+            todo,
           );
           todo.forEach((i, k) => {
             outputs[i] = classify(inputs[i].frame, got[k]);
@@ -272,6 +288,10 @@ async function runDatapathOwned(
               `${todo.length} frames again: a marker was lost (a loaded machine drops captured frames)`,
             );
         }
+        opts.onChunk?.(
+          positions,
+          positions.map((i) => outputs[i]),
+        );
         done += Math.min(chunk, g.at.length - from);
         if (g.at.length > chunk) opts.onProgress?.(`${done} of ${inputs.length} frames`);
       }
@@ -503,6 +523,7 @@ async function sendChunk(
   prefix: string,
   frames: Buffer[],
   opts: DatapathOptions,
+  ids: number[],
 ): Promise<TranslatorOutput[]> {
   const { in: inDev, fwd } = DEVICES[section];
   const base = taps.take(frames.length);
@@ -513,8 +534,15 @@ async function sendChunk(
     seq.map((data, i) => ({ ts: i / 1000, data })),
   );
   const pps = opts.pps ?? DEFAULT_PPS;
+  const idsFile = join(ctx.tmp, `send-${base}.ids`);
+  if (opts.noteFile) writeFileSync(idsFile, ids.join("\n"));
+  // One CPU: the frames enter one receive queue, in order (and the note is that CPU's frame in flight).
+  const sender = (file: string) =>
+    opts.noteFile
+      ? ["/usr/bin/python3", NOTED_SEND, inDev, file, String(pps), opts.noteFile, idsFile]
+      : ["tcpreplay", "-q", `--pps=${pps}`, "-i", inDev, file];
   const replay = (file: string, n: number) =>
-    run(["taskset", "-c", "0", "tcpreplay", "-q", `--pps=${pps}`, "-i", inDev, file], {
+    run(["taskset", "-c", "0", ...sender(file)], {
       ns: ctx.peer,
       timeoutSec: 60 + n / pps,
     });
@@ -536,6 +564,7 @@ async function sendChunk(
     }
   }
   rmSync(sendFile, { force: true });
+  rmSync(idsFile, { force: true });
   return splitByMarker(await taps.chunk(section, base + frames.length - 1), frames.length, base);
 }
 
@@ -573,6 +602,9 @@ export function splitByMarker(seen: Seen[], count: number, base = 0): Translator
 }
 
 const MARKER_LOST = "marker lost";
+
+/** The sender that notes each input before it goes (see its header). */
+const NOTED_SEND = join(ROOT, "harness", "translators", "noted-send.py");
 
 /** Write a file in the run's temp dir; returns its path. */
 export function writeRunFile(ctx: DatapathContext, name: string, text: string): string {

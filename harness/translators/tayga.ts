@@ -23,7 +23,7 @@ import { inNamespace, run, toolEnv } from "../exec/command.ts";
 import { trackProcess } from "../exec/owner.ts";
 import { parsePrefix } from "../packet/prefix.ts";
 import { type DatapathContext, type DatapathDriver, GATEWAY, runDatapath, writeRunFile } from "./datapath.ts";
-import { routerNotApplicable } from "./tc.ts";
+import { routerDiscardsFirst, routerNotApplicable, translationTooLong } from "./tc.ts";
 import type { Translator, TranslatorInput, TranslatorOutput, TranslatorSpec } from "./types.ts";
 
 /** natlab's default prefix, which TAYGA refuses, and the checksum-equivalent one it runs under instead. */
@@ -38,7 +38,8 @@ export function taygaTranslator(spec: TranslatorSpec): Translator {
     spec,
     title: "TAYGA 0.9.2 (Debian) in a namespace, TUN device nat64, policy routes into it",
     rules: { ttlDecrement: { "6to4": 3, "4to6": 3 }, compareEthernet: false, passMeaning: "not-translated" },
-    notApplicable: (inp) => routerNotApplicable(inp, 3),
+    notApplicable: (inp) =>
+      routerNotApplicable(inp, 3) ?? routerDiscardsFirst(inp.frame) ?? translationTooLong(inp.frame),
     run: async (inputs, onProgress) =>
       unalias(await runDatapath(taygaDriver(), inputs.map(alias), { onProgress, lockstep: true, what: "tayga" })),
   };

@@ -21,11 +21,14 @@
  * that prefix's cases are "not applicable", with the hook's message as the
  * reason. Any other failure stops the run.
  */
+
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { NAT64_OBJECT } from "../bpf/build.ts";
 import { attachedPrograms, type Hook, programInfo, writePrefix } from "../bpf/config.ts";
 import { run } from "../exec/command.ts";
+import { linuxDiscardsHopByHop } from "../packet/linux-hbh.ts";
+import { translatedIpv6Size } from "../packet/translated-size.ts";
 import { type DatapathContext, type DatapathDriver, GATEWAY, NotApplicableError, runDatapath } from "./datapath.ts";
 import type { Section, Translator, TranslatorSpec } from "./types.ts";
 
@@ -45,7 +48,8 @@ export function tcTranslator(spec: TranslatorSpec): Translator {
     spec,
     title: `${object} attached with tc to a router's veth (t4: ${sections["4to6"]} at ingress, ${sections["6to4"]} at egress)`,
     rules: { ttlDecrement: { "6to4": 1, "4to6": 1 }, compareEthernet: false, passMeaning: "not-translated" },
-    notApplicable: (inp) => routerNotApplicable(inp, 1),
+    notApplicable: (inp) =>
+      routerNotApplicable(inp, 1) ?? routerDiscardsFirst(inp.frame) ?? translationTooLong(inp.frame),
     run: (inputs, onProgress) => runDatapath(driver, inputs, { onProgress, what: spec.name }),
   };
 }
@@ -75,6 +79,41 @@ export function routerNotApplicable(inp: { section: Section; frame: Buffer }, ho
   if ((f[0] & 1) === 1)
     return "an Ethernet group destination: a router forwards only frames addressed to it (labs/multicast.yaml runs this end to end)";
   return undefined;
+}
+
+/** The MTU of a datapath translator's links: veth's default (ETH_DATA_LEN). */
+export const DATAPATH_LINK_MTU = 1500;
+
+/**
+ * Why a router cannot carry this frame's translation, or undefined: an
+ * IPv4 packet whose IPv6 form (`translated` bytes of IP when known, else
+ * as RFC 7915 §4.1 sizes it: translatedIpv6Size()) is longer than the
+ * link it leaves on. The
+ * link refuses it and the router answers the sender itself (Packet Too
+ * Big, or Jool's Fragmentation Needed), whatever translates; natlab's
+ * program, which knows no MTU, translates it whole
+ * (`ip-header/4to6-df-set-1500-byte-packet-grows-to-1520`).
+ */
+export function translationTooLong(frame: Buffer, translated?: number): string | undefined {
+  const size = translated ?? translatedIpv6Size(frame);
+  return size !== undefined && size > DATAPATH_LINK_MTU
+    ? `translated, longer than the router's link MTU (${DATAPATH_LINK_MTU} bytes of IP): the link refuses it, whatever translates`
+    : undefined;
+}
+
+/**
+ * Why a router on the host's Linux never hands this frame to a translator
+ * behind its forwarding (a tc program at egress, TAYGA's TUN device), or
+ * undefined: a Hop-by-Hop header ip6_rcv_core() discards (RFC 8200 §4.2,
+ * an unknown option whose action bits say discard, and the rest of Linux's
+ * checks, harness/fuzz/explain/router.ts). Jool hooks in PREROUTING, after
+ * the same parse: its column is decided in compare-decisions.yaml instead,
+ * so that the fuzzer's frames (and their cache) stay as they are.
+ */
+export function routerDiscardsFirst(frame: Buffer): string | undefined {
+  return frame.length >= 14 && frame.readUInt16BE(12) === 0x86dd && linuxDiscardsHopByHop(frame)
+    ? "a Hop-by-Hop header the router's Linux discards on receipt (RFC 8200 §4.2), before any translator"
+    : undefined;
 }
 
 function tcDriver(

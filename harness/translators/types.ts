@@ -108,6 +108,8 @@ export interface TranslatorOutput {
   /** Frames sent back towards the source: ICMP errors the translator made itself. */
   back: Buffer[];
   reason?: string;
+  /** The kernel's report, when running this frame stopped the translator's kernel (Jool in its VM). */
+  crash?: string;
 }
 
 /** A translator that can run frames; made by harness/translators/index.ts. */

@@ -38,31 +38,67 @@ export interface VmCommandOptions {
   env?: Record<string, string>;
 }
 
-type VmNatlabResult = { exitCode: number; output: string; seconds: number; kernel: PreparedKernel };
+type VmNatlabResult = {
+  exitCode: number;
+  output: string;
+  seconds: number;
+  kernel: PreparedKernel;
+  /** natlab's own code failed to load or compile in the guest (harnessErrorOf): its first lines. */
+  harnessError?: string;
+};
 
 /**
  * Runs `natlab ARGV` inside a VM booted from `kernel`; returns natlab's exit
  * status there. Under TCG emulation node itself has been seen to die of a
  * signal (exit 139) on rare boots; that is the emulator's failure, not the
- * lab's, so it boots once more and says so. A second crash is reported.
+ * lab's, so it boots once more and says so. A second crash is reported. An
+ * error in natlab's own code (a TypeScript syntax error, a missing module) is
+ * neither: it would fail the same way again, so it is returned at once as
+ * `harnessError`.
  */
 export async function natlabInVm(opts: VmCommandOptions): Promise<VmNatlabResult> {
   const first = await natlabInVmOnce(opts);
+  const harnessError = harnessErrorOf(first);
+  if (harnessError) return { ...first, harnessError };
   const crash = crashOf(first);
   if (!crash) return first;
   opts.onProgress?.(
     `natlab itself crashed inside the VM (${crash}; an emulator failure, not a lab result): booting once more`,
   );
-  return natlabInVmOnce(opts);
+  const second = await natlabInVmOnce(opts);
+  return { ...second, harnessError: harnessErrorOf(second) };
+}
+
+/**
+ * The first lines of node's report of an error in natlab's own code, if the
+ * output has one: tsx's `TransformError` (esbuild's "file:line:col: ERROR: …"
+ * for a TypeScript syntax error), a `SyntaxError` or `ReferenceError`, a module
+ * that cannot be found. These fail identically on every run and every kernel;
+ * they are the harness's fault, never the emulator's or the kernel's. Only a
+ * process that failed, and only its last lines, where such an error ends it.
+ */
+export function harnessErrorOf(r: { exitCode: number; output: string }): string | undefined {
+  if (r.exitCode === 0) return undefined;
+  // Only what ended the process: its last lines (the error, its stack, node's trailer), not a lab's messages.
+  const lines = r.output.replace(/\r/g, "").trimEnd().split("\n").slice(-30);
+  const start = lines.findIndex((l) =>
+    /\b(TransformError|SyntaxError|ReferenceError)\b|\bERR_MODULE_NOT_FOUND\b|\bERR_UNKNOWN_FILE_EXTENSION\b/.test(l),
+  );
+  if (start < 0) return undefined;
+  // The error's message, without node's stack frames ("    at …") and the "Node.js vX" trailer.
+  const message = lines.slice(start).filter((l) => l.trim() && !/^\s+at /.test(l) && !/^Node\.js v\d/.test(l));
+  return message.slice(0, 4).join("\n");
 }
 
 /**
  * Why natlab's process died in the guest, if it did: a signal, or node's own
  * report of an uncaught error in its module loader (it ends with "Node.js vX").
- * A lab that fails is not a crash: natlab prints its summary and exits 1.
+ * A lab that fails is not a crash: natlab prints its summary and exits 1. An
+ * error in natlab's own code (harnessErrorOf) is not one either.
  */
 export function crashOf(r: { exitCode: number; output: string }): string | undefined {
   if (r.exitCode >= 128) return `signal ${r.exitCode - 128}`;
+  if (harnessErrorOf(r)) return undefined;
   const tail = r.output.trimEnd().split("\n").slice(-3).join("\n");
   if (r.exitCode !== 0 && /^Node\.js v\d+\.\d+\.\d+$/m.test(tail)) return "node exited with an internal error";
   return undefined;

@@ -25,9 +25,7 @@ const serial = isRoot ? test.serial : test.serial.skip;
  * pattern; the translator's fixes take them off. Anything else the short
  * run finds is a regression.
  */
-const OPEN: RegExp[] = [
-  /tshark: Malformed Packet/, // RFC 4884 length attribute carried without the padding (issue 9, suite class 2)
-];
+const OPEN: RegExp[] = []; // none: 1,000,000 frames on seeds 1, 2 and 3 find nothing (docs/fuzz.md, "Round 2")
 
 const dir = mkdtempSync(join(tmpdir(), "natlab-fuzz-test-"));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));

@@ -63,7 +63,8 @@ const KNOCKOUTS: Knockout[] = [
   {
     object: NAT64_NOMTU_OBJECT,
     flag: "NAT64_NO_MTU_ADJUST",
-    mine: (c) => c.file === "pmtu",
+    // a Packet Too Big of MTU 0 gives 0 with or without the adjustment (the floor)
+    mine: (c) => c.file === "pmtu" && !/packet-too-big-0-/.test(c.slug),
     field: /\bicmp(v6)?\.mtu\b/,
   },
   {

@@ -6,6 +6,9 @@
  *     difference is decided (fixtures/pcaps/compare-decisions.yaml);
  *   - jool in the debian-6.1 VM: every Jool difference decided (a skip with
  *     the reason where the VM or Jool's build cannot be had);
+ *   - a frame that panics Jool's kernel on purpose: the run boots again,
+ *     that frame alone is n/a with the kernel's report, every other frame
+ *     comes through;
  *   - compare goes red when one translator is broken: the knock-out build
  *     without quoted-packet translation, passed as bpf;
  *   - a SIGKILLed compare leaves nothing: the datapath translators'
@@ -24,7 +27,10 @@ import { run } from "../../harness/exec/command.ts";
 import { isAlive, OWNER_DIR, type OwnerRecord } from "../../harness/exec/owner.ts";
 import { filterCases, loadCases } from "../../harness/golden/cases.ts";
 import { type CompareResult, compareTranslators } from "../../harness/golden/compare.ts";
-import { parseTranslator, parseTranslatorList } from "../../harness/translators/types.ts";
+import { build, type Packet } from "../../harness/packet/index.ts";
+import { makeTranslator } from "../../harness/translators/index.ts";
+import { CRASHED } from "../../harness/translators/jool/resume.ts";
+import { parseTranslator, parseTranslatorList, type TranslatorInput } from "../../harness/translators/types.ts";
 import { QEMU } from "../../harness/vm/accel.ts";
 import { cachedKernel } from "../../harness/vm/kernels.ts";
 import { NATLAB, natlab, natlabNamespaces, ownerRecords, ROOT } from "./helpers.ts";
@@ -186,5 +192,66 @@ if (joolWhy) test.serial.skip(`jool in the VM skipped: ${joolWhy}`, () => {});
     const r = await compareTranslators(parseTranslatorList("jool"), cases);
     t.is(r.blocking.length, 0, blocking(r));
     t.true(r.translators[0].agree > cases.length / 2, `Jool ran the cases (${r.translators[0].agree} agree)`);
+  },
+);
+
+/**
+ * An IPv4 option whose length byte is 0 (a Timestamp option, not End or
+ * No-Op): Jool 4.1.9's has_unexpired_src_route() adds the length to walk
+ * the options and never moves, a soft lockup that kernel.softlockup_panic
+ * turns into a panic (harness/fuzz/explain/hazards.ts, optionHazard()).
+ * The fuzzer keeps such frames from Jool; here one is given on purpose.
+ */
+function optionOfLengthZero(): Buffer {
+  return build([
+    { eth: {} },
+    { ipv4: { src: "198.51.100.10", dst: "192.0.2.33", ttl: 64, options: [{ type: 0x44, len: 0, data: "00 00" }] } },
+    { udp: { sport: 53, dport: 40000 } },
+    { payload: { text: "lockup" } },
+  ] as Packet);
+}
+
+/** A UDP datagram 4to6 that Jool translates, one source port per frame. */
+function datagram(port: number): Buffer {
+  return build([
+    { eth: {} },
+    { ipv4: { src: "198.51.100.10", dst: "192.0.2.33", ttl: 64 } },
+    { udp: { sport: port, dport: 53 } },
+    { payload: { text: "query" } },
+  ] as Packet);
+}
+
+/** More frames than a golden run has, so that the guest notes each one before it goes (a fuzz run's way). */
+const CRASH_RUN_FRAMES = 1100;
+const CRASH_AT = 700;
+
+(joolWhy ? test.serial.skip : test.serial)(
+  "jool: a frame that panics the VM's kernel is n/a with the kernel's report; the run boots again and every other frame comes through",
+  async (t) => {
+    const inputs: TranslatorInput[] = Array.from({ length: CRASH_RUN_FRAMES }, (_, i) => ({
+      id: `crash/${i}`,
+      frame: i === CRASH_AT ? optionOfLengthZero() : datagram(20000 + i),
+      section: "4to6",
+      prefix: "64:ff9b::/96",
+    }));
+    const progress: string[] = [];
+    const out = await makeTranslator(parseTranslator("jool")).run(inputs, (m) => progress.push(m));
+    t.is(out.length, inputs.length, "one output per input");
+    const crashed = out[CRASH_AT];
+    t.is(crashed.verdict, "n/a", `the crashing frame: ${crashed.verdict} ${crashed.reason ?? ""}`);
+    t.is(crashed.reason, CRASHED);
+    t.regex(crashed.crash ?? "", /soft lockup|BUG|Oops|panic/i, "the kernel's report is kept");
+    const others = out.filter((_, i) => i !== CRASH_AT);
+    const notOk = others.map((o, i) => `${i}: ${o.verdict} ${o.reason ?? ""}`).filter((x) => !/: ok $/.test(x));
+    t.deepEqual(notOk.slice(0, 5), [], `${notOk.length} other frames not translated`);
+    const said = progress.slice(-12).join("\n");
+    t.true(
+      progress.some((m) => m.startsWith(`the guest's kernel died on frame crash/${CRASH_AT} `)),
+      `the console names the frame:\n${said}`,
+    );
+    t.true(
+      progress.some((m) => m.startsWith("booting again with the ")),
+      `the console says it boots again:\n${said}`,
+    );
   },
 );

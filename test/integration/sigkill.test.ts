@@ -90,6 +90,12 @@ async function killAt(phase: Phase): Promise<Killed | undefined> {
   }
   child.kill("SIGKILL");
   await exited;
+  if (phase === "up" && rec()?.ready) {
+    // The lab was marked up before the kill landed: from then on it lives without its process, by design,
+    // as if `up` had ended first. Take it down and try again.
+    await natlab(["down", runId]);
+    return undefined;
+  }
   const namespaces = namespacesOfRun(runId);
   const record = rec();
   const processes = [

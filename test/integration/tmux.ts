@@ -6,7 +6,7 @@
  * would see (capture-pane), waiting for the pane's content with a bound.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./helpers.ts";
@@ -15,6 +15,8 @@ import { ROOT } from "./helpers.ts";
 const COLS = 200;
 const ROWS = 50;
 const SESSION = "natlab";
+/** The file, in the terminal's directory, where the pane's wrapper writes the command's exit status. */
+const STATUS = "status";
 
 export class Terminal {
   private constructor(
@@ -46,7 +48,14 @@ export class Terminal {
       ROOT,
       "-e",
       "NO_COLOR=1",
+      "-e",
+      `STATUS_FILE=${join(dir, STATUS)}`,
       "--",
+      // The command's status goes to a file as it ends: tmux's own pane_dead_status came too late now and then.
+      "/bin/sh",
+      "-c",
+      '"$@"; echo $? > "$STATUS_FILE"',
+      "sh",
       ...argv,
     );
     return term;
@@ -69,11 +78,12 @@ export class Terminal {
 
   /** The command's exit status once it has ended (128+N for signal N, as a shell says); undefined while it runs. */
   exitStatus(): number | undefined {
-    const format = "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}";
-    const [dead, status, signal] = this.tmux("display-message", "-p", "-t", SESSION, format).trim().split(":");
-    // tmux marks the pane dead when its terminal closes, and learns the status a moment later (SIGCHLD).
-    if (dead !== "1" || (status === "" && signal === "")) return undefined;
-    return status !== "" ? Number(status) : 128 + Number(signal);
+    try {
+      const text = readFileSync(join(this.dir, STATUS), "utf8").trim();
+      return text === "" ? undefined : Number(text);
+    } catch {
+      return undefined; // not written yet: the command runs
+    }
   }
 
   /** Polls the pane until `ready(screen)` holds; throws with what the pane shows after `timeoutMs`. */

@@ -1,12 +1,17 @@
 /**
- * Differential fuzzing's judgement (harness/fuzz/differential.ts, explain.ts),
+ * Differential fuzzing's judgement (harness/fuzz/differential.ts, explain/),
  * without a translator: what agrees under compare's rules, what differs and
  * with which class, which frames Jool is never given, and that every
  * explanation the fuzzer may use is decided in compare-decisions.yaml.
  */
 import test from "ava";
-import { compareFrame, normaliseReference, referenceNotApplicable } from "../../harness/fuzz/differential.ts";
-import { decidedExplanations, EXPLANATIONS, referenceHazard } from "../../harness/fuzz/explain.ts";
+import {
+  compareFrame,
+  linkNotApplicable,
+  normaliseReference,
+  referenceNotApplicable,
+} from "../../harness/fuzz/differential.ts";
+import { decidedExplanations, EXPLANATIONS, referenceHazard } from "../../harness/fuzz/explain/index.ts";
 import type { FrameOutcome } from "../../harness/fuzz/translator.ts";
 import { build, checksumProblems, type Packet } from "../../harness/packet/index.ts";
 import type { TranslatorOutput } from "../../harness/translators/types.ts";
@@ -80,6 +85,20 @@ test("an IPv4 option of length 0 is not given to Jool (its option walk never end
   t.is(referenceHazard("tayga", withOption([0x07, 0x00, 0x00, 0x00])), undefined);
 });
 
+test("an ICMP error three ICMP headers deep is not given to Jool (it panicked the kernel in 4to6); two deep is", (t) => {
+  // The two frames that crashed Jool's guest in `natlab fuzz --reference jool --seed 21` (frames 0/1606, 0/7459).
+  const crashed = [
+    "000000000000000000000000080045000070000000004001772698f178ae24dacced0301fcfe00000000450000540000000040017c82cb007105c00002210301fcfe0000000045000038000000003f017d9cc0000221cb0071070303fb3f000000004500001c000040003c1140a8cb007107c000022100359c400008653f",
+    "00000000000000000000000008004500007c0000000040011ce1bdd482b41ed4fe430b00f4ff0000000045000060000000004001f9636cd8fb929581834d0b03f4fc00000000450000440000000040017c92cb007105c00002210c00de840200000045000028424240003f110d24c0000221c633640a9c40829a0014d667000102030405060708090a0b",
+  ].map((h) => Buffer.from(h, "hex"));
+  for (const f of crashed) t.regex(referenceHazard("jool", f) ?? "", /quotes ICMP again/);
+  // Two deep: the outer error's quote is the error of the first frame (its own quote is UDP).
+  const twoDeep = Buffer.concat([crashed[0].subarray(0, 14 + 20 + 8), crashed[0].subarray(14 + 20 + 8 + 20 + 8)]);
+  twoDeep.writeUInt16BE(twoDeep.length - 14, 16);
+  t.is(referenceHazard("jool", twoDeep), undefined);
+  t.is(referenceHazard("tayga", crashed[0]), undefined);
+});
+
 test("every explanation the fuzzer uses is decided in compare-decisions.yaml", (t) => {
   const decided = decidedExplanations("jool");
   for (const e of EXPLANATIONS) t.true(decided.has(e.id), `${e.id} has a decision (fuzz: [${e.id}])`);
@@ -105,4 +124,33 @@ test("the quoted IPv4 Identification is the translator's choice too: replaced, w
   const n = normaliseReference(err(0x2222, 63), ours, input, 1).frame;
   t.deepEqual(checksumProblems(n, { quotedL4: true }), [], "every checksum still right");
   t.deepEqual(n, ours);
+});
+
+test("a frame of more IP bytes than the reference's link MTU is n/a; one of exactly the MTU is not", (t) => {
+  const frame = (ipBytes: number) => {
+    const f = Buffer.alloc(14 + ipBytes);
+    f.writeUInt16BE(0x86dd, 12);
+    return f;
+  };
+  t.regex(linkNotApplicable(frame(1501)) ?? "", /link MTU \(1500/);
+  t.is(linkNotApplicable(frame(1500)), undefined);
+});
+
+test("an ICMPv6 error with an RFC 4884 length short of its quote is kept from Jool behind a Fragment Header too", (t) => {
+  // The frame that crashed Jool's guest in `natlab fuzz --reference jool --seed 4` (frame 9/8291): an
+  // atomic Fragment Header, then Destination Unreachable with length 2 (16 bytes) before a 53-byte quote.
+  const crashed = Buffer.from(
+    "00000000000000000000000086dd6000000000452c4020010db80064000000000000cb0071052001" +
+      "0db80064000000000000c633640a3a0000001234abcd0104c8d70200000060000000000d113f2001" +
+      "0db80064000000000000c633640a20010db80064000000000000c00002219c400035000dcadc7175" +
+      "657279",
+    "hex",
+  );
+  t.regex(referenceHazard("jool", crashed) ?? "", /RFC 4884 length and an extension/);
+  const noLength = Buffer.from(crashed);
+  noLength[14 + 40 + 8 + 4] = 0;
+  t.is(referenceHazard("jool", noLength), undefined, "no length attribute");
+  const later = Buffer.from(crashed);
+  later.writeUInt16BE(0x0008, 14 + 40 + 2); // offset 1: a later fragment carries no ICMPv6 header
+  t.is(referenceHazard("jool", later), undefined, "a later fragment");
 });

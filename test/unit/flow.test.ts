@@ -152,6 +152,51 @@ test("a crash of natlab inside the VM is told apart from a failing lab", async (
   t.is(crashOf({ exitCode: 0, output: "Node.js v20.20.2\n" }), undefined);
 });
 
+// What node and tsx print for an error in natlab's own code (captured from a TypeScript syntax error).
+const TRANSFORM_UNCAUGHT = `
+node:internal/modules/run_main:123
+    triggerUncaughtException(
+    ^
+Error [TransformError]: Transform failed with 1 error:
+/work/main/harness/cli.ts:42:23: ERROR: Unexpected ";"
+    at failureErrorWithLog (/work/main/node_modules/esbuild/lib/main.js:1752:15)
+    at /work/main/node_modules/esbuild/lib/main.js:1019:50
+    at Pipe.onStreamRead (node:internal/stream_base_commons:191:23)
+
+Node.js v20.20.2
+`;
+const TRANSFORM_CAUGHT = `golden addresses: 28/28
+natlab: TransformError: Transform failed with 1 error:
+/work/main/harness/matrix/column.ts:124:17: ERROR: Unexpected ";"
+    at failureErrorWithLog (/work/main/node_modules/esbuild/lib/main.js:1752:15)
+    at Pipe.onStreamRead (node:internal/stream_base_commons:191:23)
+`;
+
+test("an error in natlab's own code is a harness error, never an emulator crash to boot again for", async (t) => {
+  const { crashOf, harnessErrorOf } = await import("../../harness/vm/labs.ts");
+  t.is(
+    harnessErrorOf({ exitCode: 1, output: TRANSFORM_UNCAUGHT }),
+    'Error [TransformError]: Transform failed with 1 error:\n/work/main/harness/cli.ts:42:23: ERROR: Unexpected ";"',
+  );
+  t.is(crashOf({ exitCode: 1, output: TRANSFORM_UNCAUGHT }), undefined, "not retried as a crash");
+  t.regex(harnessErrorOf({ exitCode: 1, output: TRANSFORM_CAUGHT }) ?? "", /column\.ts:124:17: ERROR: Unexpected/);
+  t.regex(
+    harnessErrorOf({
+      exitCode: 1,
+      output: "SyntaxError: The requested module './x.ts' does not provide an export named 'y'\n",
+    }) ?? "",
+    /^SyntaxError/,
+  );
+  // The emulator's crash stays a crash; a lab that fails or a run that passed is neither.
+  const loaderCrash = "    at async handleMessage (node:internal/modules/esm/worker:196:18)\n\nNode.js v20.20.2\n";
+  t.is(harnessErrorOf({ exitCode: 1, output: loaderCrash }), undefined);
+  t.truthy(crashOf({ exitCode: 1, output: loaderCrash }));
+  t.is(harnessErrorOf({ exitCode: 0, output: TRANSFORM_CAUGHT }), undefined);
+  // A lab's message that merely mentions a SyntaxError, long before the end, is the lab's.
+  const labLine = `  ✗ flow: SyntaxError in the peer's reply\n${"  ✓ flow\n".repeat(40)}article: 8 passed, 1 failed\n`;
+  t.is(harnessErrorOf({ exitCode: 1, output: labLine }), undefined);
+});
+
 test("offloads are switched only when a flow wants the other setting", async (t) => {
   const { OffloadSwitch } = await import("../../harness/flow/offloads.ts");
   const calls: string[] = [];

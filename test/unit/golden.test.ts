@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { type Case, FIXTURES_DIR, loadCases, slugOf } from "../../harness/golden/cases.ts";
-import { judge, maskedExpectation, readIfExists } from "../../harness/golden/check.ts";
+import { groupCases, judge, maskedExpectation, readIfExists, runnerSection } from "../../harness/golden/check.ts";
 import { caseFrames, checksumOffset, renderFixtures, staleFixtures } from "../../harness/golden/generate.ts";
 import { build, parse } from "../../harness/packet/index.ts";
 
@@ -144,4 +144,20 @@ test("judge: 0x0000 and 0xffff are the same TCP checksum, never the same UDP one
   const wrong = Buffer.from(expected);
   wrong.writeUInt16BE(0x0001, 14 + 20 + 16);
   t.false(judge(c, expected, { index: 0, section: "6to4", retval: 0, verdict: "ok", out: 0 }, wrong, expected).ok);
+});
+
+test("golden cases share a runner per prefix; only a case forcing the other section gets a group of its own", (t) => {
+  const inputOf = (c: Case) => caseFrames(c).input;
+  const groups = groupCases(cases, inputOf);
+  const prefixes = new Set(cases.map((c) => c.prefix));
+  const forced = cases.filter((c) => c.section !== runnerSection(inputOf(c)));
+  t.true(forced.length > 0, "some case forces a section (else this test proves nothing)");
+  t.is(groups.length, prefixes.size + new Set(forced.map((c) => `${c.prefix} ${c.section}`)).size);
+  t.is(groups.flatMap((g) => g.cases).length, cases.length, "every case in exactly one group");
+  for (const g of groups)
+    for (const c of g.cases) {
+      t.is(c.prefix, g.prefix);
+      // What the runner will run the frame through: the forced section, else by EtherType.
+      t.is(g.section ?? runnerSection(inputOf(c)), c.section, `${c.file}: ${c.name}`);
+    }
 });

@@ -220,3 +220,27 @@ test("with the codec: a built packet matches its own layers, and a quoted checks
     [{ path: "udp[4].dport", expected: 3, actual: 2, ok: false }],
   );
 });
+
+test("an RFC 4884 extension compares by its parts: two parses of the same bytes agree, a changed object differs", (t) => {
+  const frame = (data: string) =>
+    build([
+      { eth: {} },
+      { ipv4: { src: "203.0.113.5", dst: "198.51.100.10", ttl: 64 } },
+      {
+        icmp: {
+          type: 11,
+          code: 0,
+          length: 32,
+          ext: { version: 2, objects: [{ class: 1, ctype: 1, data }] },
+        },
+      },
+      { ipv4: { src: "198.51.100.10", dst: "192.0.2.33", ttl: 1 } },
+      { udp: { sport: 53, dport: 40000 } },
+    ]);
+  const a = parse(frame("00010101"));
+  t.true(matchPacket(a, parse(frame("00010101"))).ok);
+  const changed = matchPacket(a, parse(frame("00010102")))
+    .fields.filter((f) => !f.ok)
+    .map((f) => f.path);
+  t.true(changed.includes("icmp.ext"), changed.join(", "));
+});

@@ -383,6 +383,23 @@ test("ICMP type-specific words: redirect gateway, parameter problem pointer, RFC
   t.like((parse(f, { linktype: 101 })[1] as { icmp: object }).icmp, { length: 0xab });
 });
 
+test("RFC 4884: a compliant length attribute ends the field even when no extension objects follow", (t) => {
+  // 128-byte field (32 words), then an extension header and bytes that do not tile as objects (a length of 0x0102
+  // runs past the end): kept raw, never read back into the quote (RFC 4884 §1, §5).
+  const ext = { version: 2, chksum: 0x1234, objects: [], data: "01020304050607" };
+  const p: Packet = [
+    { ipv4: { src: A4, dst: B4 } },
+    { icmp: { type: 11, code: 0, length: 32, quotelen: 128, ext } },
+    { ipv4: { src: B4, dst: A4 } },
+    { udp: {} },
+    { payload: { size: 200 } },
+  ];
+  const f = build(p);
+  const back = parse(f, { linktype: 101 });
+  t.like((back[1] as { icmp: object }).icmp, { length: 32, quotelen: 128, ext });
+  t.deepEqual(build(back), f);
+});
+
 test("Ethernet padding goes to the trailer, not the payload", (t) => {
   const f = Buffer.concat([build([{ eth: {} }, { ipv4: { src: A4, dst: B4 } }, { udp: {} }]), Buffer.alloc(18)]);
   const d = decode(f);

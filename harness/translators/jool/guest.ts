@@ -1,27 +1,26 @@
 /**
  * The guest's half of the `jool` translator: the frames of a manifest
- * through Jool, outputs beside it. The host bundles this file and what it
- * imports into one JavaScript file (bundle.ts) before each boot, so that
- * node starts it under emulation without a TypeScript loader: tsx compiling
- * the harness took 50 s of a compare's VM time on a loaded machine.
+ * through Jool, each chunk's outputs written to the share as soon as it is
+ * done and each frame noted before it is sent (so that the host keeps what
+ * was done, and knows the frame in flight, when Jool stops the kernel).
+ * The host bundles this file and what it imports into one JavaScript file
+ * (bundle.ts) before each boot, so that node starts it under emulation
+ * without a TypeScript loader: tsx compiling the harness took 50 s of a
+ * compare's VM time on a loaded machine.
  *
- *   node guest.mjs MANIFEST.json OUT.json
+ *   node guest.mjs MANIFEST.json PARTS-DIR NOTE-FILE
  */
-import { makeTranslator } from "../index.ts";
-import { parseTranslator } from "../types.ts";
-import { readManifest, writeOutputs } from "./translator.ts";
+import { readManifest, runJoolGuest } from "./translator.ts";
 
 async function main(): Promise<number> {
-  const [manifest, out] = process.argv.slice(2);
-  if (!manifest || !out) {
-    process.stderr.write("usage: node guest.mjs MANIFEST.json OUT.json\n");
+  const [manifest, parts, note] = process.argv.slice(2);
+  if (!manifest || !parts || !note) {
+    process.stderr.write("usage: node guest.mjs MANIFEST.json PARTS-DIR NOTE-FILE\n");
     return 2;
   }
   process.stderr.write(`natlab translate: started, ${process.uptime().toFixed(1)} s after node\n`);
   const inputs = readManifest(manifest);
-  const t = makeTranslator(parseTranslator("jool"));
-  const outputs = await t.run(inputs, (m) => process.stderr.write(`natlab translate: ${m}\n`));
-  writeOutputs(out, outputs);
+  await runJoolGuest(inputs, parts, note, (m) => process.stderr.write(`natlab translate: ${m}\n`));
   process.stderr.write(`natlab translate: ${inputs.length} frames through jool\n`);
   return 0;
 }

@@ -13,20 +13,21 @@
  * kernel's forwarding path is not taken); it counts its own hop, one off the
  * TTL/hop limit (RFC 7915 §4.1/§5.1).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import { run } from "../../exec/command.ts";
 import { readPcap, writePcap } from "../../packet/index.ts";
 import { ROOT } from "../../root.ts";
 import { shQuote } from "../../text/shell.ts";
-import { prepareKernel } from "../../vm/kernels.ts";
+import { type PreparedKernel, prepareKernel } from "../../vm/kernels.ts";
 import { crashOf } from "../../vm/labs.ts";
-import { runInVm, VmError } from "../../vm/qemu.ts";
+import { runInVm, VmError, type VmResult } from "../../vm/qemu.ts";
 import { type DatapathDriver, GATEWAY, runDatapath } from "../datapath.ts";
-import { routerNotApplicable } from "../tc.ts";
+import { routerNotApplicable, translationTooLong } from "../tc.ts";
 import type { Translator, TranslatorInput, TranslatorOutput, TranslatorSpec } from "../types.ts";
 import { bundleGuest } from "./bundle.ts";
-import { prepareJoolModules } from "./modules.ts";
+import { type JoolModules, prepareJoolModules } from "./modules.ts";
+import { afterBoot, MAX_CRASH_REBOOTS, newResume, type Part, pending, traceHeadline } from "./resume.ts";
 
 export const JOOL_KERNEL = "debian-6.1";
 const INSTANCE = "natlab";
@@ -42,7 +43,7 @@ export function joolTranslator(spec: TranslatorSpec): Translator {
       compareEthernet: false,
       passMeaning: "not-translated",
     },
-    notApplicable: (inp) => routerNotApplicable(inp, JOOL_HOPS),
+    notApplicable: (inp) => routerNotApplicable(inp, JOOL_HOPS) ?? translationTooLong(inp.frame),
     run: (inputs, onProgress) =>
       process.env.NATLAB_IN_VM
         ? runDatapath(joolDriver(), inputs, { onProgress, what: "jool", ...guestPace(inputs.length) })
@@ -60,6 +61,9 @@ export function joolTranslator(spec: TranslatorSpec): Translator {
 export function guestPace(frames: number): { pps: number; chunk: number; settleSec: number } {
   return frames > 1000 ? { pps: 1000, chunk: 2000, settleSec: 60 } : { pps: 500, chunk: 500, settleSec: 30 };
 }
+
+/** Runs of more frames than this (fuzz runs) note each frame before it goes. */
+const NOTED_FROM = 1000;
 
 /** The VM's wall-clock bound: boot and setup, then the frames at well under guestPace's rate. */
 function guestTimeoutSec(frames: number): number {
@@ -98,10 +102,17 @@ interface Manifest {
 
 interface OutputsFile {
   pcap: string;
+  /** A guest's part: the positions (in what that boot was given) of these outputs. */
+  positions?: number[];
   outputs: (Omit<TranslatorOutput, "frames" | "back"> & { frames: number[]; back: number[] })[];
 }
 
-/** On the host: the frames into the VM and the outputs back. */
+/**
+ * On the host: the frames into the VM and the outputs back, boot after
+ * boot while Jool stops the guest's kernel on a frame (resume.ts keeps the
+ * books: what each boot finished, the frame in flight when it died, what
+ * is left for the next).
+ */
 async function runInGuest(
   inputs: TranslatorInput[],
   onProgress: (m: string) => void = () => {},
@@ -110,66 +121,186 @@ async function runInGuest(
   const mods = await prepareJoolModules(kernel, onProgress);
   const base = join(ROOT, "results", ".translate");
   mkdirSync(base, { recursive: true });
-  const share = mkdtempSync(join(base, "jool-"));
-  try {
-    writeManifest(join(share, "manifest.json"), inputs);
-    await bundleGuest(join(share, "guest.mjs"));
-    const out = join(share, "outputs.json");
-    const command = [
-      "set -e",
-      "modprobe x_tables",
-      ...mods.modules.map((m) => `insmod ${shQuote(m)}`),
-      `cd ${shQuote(ROOT)}`,
-      `export NO_COLOR=1 NATLAB_IN_VM=${JOOL_KERNEL}`,
-      `node ${shQuote(join(share, "guest.mjs"))} ${shQuote(join(share, "manifest.json"))} ${shQuote(out)} 2>&1 | cat`,
-      `exit "\${PIPESTATUS[0]}"`,
-      "",
-    ].join("\n");
-    onProgress(`booting ${kernel.version} under qemu with Jool ${mods.joolVersion} (${inputs.length} frames)`);
-    let pending = "";
-    // The guest's progress lines ("natlab translate: ...") as they come, the boot's noise left out.
-    const onOutput = (text: string) => {
-      pending += text;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const l of lines) if (l.startsWith("natlab translate: ")) onProgress(`in the VM: ${l.slice(18)}`);
-    };
-    const boot = async () => {
-      try {
-        return await runInVm({
-          kernel,
-          command,
-          shareDir: share,
-          timeoutSec: guestTimeoutSec(inputs.length),
-          onProgress,
-          onOutput,
-        });
-      } catch (e) {
-        // A frame that panics or locks up Jool's kernel ends the VM: its whole console, for the call trace.
-        if (!(e instanceof VmError)) throw e;
-        const file = join(base, `console-${new Date().toISOString().replace(/[:.]/g, "-")}.txt`);
-        writeFileSync(file, e.console);
-        throw new Error(`${e.message}\n(the VM's whole console: ${file})`);
-      }
-    };
-    let r = await boot();
-    // node under emulation dies now and then (a signal, or its loader's internal error): one more boot, as for labs.
-    const crash = crashOf(r);
-    if (crash) {
-      onProgress(`natlab itself crashed inside the VM (${crash}; an emulator failure, not Jool's): booting once more`);
-      r = await boot();
-    }
-    onProgress(
-      `VM: ${r.bootSeconds.toFixed(1)} s to boot, ${(r.seconds - r.bootSeconds).toFixed(1)} s in the guest (${r.accel})`,
-    );
-    if (r.exitCode !== 0)
-      throw new Error(
-        `natlab translate --translator jool failed in the VM (exit ${r.exitCode}):\n${r.output.trim().split("\n").slice(-15).join("\n")}`,
+  const state = newResume(inputs.length);
+  let emulatorRetried = false;
+  for (;;) {
+    const given = pending(state);
+    const share = mkdtempSync(join(base, "jool-"));
+    try {
+      const r = await bootOnce(
+        kernel,
+        mods,
+        share,
+        given.map((i) => inputs[i]),
+        onProgress,
       );
-    return readOutputs(out);
-  } finally {
-    rmSync(share, { recursive: true, force: true });
+      const parts = readParts(join(share, PARTS));
+      if (r.result && r.result.exitCode !== 0 && !r.death) {
+        // node under emulation dies now and then (a signal, or its loader's internal error): one more boot, as for labs.
+        const crash = crashOf(r.result);
+        if (!crash || emulatorRetried)
+          throw new Error(
+            `natlab translate --translator jool failed in the VM (exit ${r.result.exitCode}):\n${r.result.output.trim().split("\n").slice(-15).join("\n")}`,
+          );
+        emulatorRetried = true;
+        onProgress(
+          `natlab itself crashed inside the VM (${crash}; an emulator failure, not Jool's): booting once more`,
+        );
+        afterBoot(state, given, parts, undefined);
+        continue;
+      }
+      const again = afterBoot(state, given, parts, r.death);
+      if (r.death) {
+        const file = join(base, `console-${new Date().toISOString().replace(/[:.]/g, "-")}.txt`);
+        writeFileSync(file, r.death.console);
+        const c = state.crashes[state.crashes.length - 1];
+        c.trace += `\n(the VM's whole console: ${relative(ROOT, file)})`;
+        const o = c.position === undefined ? undefined : state.outputs[c.position];
+        if (o) o.crash = c.trace;
+        const what =
+          c.position === undefined
+            ? "between frames (no frame to blame)"
+            : `on frame ${inputs[c.position].id} (${inputs[c.position].section}, ${inputs[c.position].prefix})`;
+        onProgress(
+          `the guest's kernel died ${what}: ${traceHeadline(c.trace)}; ${parts.reduce((n, p) => n + p.positions.length, 0)} frames of this boot kept (console: ${relative(ROOT, file)})`,
+        );
+        onProgress(
+          again
+            ? `booting again with the ${pending(state).length} frames left (crash ${state.crashes.length}; at most ${MAX_CRASH_REBOOTS} boots after a crash)`
+            : pending(state).length
+              ? `not booting again: ${state.crashes.length} crashes, the bound is ${MAX_CRASH_REBOOTS}`
+              : "no frame left",
+        );
+      }
+      if (!again) break;
+    } finally {
+      rmSync(share, { recursive: true, force: true });
+    }
   }
+  return state.outputs.map(
+    (o) => o ?? { verdict: "error", frames: [], back: [], reason: "the guest wrote no output for this frame" },
+  );
+}
+
+/** Where the guest writes each finished chunk, and its note of the frame in flight, inside the share. */
+const PARTS = "parts";
+const NOTE = "in-flight";
+
+/**
+ * One boot on these inputs: the command's result, or how the VM died
+ * (its console, and the frame the guest noted last). A VM that never came
+ * up is an error as before: there is nothing to resume.
+ */
+async function bootOnce(
+  kernel: PreparedKernel,
+  mods: JoolModules,
+  share: string,
+  inputs: TranslatorInput[],
+  onProgress: (m: string) => void,
+): Promise<{ result?: VmResult; death?: { note?: number; console: string } }> {
+  writeManifest(join(share, "manifest.json"), inputs);
+  mkdirSync(join(share, PARTS));
+  await bundleGuest(join(share, "guest.mjs"));
+  const command = [
+    "set -e",
+    "modprobe x_tables",
+    ...mods.modules.map((m) => `insmod ${shQuote(m)}`),
+    // Any oops or soft lockup ends the VM at once (the frame in flight is then the one noted),
+    // and the kernel's warnings reach the console (quiet hides them).
+    "sysctl -qw kernel.panic_on_oops=1 kernel.softlockup_panic=1",
+    "dmesg -n 5",
+    `cd ${shQuote(ROOT)}`,
+    `export NO_COLOR=1 NATLAB_IN_VM=${JOOL_KERNEL}`,
+    `node ${shQuote(join(share, "guest.mjs"))} ${shQuote(join(share, "manifest.json"))} ${shQuote(join(share, PARTS))} ${shQuote(join(share, NOTE))} 2>&1 | cat`,
+    `exit "\${PIPESTATUS[0]}"`,
+    "",
+  ].join("\n");
+  onProgress(`booting ${kernel.version} under qemu with Jool ${mods.joolVersion} (${inputs.length} frames)`);
+  let partial = "";
+  // The guest's progress lines ("natlab translate: ...") as they come, the boot's noise left out.
+  const onOutput = (text: string) => {
+    partial += text;
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) if (l.startsWith("natlab translate: ")) onProgress(`in the VM: ${l.slice(18)}`);
+  };
+  try {
+    const result = await runInVm({
+      kernel,
+      command,
+      shareDir: share,
+      timeoutSec: guestTimeoutSec(inputs.length),
+      onProgress,
+      onOutput,
+    });
+    onProgress(
+      `VM: ${result.bootSeconds.toFixed(1)} s to boot, ${(result.seconds - result.bootSeconds).toFixed(1)} s in the guest (${result.accel})`,
+    );
+    return { result };
+  } catch (e) {
+    if (!(e instanceof VmError)) throw e;
+    if (!e.console.includes(VM_READY)) throw e;
+    return { death: { note: readNote(join(share, NOTE)), console: e.console } };
+  }
+}
+
+/** The line init.sh prints when the command starts: a VM that died after it ran our frames. */
+const VM_READY = "natlab-vm: ready";
+
+/** The position the guest noted last (noted-send.py), or undefined when it noted none. */
+export function readNote(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The guest's finished chunks (a part whose JSON is not whole was being written when the VM died). */
+export function readParts(dir: string): Part[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  const parts: Part[] = [];
+  for (const n of names.sort()) {
+    try {
+      const path = join(dir, n);
+      const raw = JSON.parse(readFileSync(path, "utf8")) as OutputsFile;
+      parts.push({ positions: raw.positions ?? [], outputs: readOutputs(path) });
+    } catch {
+      // The VM died while writing it: its frames are run again.
+    }
+  }
+  return parts;
+}
+
+/**
+ * In the guest: the frames through Jool, each chunk's outputs written to
+ * `partsDir` as soon as it is done, each input's position noted in
+ * `noteFile` just before it is sent.
+ */
+export async function runJoolGuest(
+  inputs: TranslatorInput[],
+  partsDir: string,
+  noteFile: string,
+  onProgress: (m: string) => void,
+): Promise<void> {
+  let seq = 0;
+  await runDatapath(joolDriver(), inputs, {
+    onProgress,
+    what: "jool",
+    ...guestPace(inputs.length),
+    // A fuzz run notes each frame (python starts per chunk: seconds under emulation); the golden
+    // cases never stop Jool's kernel and keep tcpreplay's speed: a crash there resumes without a frame to blame.
+    noteFile: inputs.length > NOTED_FROM ? noteFile : undefined,
+    onChunk: (positions, outputs) => {
+      writeOutputs(join(partsDir, `${String(seq++).padStart(5, "0")}.json`), outputs, positions);
+    },
+  });
 }
 
 /** outputs.json and its out.pcap, as written by writeOutputs. */
@@ -197,11 +328,12 @@ export function readManifest(path: string): TranslatorInput[] {
   return m.inputs.map((i, k) => ({ ...i, frame: frames[k].data }));
 }
 
-export function writeOutputs(path: string, outputs: TranslatorOutput[]): void {
+export function writeOutputs(path: string, outputs: TranslatorOutput[], positions?: number[]): void {
   const all: Buffer[] = [];
   const at = (f: Buffer) => all.push(f) - 1;
   const file: OutputsFile = {
     pcap: `${basename(path, ".json")}.pcap`,
+    positions,
     outputs: outputs.map((o) => ({ ...o, frames: o.frames.map(at), back: o.back.map(at) })),
   };
   writePcap(join(dirname(path), file.pcap), all);
