@@ -20,16 +20,42 @@ const total: Tally = { passed: 0, failed: 0, skipped: 0 };
 const failures: string[] = [];
 const started = Date.now();
 
-function sh(argv: string[], opts: { tap?: boolean } = {}): Promise<{ code: number; out: string }> {
+/**
+ * Seconds between one TAP test point and the one before it. With --serial that is the test's own
+ * time, its hooks included; the slowest are listed at the end, so that the 10-minute budget has
+ * a known owner.
+ */
+const durations: { name: string; secs: number }[] = [];
+
+/** Records a duration for each test point in `text` (whole lines only). */
+function timeTestPoints(text: string, clock: { last: number }): void {
+  for (const line of text.split("\n")) {
+    const m = /^(?:not )?ok \d+ - (.*)$/.exec(line);
+    if (!m) continue;
+    const now = Date.now();
+    durations.push({ name: m[1], secs: (now - clock.last) / 1000 });
+    clock.last = now;
+  }
+}
+
+function sh(argv: string[], opts: { tap?: boolean; timed?: boolean } = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, FORCE_COLOR: "0" },
     });
     let out = "";
+    let pending = "";
+    const clock = { last: Date.now() };
     const onData = (d: Buffer) => {
       out += d.toString();
       if (opts.tap) process.stdout.write(d);
+      if (!opts.timed) return;
+      pending += d.toString();
+      const cut = pending.lastIndexOf("\n");
+      if (cut < 0) return;
+      timeTestPoints(pending.slice(0, cut), clock);
+      pending = pending.slice(cut + 1);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
@@ -52,9 +78,9 @@ async function single(name: string, argv: string[]): Promise<void> {
 }
 
 /** Runs ava with TAP output and adds its counts (ava prints "# pass N", "# skip N", "# fail N"). */
-async function ava(name: string, args: string[]): Promise<void> {
+async function ava(name: string, args: string[], opts: { timed?: boolean } = {}): Promise<void> {
   console.log(`# ${name}`);
-  const r = await sh(["npx", "ava", "--tap", ...args], { tap: true });
+  const r = await sh(["npx", "ava", "--tap", ...args], { tap: true, timed: opts.timed });
   const count = (k: string) => Number(new RegExp(`^# ${k} (\\d+)`, "m").exec(r.out)?.[1] ?? 0);
   const pass = count("pass");
   const fail = count("fail");
@@ -79,12 +105,18 @@ await single("lint: biome check harness test (lint and format)", [
 ]);
 await ava("unit tests", ["test/unit/"]);
 if (process.getuid?.() === 0) {
-  await ava("integration tests (as root)", ["--serial", "--concurrency", "1", "test/integration/"]);
+  await ava("integration tests (as root)", ["--serial", "--concurrency", "1", "test/integration/"], { timed: true });
 } else {
   console.log("# integration tests need root: skipped (run `npm test` as root)");
   total.skipped++;
 }
 
+if (durations.length) {
+  console.log("\nslowest integration tests (seconds since the test point before):");
+  for (const d of [...durations].sort((a, b) => b.secs - a.secs).slice(0, 10)) {
+    console.log(`  ${d.secs.toFixed(1).padStart(6)}  ${d.name}`);
+  }
+}
 const secs = ((Date.now() - started) / 1000).toFixed(0);
 if (failures.length) console.log(`\nfailed: ${failures.join("; ")}`);
 console.log(`\nnpm test finished in ${secs}s`);

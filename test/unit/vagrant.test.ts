@@ -6,11 +6,15 @@ import { join } from "node:path";
 import test from "ava";
 import { ROOT } from "../../harness/root.ts";
 
-/** `vagrant validate` in `dir`: its exit status and output. Vagrant keeps its state in a temp home. */
+/**
+ * `vagrant validate` in `dir`: its exit status and output. Vagrant keeps its state in a temp home.
+ * --ignore-provider: without it Vagrant first looks for a usable provider (VirtualBox, libvirt,
+ * docker) and fails on a machine that has none, before it reads the settings at all.
+ */
 function validate(dir: string): { code: number; out: string } {
   const home = mkdtempSync(join(tmpdir(), "natlab-vagrant-home-"));
   try {
-    const out = execFileSync("vagrant", ["validate"], {
+    const out = execFileSync("vagrant", ["validate", "--ignore-provider"], {
       cwd: dir,
       encoding: "utf8",
       env: { ...process.env, VAGRANT_HOME: home, VAGRANT_CHECKPOINT_DISABLE: "1" },
