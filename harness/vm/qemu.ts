@@ -45,7 +45,15 @@ export interface VmRunOptions {
   cpuModel?: string;
   /** tcg (emulation, always works), kvm, or auto (kvm when a cached probe found it works). */
   accel?: Accel | "auto";
+  /**
+   * Writes files for the command into the control dir before the boot; the guest sees them
+   * in CTL_IN_GUEST. The dir goes with the run, so a file there is never left behind.
+   */
+  prepareCtl?: (ctlDir: string) => Promise<void>;
 }
+
+/** Where the guest mounts the control dir (init.sh's CTL). */
+export const CTL_IN_GUEST = "/run/natlab/ctl";
 
 export interface VmResult {
   /** The command's exit status inside the VM. */
@@ -97,6 +105,7 @@ export async function runInVm(opts: VmRunOptions): Promise<VmResult> {
       }),
     );
     writeFileSync(join(ctlDir, "command.sh"), opts.command);
+    await opts.prepareCtl?.(ctlDir);
     const args = qemuArgs({
       kernel,
       ctlDir,
