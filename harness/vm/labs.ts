@@ -127,13 +127,19 @@ async function natlabInVmOnce(opts: VmCommandOptions, bundle: string): Promise<V
   const kernel = await prepareKernel(opts.kernel, { onProgress: opts.onProgress });
   const results = join(ROOT, "results");
   mkdirSync(results, { recursive: true });
-  const env = Object.entries({ NO_COLOR: "1", NATLAB_IN_VM: kernel.name, ...opts.env })
+  const guestBundle = `${CTL_IN_GUEST}/${GUEST_BUNDLE}`;
+  // NATLAB_GUEST_BUNDLE: bin/natlab, called by a lab's steps in the guest, runs the bundle too.
+  const env = Object.entries({
+    NO_COLOR: "1",
+    NATLAB_IN_VM: kernel.name,
+    NATLAB_GUEST_BUNDLE: guestBundle,
+    ...opts.env,
+  })
     .map(([k, v]) => `${k}=${shQuote(v)}`)
     .join(" ");
   // Through a pipe: the guest's stdout is the serial console, a TTY, and progress
   // lines that rewrite themselves would arrive here as escape codes.
   // natlab itself as one bundled file, not bin/natlab's tsx loader (harness/vm/bundle.ts says why).
-  const guestBundle = `${CTL_IN_GUEST}/${GUEST_BUNDLE}`;
   const command = `cd ${shQuote(ROOT)}\nexport ${env}\nnode ${guestBundle} ${opts.argv.map(shQuote).join(" ")} 2>&1 | cat\nexit "\${PIPESTATUS[0]}"\n`;
   opts.onProgress?.(`booting kernel ${kernel.version} (${kernel.package}) under qemu`);
   let buffer = "";
