@@ -22,7 +22,7 @@ export interface Prefix {
 }
 
 /** Where the four IPv4 bytes go for each prefix length (RFC 6052 2.2, Figure 1). */
-const V4_BYTES: Record<number, number[]> = {
+export const V4_BYTES: Record<number, number[]> = {
   32: [4, 5, 6, 7],
   40: [5, 6, 7, 9],
   48: [6, 7, 9, 10],

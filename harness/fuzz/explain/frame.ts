@@ -3,7 +3,7 @@
  * constant names, offsets into an Ethernet frame, and the checks every
  * explanation repeats (the direction, the verdicts, the fields that differ).
  */
-import { parsePrefix } from "../../packet/prefix.ts";
+import { parsePrefix, V4_BYTES } from "../../packet/prefix.ts";
 import type { Disagreement } from "./types.ts";
 
 export const ETH = 14;
@@ -183,19 +183,13 @@ export function quotedTransportWhole(f: Buffer, q: IpView, end: number): boolean
   return true;
 }
 
-/** RFC 6052 §2.2: the bytes of an IPv6 address that hold the IPv4 address, by prefix length (the u-octet, byte 8, skipped). */
-const EMBEDDED: Record<number, number[]> = {
-  32: [4, 5, 6, 7],
-  40: [5, 6, 7, 9],
-  48: [6, 7, 9, 10],
-  56: [7, 9, 10, 11],
-  64: [9, 10, 11, 12],
-  96: [12, 13, 14, 15],
-};
-
-/** The IPv4 address an IPv6 address embeds under a prefix "P/LEN" (RFC 6052), or undefined for another length. */
+/**
+ * The IPv4 address an IPv6 address embeds under a prefix "P/LEN" (RFC 6052 §2.2, prefix.ts's
+ * table), or undefined for another length. Unlike extractIpv4, the prefix bytes are not
+ * compared: a fuzzed frame's address is read where the translator would read it.
+ */
 export function embeddedIpv4(addr: Buffer, prefix: string): Buffer | undefined {
-  const at = EMBEDDED[Number(prefix.split("/")[1])];
+  const at = V4_BYTES[Number(prefix.split("/")[1])];
   return at && addr.length === 16 ? Buffer.from(at.map((i) => addr[i])) : undefined;
 }
 
@@ -218,4 +212,21 @@ export function subnetScoped(a: Buffer): boolean {
 export function inPrefix(addr: Buffer, prefix: string): boolean {
   const p = parsePrefix(prefix);
   return addr.length === 16 && addr.subarray(0, p.len / 8).equals(Buffer.from(p.bytes.subarray(0, p.len / 8)));
+}
+
+/**
+ * What an explanation of a translated ICMP error starts from: the frame, its error, natlab's
+ * output and the reference's (`theirs`, its first output unless given), and the direction.
+ * Undefined unless the frame is an ICMP error of either section and both sides sent one.
+ */
+export function errorOutputs(
+  d: Disagreement,
+  theirs: Buffer | undefined = d.theirs[0],
+):
+  | { f: Buffer; e: NonNullable<ReturnType<typeof icmpError>>; ours: Buffer; theirs: Buffer; four: boolean }
+  | undefined {
+  const four = sectionIs(d, "4to6");
+  const e = icmpError(d.frame.frame);
+  if (!(four || sectionIs(d, "6to4")) || !e || !d.ours || !theirs) return undefined;
+  return { f: d.frame.frame, e, ours: d.ours, theirs, four };
 }

@@ -1,6 +1,7 @@
 /** Jool and ICMP errors (docs/translator.md, "Jool 4.1.9"). */
 import {
   ETH,
+  errorOutputs,
   ICMP_ERROR_TYPES,
   IPPROTO_DSTOPTS,
   IPPROTO_FRAGMENT,
@@ -141,11 +142,9 @@ export const joolIcmp: Explanation[] = [
     reference: "jool",
     what: "a quoted echo cut short: Jool's pseudo-header counts the quoted bytes, natlab's the length the quoted IP header gives (the whole echo's)",
     holds(d) {
-      const f = d.frame.frame;
-      const e = icmpError(f);
-      const ours = d.ours;
-      const theirs = d.theirs[0];
-      const four = sectionIs(d, "4to6");
+      const x = errorOutputs(d);
+      if (!x?.e.quoted) return false;
+      const { f, e, ours, theirs, four } = x;
       // The quoted ICMP message is layer 4, or 5 behind a quoted Fragment Header.
       // A quoted echo its IP header cuts before 8 bytes parses as payload: its checksum shows as the payload's bytes.
       const payload = ["payload[4].hex", "payload[5].hex"];
@@ -155,8 +154,8 @@ export const joolIcmp: Explanation[] = [
           : ["icmp.chksum", "icmp[4].chksum", "icmp[5].chksum"]),
         ...payload,
       ];
-      if (!(four || sectionIs(d, "6to4")) || !onlyFields(d, fields) || !e?.quoted || !ours || !theirs) return false;
-      const q = e.quoted;
+      if (!onlyFields(d, fields)) return false;
+      const q = x.e.quoted;
       if (q.later || !ICMP_ECHO_TYPES.has(f[q.l4]) || q.l4 + 4 > e.ip.end) return false;
       // What the quoted IP header says the echo's upper layer is, against what is quoted of it.
       const claimed = four ? f.readUInt16BE(q.at + 2) - (q.l4 - q.at) : f.readUInt16BE(q.at + 4) + q.at + 40 - q.l4;
@@ -234,15 +233,12 @@ export const joolIcmp: Explanation[] = [
     reference: "jool",
     what: "a quote that runs past its own IP header's length: Jool translates the quoted upper-layer header there; natlab reads the quoted packet as its header says (RFC 7915 §4.3/§5.3) and copies the bytes after it",
     holds(d) {
-      const f = d.frame.frame;
-      const e = icmpError(f);
-      const ours = d.ours;
-      const theirs = d.theirs[0];
-      const four = sectionIs(d, "4to6");
-      if (!(four || sectionIs(d, "6to4")) || !e?.quoted || !ours || !theirs) return false;
+      const x = errorOutputs(d);
+      if (!x?.e.quoted) return false;
+      const { f, e, ours, theirs, four } = x;
       const outerChecksum = four ? "icmpv6.chksum" : "icmp.chksum";
       if (!d.comparison.fields.every((x) => x === outerChecksum || /^payload\[\d+\]\.hex$/.test(x))) return false;
-      const q = e.quoted;
+      const q = x.e.quoted;
       const through = REWRITTEN_THROUGH[q.proto];
       // q.end is the quoted header's own end (or the frame's): the quote must go on after it, inside the header a translator rewrites.
       if (q.later || through === undefined || q.end >= e.ip.end || q.end >= q.l4 + through) return false;
@@ -265,12 +261,9 @@ export const joolIcmp: Explanation[] = [
     reference: "jool",
     what: "an error whose RFC 4884 extension goes (it does not fit, or a Parameter Problem): Jool keeps the zeros that padded the datagram to the 128-byte field as quote; natlab takes them out with the extension",
     holds(d) {
-      const f = d.frame.frame;
-      const e = icmpError(f);
-      const ours = d.ours;
-      const theirs = d.comparison.normalised ?? d.theirs[0];
-      const four = sectionIs(d, "4to6");
-      if (!(four || sectionIs(d, "6to4")) || !e || !ours || !theirs) return false;
+      const x = errorOutputs(d, d.comparison.normalised ?? d.theirs[0]);
+      if (!x) return false;
+      const { f, e, ours, theirs, four } = x;
       if (!onlyFields(d, four ? ["ipv6.plen", "icmpv6.chksum"] : ["ipv4.len", "ipv4.chksum", "icmp.chksum"]))
         return false;
       if (rfc4884Bytes(f, e) === 0) return false;
